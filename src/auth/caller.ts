@@ -1,0 +1,121 @@
+/**
+ * Who is calling, checked inside the handler's own D1 batch.
+ *
+ * Every authenticated service call goes through `authed(scope, queries)`: the token check is the
+ * first statement of one `db.batch`, and the handler's queries refer to the caller through the
+ * `callerId(scope)` subquery (a unique-index lookup), so permission-filtered reads need no
+ * earlier round trip. An invalid credential makes the subquery NULL, so those queries see
+ * nothing, and `authed` answers 401 before anything is shown.
+ */
+import { and, eq, gt, isNull, sql, type SQL } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import type { Context } from 'hono';
+import type { Db } from '../db/client';
+import { tokens, users } from '../db/schema';
+import { settings, type Settings } from '../env';
+import type { AppEnv } from '../http/context';
+import { problems } from '../http/problem';
+import type { Credential } from './credentials';
+import { sameDigest } from './tokens';
+
+/** What a service needs to know about the request it serves. */
+export interface Scope {
+  db: Db;
+  files: R2Bucket;
+  credential: Credential;
+  now: number;
+  settings: Settings;
+  waitUntil: (work: Promise<unknown>) => void;
+}
+
+export interface Caller {
+  tokenId: string;
+  userId: string;
+  username: string;
+  email: string;
+  isSuperuser: boolean;
+}
+
+/** last_used_at is kept to this resolution, so that reads do not write on every request. */
+export const LAST_USED_RESOLUTION_MS = 5 * 60_000;
+
+export function scopeOf(c: Context<AppEnv>): Scope {
+  return {
+    db: c.get('db'),
+    files: c.env.FILES,
+    credential: c.get('credential'),
+    now: Date.now(),
+    settings: settings(c.env),
+    waitUntil: (work) => c.executionCtx.waitUntil(work),
+  };
+}
+
+function validToken(scope: Scope): SQL {
+  const { tokenHash, email } = scope.credential;
+  return and(
+    eq(tokens.tokenHash, tokenHash),
+    isNull(tokens.revokedAt),
+    gt(tokens.expiresAt, scope.now),
+    eq(users.isActive, true),
+    email ? eq(users.email, email) : undefined,
+  )!;
+}
+
+/** SQL: the caller's user id, or NULL when the credential is not valid. */
+export function callerId(scope: Scope): SQL {
+  const { tokenHash, email } = scope.credential;
+  return sql`(SELECT ct.user_id FROM tokens ct JOIN users cu ON cu.id = ct.user_id
+    WHERE ct.token_hash = ${tokenHash} AND ct.revoked_at IS NULL AND ct.expires_at > ${scope.now}
+    AND cu.is_active = 1${email ? sql` AND cu.email = ${email}` : sql``})`;
+}
+
+/** SQL: true when the caller is a superuser. */
+export function callerIsSuperuser(scope: Scope): SQL {
+  return sql`EXISTS (SELECT 1 FROM users su WHERE su.id = ${callerId(scope)} AND su.is_superuser = 1)`;
+}
+
+function callerQuery(scope: Scope) {
+  return scope.db
+    .select({
+      tokenId: tokens.id,
+      tokenHash: tokens.tokenHash,
+      lastUsedAt: tokens.lastUsedAt,
+      userId: users.id,
+      username: users.username,
+      email: users.email,
+      isSuperuser: users.isSuperuser,
+    })
+    .from(tokens)
+    .innerJoin(users, eq(users.id, tokens.userId))
+    .where(validToken(scope))
+    .limit(1);
+}
+
+type CallerRow = Awaited<ReturnType<typeof callerQuery>>[number];
+
+type Results<T extends readonly unknown[]> = { -readonly [K in keyof T]: Awaited<T[K]> };
+
+function toCaller(scope: Scope, rows: CallerRow[]): Caller {
+  const row = rows[0];
+  if (!row || !sameDigest(row.tokenHash, scope.credential.tokenHash)) {
+    throw problems.unauthenticated('The token is wrong, expired or revoked.');
+  }
+  if (row.lastUsedAt === null || scope.now - row.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
+    scope.waitUntil(
+      scope.db.update(tokens).set({ lastUsedAt: scope.now }).where(eq(tokens.id, row.tokenId)).run().catch(() => undefined),
+    );
+  }
+  return { tokenId: row.tokenId, userId: row.userId, username: row.username, email: row.email, isSuperuser: row.isSuperuser };
+}
+
+/** One D1 round trip: the caller check, then `queries`, in one batch. */
+export async function authed<T extends readonly BatchItem<'sqlite'>[]>(
+  scope: Scope,
+  ...queries: T
+): Promise<[Caller, ...Results<T>]> {
+  const [callerRows, ...rest] = (await scope.db.batch([callerQuery(scope), ...queries] as unknown as [
+    BatchItem<'sqlite'>,
+    ...BatchItem<'sqlite'>[],
+  ])) as unknown as [CallerRow[], ...unknown[]];
+  return [toCaller(scope, callerRows), ...(rest as Results<T>)];
+}

@@ -1,0 +1,39 @@
+/**
+ * Reads the caller's credential from the request, without touching D1: the token is checked by
+ * the handler's own D1 batch (see caller.ts), so an authenticated read costs one round trip.
+ *
+ * Accepted: `Authorization: Bearer <token>`, `Authorization: Token <token>` (seeds 002, 004) and
+ * the pair `X-User-Email` + `X-User-Token` (seed 003).
+ */
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from '../http/context';
+import { problems } from '../http/problem';
+import { isWellFormedToken, tokenHash } from './tokens';
+
+export interface Credential {
+  tokenHash: string;
+  /** Set for the X-User-Email form: the token must belong to this address. */
+  email: string | null;
+}
+
+export async function readCredential(headers: { get(name: string): string | null }): Promise<Credential | null> {
+  const authorization = headers.get('Authorization');
+  if (authorization) {
+    const match = /^(Bearer|Token)\s+(\S+)\s*$/i.exec(authorization);
+    if (!match || !isWellFormedToken(match[2]!)) return null;
+    return { tokenHash: await tokenHash(match[2]!), email: null };
+  }
+  const email = headers.get('X-User-Email');
+  const token = headers.get('X-User-Token');
+  if (email && token && isWellFormedToken(token.trim())) {
+    return { tokenHash: await tokenHash(token.trim()), email: email.trim().toLowerCase() };
+  }
+  return null;
+}
+
+export const requireCredential = createMiddleware<AppEnv>(async (c, next) => {
+  const credential = await readCredential(c.req.raw.headers);
+  if (!credential) throw problems.unauthenticated();
+  c.set('credential', credential);
+  await next();
+});

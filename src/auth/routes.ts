@@ -1,0 +1,111 @@
+import { z } from '@hono/zod-openapi';
+import { settings } from '../env';
+import { entityJson } from '../http/etag';
+import { authedRoute, ETAG_HEADER, IF_MATCH, publicRoute } from '../http/openapi';
+import { errorResponses } from '../http/problem';
+import { createRouter } from '../http/router';
+import { json, jsonBody, pathParam } from '../http/schemas';
+import { scopeOf } from './caller';
+import { MePatchBody, MeSchema, NewTokenSchema, SessionSchema, SignInBody, TokenCreateBody, TokenSchema } from './schemas';
+import * as auth from './service';
+
+export const authRoutes = createRouter();
+
+authRoutes.openapi(
+  publicRoute({
+    method: 'post',
+    path: '/v1/auth/sign-in',
+    tags: ['Auth'],
+    summary: 'Sign in with email or username and password',
+    description:
+      'Answers a new session token. After too many failed attempts (4 by default) the account is locked for a while (5 minutes by default): every attempt then answers 429 with Retry-After, even with the right password. An unknown login and a wrong password answer alike.',
+    request: { body: jsonBody(SignInBody) },
+    responses: {
+      200: json(SessionSchema, 'Signed in.'),
+      ...errorResponses(400, 401, 413, 415, 429),
+    },
+  }),
+  async (c) => {
+    const body = c.req.valid('json');
+    const login = (body.login ?? body.email ?? body.username)!;
+    const session = await auth.signIn(c.get('db'), settings(c.env), { login, password: body.password }, Date.now());
+    return c.json(session, 200, { 'Cache-Control': 'no-store' });
+  },
+);
+
+authRoutes.openapi(
+  authedRoute({
+    method: 'post',
+    path: '/v1/auth/sign-out',
+    tags: ['Auth'],
+    summary: 'Revoke the token of this request',
+    responses: { 204: { description: 'Signed out.' } },
+  }),
+  async (c) => {
+    await auth.signOut(scopeOf(c));
+    return c.body(null, 204);
+  },
+);
+
+authRoutes.openapi(
+  authedRoute({
+    method: 'get',
+    path: '/v1/me',
+    tags: ['Me'],
+    summary: 'The signed-in user and their organisations',
+    responses: { 200: { ...json(MeSchema, 'The caller.'), headers: ETAG_HEADER }, 304: { description: 'Not modified.' } },
+  }),
+  async (c) => entityJson(c, await auth.getMe(scopeOf(c))),
+);
+
+authRoutes.openapi(
+  authedRoute({
+    method: 'patch',
+    path: '/v1/me',
+    tags: ['Me'],
+    summary: 'Change name, email, username or password',
+    description: 'Changing email, username or password needs `current_password`. A new password revokes every other token.',
+    request: { body: jsonBody(MePatchBody) },
+    parameters: [IF_MATCH],
+    responses: { 200: { ...json(MeSchema, 'Updated.'), headers: ETAG_HEADER }, ...errorResponses(400, 409, 412, 413, 415) },
+  }),
+  async (c) => entityJson(c, await auth.updateMe(scopeOf(c), c.req.valid('json'), c.req.header('If-Match'))),
+);
+
+authRoutes.openapi(
+  authedRoute({
+    method: 'get',
+    path: '/v1/me/tokens',
+    tags: ['Me'],
+    summary: 'Your live tokens (sessions and personal tokens)',
+    responses: { 200: json(z.object({ results: z.array(TokenSchema) }).openapi('TokenList'), 'Live tokens, newest first.') },
+  }),
+  async (c) => c.json({ results: await auth.listTokens(scopeOf(c)) }, 200),
+);
+
+authRoutes.openapi(
+  authedRoute({
+    method: 'post',
+    path: '/v1/me/tokens',
+    tags: ['Me'],
+    summary: 'Create a personal token (its secret is shown once)',
+    request: { body: jsonBody(TokenCreateBody) },
+    responses: { 201: json(NewTokenSchema, 'Created.'), ...errorResponses(400, 413, 415) },
+  }),
+  async (c) => c.json(await auth.createToken(scopeOf(c), c.req.valid('json')), 201, { 'Cache-Control': 'no-store' }),
+);
+
+authRoutes.openapi(
+  authedRoute({
+    method: 'delete',
+    path: '/v1/me/tokens/{token}',
+    tags: ['Me'],
+    summary: 'Revoke one of your tokens',
+    request: { params: z.object({ token: pathParam('token', 'Token id (tok_…).') }) },
+    responses: { 204: { description: 'Revoked.' }, ...errorResponses(404) },
+  }),
+  async (c) => {
+    await auth.revokeToken(scopeOf(c), c.req.valid('param').token);
+    return c.body(null, 204);
+  },
+);

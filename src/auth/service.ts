@@ -1,0 +1,204 @@
+import type { SQLiteUpdateSetSource } from 'drizzle-orm/sqlite-core';
+import { and, desc, eq, gt, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { memberships, organizations, tokens, users, type TokenRow } from '../db/schema';
+import type { Settings } from '../env';
+import { checkIfMatch } from '../http/etag';
+import { problems } from '../http/problem';
+import { newId } from '../lib/ids';
+import { iso } from '../lib/time';
+import { toUser } from '../users/schemas';
+import { conflictOnUnique } from '../db/errors';
+import { authed, callerId, type Caller, type Scope } from './caller';
+import { burnVerification, hashPassword, verifyPassword } from './password';
+import { newTokenSecret, tokenHash } from './tokens';
+
+const DAY_MS = 86_400_000;
+
+export interface SignInInput {
+  login: string;
+  password: string;
+}
+
+/**
+ * Each attempt is claimed before the password is checked: one UPDATE raises the failure count
+ * and sets the lock when it reaches the limit, and only a claimed attempt is evaluated. Parallel
+ * guesses are serialised by D1, so no more than `lockoutMaxAttempts` are ever evaluated before
+ * the lock; a success resets the count.
+ */
+export async function signIn(db: Db, s: Settings, input: SignInInput, now: number) {
+  const login = input.login.trim().toLowerCase();
+  const matches = or(eq(users.username, login), eq(users.email, login));
+  const lockExpired = sql`(${users.lockedUntil} IS NOT NULL AND ${users.lockedUntil} <= ${now})`;
+  const attempts = sql`(CASE WHEN ${lockExpired} THEN 1 ELSE ${users.failedAttempts} + 1 END)`;
+  const [claimed, locked] = await db.batch([
+    db
+      .update(users)
+      .set({
+        failedAttempts: attempts,
+        lockedUntil: sql`(CASE WHEN ${attempts} >= ${s.lockoutMaxAttempts} THEN ${now + s.lockoutMs} ELSE NULL END)`,
+      })
+      .where(and(matches, eq(users.isActive, true), or(isNull(users.lockedUntil), sql`${users.lockedUntil} <= ${now}`)))
+      .returning(),
+    db.select({ lockedUntil: users.lockedUntil }).from(users).where(and(matches, eq(users.isActive, true), gt(users.lockedUntil, now))),
+  ]);
+  const user = claimed[0];
+  if (!user) {
+    const until = locked[0]?.lockedUntil;
+    if (until) throw problems.locked(Math.max(1, Math.ceil((until - now) / 1000)));
+    await burnVerification(input.password);
+    throw problems.badCredentials();
+  }
+  if (!(await verifyPassword(input.password, user.passwordHash))) throw problems.badCredentials();
+
+  const secret = newTokenSecret();
+  const expiresAt = now + s.tokenTtlMs;
+  await db.batch([
+    db.update(users).set({ failedAttempts: 0, lockedUntil: null, lastLogin: now }).where(eq(users.id, user.id)),
+    db.insert(tokens).values({
+      id: newId('tok'),
+      userId: user.id,
+      tokenHash: await tokenHash(secret),
+      kind: 'session',
+      name: 'sign-in',
+      createdAt: now,
+      expiresAt,
+    }),
+  ]);
+  return { token: secret, expires_at: iso(expiresAt), user: toUser({ ...user, lastLogin: now }) };
+}
+
+export async function signOut(scope: Scope): Promise<void> {
+  const [caller] = await authed(scope);
+  await scope.db.update(tokens).set({ revokedAt: scope.now }).where(eq(tokens.id, caller.tokenId));
+}
+
+function meQueries(scope: Scope, userId: SQL) {
+  return [
+    scope.db.select().from(users).where(eq(users.id, userId)).limit(1),
+    scope.db
+      .select({
+        id: organizations.id,
+        slug: organizations.slug,
+        name: organizations.name,
+        short_name: organizations.shortName,
+        role: memberships.role,
+      })
+      .from(memberships)
+      .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
+      .where(eq(memberships.userId, userId))
+      .orderBy(organizations.name, organizations.id),
+  ] as const;
+}
+
+type MeRows = [Awaited<ReturnType<typeof meQueries>[0]>, Awaited<ReturnType<typeof meQueries>[1]>];
+
+function toMe([userRows, orgs]: MeRows) {
+  const user = userRows[0];
+  if (!user) throw problems.unauthenticated();
+  return { ...toUser(user), organizations: orgs };
+}
+
+export async function getMe(scope: Scope) {
+  const [, ...rows] = await authed(scope, ...meQueries(scope, callerId(scope)));
+  return toMe(rows as unknown as MeRows);
+}
+
+export interface MePatch {
+  name?: string | undefined;
+  email?: string | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+  current_password?: string | undefined;
+}
+
+export async function updateMe(scope: Scope, patch: MePatch, ifMatch: string | undefined) {
+  const [caller, ...rows] = await authed(scope, ...meQueries(scope, callerId(scope)));
+  const current = toMe(rows as unknown as MeRows);
+  await checkIfMatch(ifMatch, current);
+  const user = (rows[0] as MeRows[0])[0]!;
+  const sensitive = patch.password !== undefined || (patch.email ?? user.email) !== user.email || (patch.username ?? user.username) !== user.username;
+  if (sensitive) {
+    if (!patch.current_password) {
+      throw problems.invalid([{ path: 'current_password', message: 'Required to change email, username or password.' }]);
+    }
+    if (!(await verifyPassword(patch.current_password, user.passwordHash))) {
+      throw problems.invalid([{ path: 'current_password', message: 'Does not match your password.' }]);
+    }
+  }
+  const set: SQLiteUpdateSetSource<typeof users> = { updatedAt: scope.now, version: sql`${users.version} + 1` };
+  if (patch.name !== undefined) set.name = patch.name;
+  if (patch.email !== undefined) set.email = patch.email;
+  if (patch.username !== undefined) set.username = patch.username;
+  if (patch.password !== undefined) set.passwordHash = await hashPassword(patch.password);
+  const writes = [
+    scope.db.update(users).set(set).where(and(eq(users.id, user.id), eq(users.version, user.version))).returning({ id: users.id }),
+    ...(patch.password !== undefined ? [revokeOtherTokens(scope.db, caller, scope.now)] : []),
+  ] as const;
+  const [updated] = await conflictOnUnique(scope.db.batch(writes as unknown as Parameters<typeof scope.db.batch>[0]));
+  if ((updated as unknown[]).length === 0) throw problems.preconditionFailed();
+  return getMe(scope);
+}
+
+function revokeOtherTokens(db: Db, caller: Caller, now: number) {
+  return db
+    .update(tokens)
+    .set({ revokedAt: now })
+    .where(and(eq(tokens.userId, caller.userId), ne(tokens.id, caller.tokenId), isNull(tokens.revokedAt)));
+}
+
+function toToken(row: TokenRow, caller: Caller) {
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    created_at: iso(row.createdAt),
+    last_used_at: iso(row.lastUsedAt),
+    expires_at: iso(row.expiresAt),
+    current: row.id === caller.tokenId,
+  };
+}
+
+export async function listTokens(scope: Scope) {
+  const [caller, rows] = await authed(
+    scope,
+    scope.db
+      .select()
+      .from(tokens)
+      .where(and(eq(tokens.userId, callerId(scope)), isNull(tokens.revokedAt), gt(tokens.expiresAt, scope.now)))
+      .orderBy(desc(tokens.createdAt), desc(tokens.id))
+      .limit(500),
+  );
+  return rows.map((r) => toToken(r, caller));
+}
+
+export async function createToken(scope: Scope, input: { name: string; expires_in_days: number }) {
+  const [caller] = await authed(scope);
+  const secret = newTokenSecret();
+  const row: TokenRow = {
+    id: newId('tok'),
+    userId: caller.userId,
+    tokenHash: await tokenHash(secret),
+    kind: 'personal',
+    name: input.name,
+    createdAt: scope.now,
+    lastUsedAt: null,
+    expiresAt: scope.now + input.expires_in_days * DAY_MS,
+    revokedAt: null,
+  };
+  await scope.db.insert(tokens).values(row);
+  return { ...toToken(row, caller), token: secret };
+}
+
+export async function revokeToken(scope: Scope, tokenId: string): Promise<void> {
+  // The caller check and the revocation in one batch: the UPDATE only matches the caller's own token.
+  const [, revoked] = await authed(
+    scope,
+    scope.db
+      .update(tokens)
+      .set({ revokedAt: scope.now })
+      .where(and(eq(tokens.id, tokenId), eq(tokens.userId, callerId(scope)), isNull(tokens.revokedAt)))
+      .returning({ id: tokens.id }),
+  );
+  if (revoked.length === 0) throw problems.notFound('Token');
+}

@@ -1,0 +1,32 @@
+/**
+ * Tokens: 32 random bytes, base64url, behind the recognisable prefix `fbt_` (secret scanners can
+ * match it). Only the SHA-256 is stored; the secret is shown once, when it is made.
+ */
+export const TOKEN_PREFIX = 'fbt_';
+const TOKEN_PATTERN = /^fbt_[A-Za-z0-9_-]{43}$/;
+
+function b64url(bytes: Uint8Array): string {
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export function newTokenSecret(): string {
+  return TOKEN_PREFIX + b64url(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+export function isWellFormedToken(secret: string): boolean {
+  return TOKEN_PATTERN.test(secret);
+}
+
+export async function tokenHash(secret: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(secret)));
+  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Constant-time comparison of two hex digests of equal length. */
+export function sameDigest(a: string, b: string): boolean {
+  const ea = new TextEncoder().encode(a);
+  const eb = new TextEncoder().encode(b);
+  return ea.byteLength === eb.byteLength && crypto.subtle.timingSafeEqual(ea, eb);
+}

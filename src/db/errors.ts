@@ -1,0 +1,29 @@
+import { problems } from '../http/problem';
+
+const UNIQUE = /UNIQUE constraint failed: (\w+)\.(\w+)/;
+
+function messages(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    parts.push(String((e as { message?: unknown }).message ?? e));
+    e = (e as { cause?: unknown }).cause;
+  }
+  return parts.join(' | ');
+}
+
+/** The column a UNIQUE constraint failed on, or null for any other error. */
+export function uniqueViolation(error: unknown): string | null {
+  const match = UNIQUE.exec(messages(error));
+  return match ? match[2]! : null;
+}
+
+/** Awaits a write; a UNIQUE violation becomes 409 naming the field, anything else is rethrown. */
+export async function conflictOnUnique<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    const column = uniqueViolation(error);
+    if (column) throw problems.conflict(`That ${column} is taken.`, [{ path: column, message: 'Already taken.' }]);
+    throw error;
+  }
+}

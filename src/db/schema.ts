@@ -1,0 +1,139 @@
+/**
+ * The one drizzle schema. Migrations in migrations/ are generated from it (`npm run db:generate`)
+ * and `npm run check:migrations` fails when the two disagree.
+ *
+ * Conventions: ids are type-prefixed TypeIDs (time-ordered text); times are integer milliseconds
+ * since the epoch (rendered as RFC 3339 by the API); `version` counts updates and guards
+ * optimistic concurrency (`UPDATE … WHERE version = ?`).
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+const createdAt = () => integer('created_at').notNull();
+const updatedAt = () => integer('updated_at').notNull();
+const version = () => integer('version').notNull().default(1);
+
+export const users = sqliteTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    // Stored lower-cased: logins are case-insensitive and the unique index enforces it.
+    username: text('username').notNull(),
+    email: text('email').notNull(),
+    name: text('name').notNull().default(''),
+    passwordHash: text('password_hash').notNull(),
+    isSuperuser: integer('is_superuser', { mode: 'boolean' }).notNull().default(false),
+    isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
+    failedAttempts: integer('failed_attempts').notNull().default(0),
+    lockedUntil: integer('locked_until'),
+    lastLogin: integer('last_login'),
+    dateJoined: integer('date_joined').notNull(),
+    updatedAt: updatedAt(),
+    version: version(),
+  },
+  (t) => [
+    uniqueIndex('users_username_uq').on(t.username),
+    uniqueIndex('users_email_uq').on(t.email),
+    index('users_date_joined_idx').on(t.dateJoined, t.id),
+  ],
+);
+
+export const tokens = sqliteTable(
+  'tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    // SHA-256 of the secret, hex. The secret itself is never stored.
+    tokenHash: text('token_hash').notNull(),
+    kind: text('kind', { enum: ['session', 'personal'] }).notNull(),
+    name: text('name').notNull().default(''),
+    createdAt: createdAt(),
+    lastUsedAt: integer('last_used_at'),
+    expiresAt: integer('expires_at').notNull(),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [uniqueIndex('tokens_hash_uq').on(t.tokenHash), index('tokens_user_idx').on(t.userId, t.createdAt)],
+);
+
+export const organizations = sqliteTable(
+  'organizations',
+  {
+    id: text('id').primaryKey(),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    shortName: text('short_name').notNull().default(''),
+    description: text('description').notNull().default(''),
+    urls: text('urls', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    contacts: text('contacts', { mode: 'json' }).$type<unknown[]>().notNull().default(sql`'[]'`),
+    logoBlobId: text('logo_blob_id'),
+    archived: integer('archived', { mode: 'boolean' }).notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    version: version(),
+  },
+  (t) => [
+    uniqueIndex('organizations_slug_uq').on(t.slug),
+    index('organizations_name_idx').on(t.name, t.id),
+    index('organizations_created_idx').on(t.createdAt, t.id),
+    index('organizations_updated_idx').on(t.updatedAt, t.id),
+  ],
+);
+
+export const memberships = sqliteTable(
+  'memberships',
+  {
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['admin', 'member'] }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.userId] }),
+    index('memberships_user_idx').on(t.userId, t.organizationId),
+  ],
+);
+
+/**
+ * Every R2 object a row refers to. The object is written first and its blob row after, so an
+ * object without a row is an interrupted upload that the scheduled sweep removes after a grace
+ * period; a blob no entity refers to any more is removed with its object by the same sweep.
+ * Later issues deduplicate on (organization_id, sha256).
+ */
+export const blobs = sqliteTable(
+  'blobs',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id').notNull(),
+    r2Key: text('r2_key').notNull(),
+    size: integer('size').notNull(),
+    sha256: text('sha256').notNull(),
+    mimeType: text('mime_type').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('blobs_r2_key_uq').on(t.r2Key), index('blobs_org_sha_idx').on(t.organizationId, t.sha256)],
+);
+
+/** Deletion records, so that a later change feed (`updated_since`) can tell clients what went. */
+export const deletions = sqliteTable(
+  'deletions',
+  {
+    id: text('id').primaryKey(),
+    entityType: text('entity_type').notNull(),
+    entityId: text('entity_id').notNull(),
+    organizationId: text('organization_id'),
+    deletedAt: integer('deleted_at').notNull(),
+  },
+  (t) => [index('deletions_org_time_idx').on(t.organizationId, t.deletedAt)],
+);
+
+export type UserRow = typeof users.$inferSelect;
+export type TokenRow = typeof tokens.$inferSelect;
+export type OrganizationRow = typeof organizations.$inferSelect;
+export type MembershipRow = typeof memberships.$inferSelect;
+export type BlobRow = typeof blobs.$inferSelect;

@@ -1,0 +1,72 @@
+/**
+ * `/openapi.json` and `/docs`: an interactive reference (Swagger UI) whose script and styles are
+ * served from this origin (vendored into public/docs/vendor by `npm install`), so it works
+ * offline and under a strict Content-Security-Policy with no inline script.
+ */
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from '../http/context';
+import { SECURITY_SCHEMES } from '../http/openapi';
+
+export const API_INFO = {
+  title: 'Fieldbase API',
+  version: '1.0.0',
+  description:
+    'Multi-tenant API for organisations that run projects of physical assets in the field and keep the evidence about them. Errors are RFC 9457 problem+json; lists are `{count, next, previous, results}` with a Link header.',
+};
+
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Fieldbase API reference</title>
+<link rel="stylesheet" href="/docs/vendor/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/docs/vendor/swagger-ui-bundle.js"></script>
+<script src="/docs/init.js"></script>
+</body>
+</html>
+`;
+
+const INIT = `window.ui = SwaggerUIBundle({
+  url: '/openapi.json',
+  dom_id: '#swagger-ui',
+  deepLinking: true,
+  tryItOutEnabled: true,
+  persistAuthorization: false,
+});
+`;
+
+export function mountDocs(app: OpenAPIHono<AppEnv>) {
+  for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) {
+    app.openAPIRegistry.registerComponent('securitySchemes', name, scheme);
+  }
+  let document: unknown;
+  app.get('/openapi.json', (c) => {
+    document ??= app.getOpenAPI31Document({ openapi: '3.1.0', info: API_INFO, servers: [{ url: '/' }], tags: TAGS });
+    return c.json(document, 200, { 'Cache-Control': 'public, max-age=300' });
+  });
+  app.get('/docs', (c) => c.html(PAGE, 200, { 'Content-Security-Policy': CSP }));
+  app.get('/docs/init.js', (c) =>
+    c.body(INIT, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=300' }),
+  );
+  // In production the assets layer answers these before the worker runs; in tests and any
+  // setup without it, the worker asks the ASSETS binding itself.
+  app.get('/docs/vendor/*', async (c) => {
+    if (!c.env.ASSETS) return c.notFound();
+    return c.env.ASSETS.fetch(c.req.raw);
+  });
+}
+
+const TAGS = [
+  { name: 'Auth', description: 'Sign in and out.' },
+  { name: 'Me', description: 'The signed-in user and their tokens.' },
+  { name: 'Users', description: 'Accounts.' },
+  { name: 'Organizations', description: 'Organisations, their members and logos.' },
+  { name: 'Meta', description: 'Health and documents.' },
+];

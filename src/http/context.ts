@@ -1,0 +1,15 @@
+import type { Db } from '../db/client';
+import type { D1Stats } from '../db/timed-d1';
+import type { Bindings } from '../env';
+import type { Credential } from '../auth/credentials';
+
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: {
+    requestId: string;
+    d1Stats: D1Stats;
+    db: Db;
+    /** Parsed from the request's headers by requireCredential; checked against D1 with the handler's own query. */
+    credential: Credential;
+  };
+}

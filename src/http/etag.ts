@@ -1,0 +1,46 @@
+/**
+ * ETags are strong validators computed from the JSON representation itself, so a GET's ETag is
+ * exactly what a later If-Match is compared with. Writes also check the row's version in their
+ * UPDATE, so two writers holding the same ETag cannot both win.
+ */
+import type { Context, TypedResponse } from 'hono';
+import { problems } from './problem';
+
+export async function etagOf(representation: unknown): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(representation)));
+  const b64 = btoa(String.fromCharCode(...new Uint8Array(digest).subarray(0, 18)));
+  return `"${b64.replace(/\+/g, '-').replace(/\//g, '_')}"`;
+}
+
+function tags(header: string): string[] {
+  return header.split(',').map((t) => t.trim()).filter(Boolean);
+}
+
+/** If-None-Match uses the weak comparison (RFC 9110 13.1.2). */
+export function noneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return true;
+  const bare = etag.replace(/^W\//, '');
+  return !tags(header).some((t) => t === '*' || t.replace(/^W\//, '') === bare);
+}
+
+/** Throws 412 when If-Match is present and names neither `*` nor the current ETag (strong comparison). */
+export async function checkIfMatch(header: string | undefined, representation: unknown): Promise<void> {
+  if (!header) return;
+  const etag = await etagOf(representation);
+  if (!tags(header).some((t) => t === '*' || t === etag)) throw problems.preconditionFailed();
+}
+
+/** A single entity: JSON with its ETag, or 304 when the client's copy is current. */
+export async function entityJson<T, S extends 200 | 201 = 200>(
+  c: Context,
+  representation: T,
+  status: S = 200 as S,
+): Promise<Response & TypedResponse<T, S, 'json'>> {
+  const etag = await etagOf(representation);
+  const headers: Record<string, string> = { ETag: etag, 'Cache-Control': 'private, no-cache' };
+  if (status === 200 && (c.req.method === 'GET' || c.req.method === 'HEAD') && !noneMatch(c.req.header('If-None-Match'), etag)) {
+    // 304 carries no body; it is declared in each GET's responses.
+    return new Response(null, { status: 304, headers }) as unknown as Response & TypedResponse<T, S, 'json'>;
+  }
+  return c.json(representation as object, status, headers) as unknown as Response & TypedResponse<T, S, 'json'>;
+}

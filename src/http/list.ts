@@ -1,0 +1,245 @@
+/**
+ * Lists: one query schema, one ordering grammar, keyset cursors and one envelope.
+ *
+ * A client pages with `limit`+`offset` or `page`+`page_size`; the `next`/`previous` links it
+ * gets back always carry a keyset `cursor`, so following them stays as fast on page 10,000 as on
+ * page 1 and neither skips nor repeats rows when rows are inserted between requests.
+ */
+import { z } from '@hono/zod-openapi';
+import { and, asc, desc, or, sql, type SQL } from 'drizzle-orm';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { problems } from './problem';
+
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 200;
+
+type Expr = SQLiteColumn | SQL;
+type KeyValue = string | number;
+
+export interface OrderField<Row> {
+  expr: Expr;
+  key: (row: Row) => KeyValue;
+}
+
+export interface ListSpec<Row> {
+  /** Public ordering names (`ordering=name`, `-name`) and how to sort and key on each. */
+  fields: Record<string, OrderField<Row>>;
+  /** Unique, immutable last sort key so that every ordering is total. */
+  tiebreaker: OrderField<Row>;
+  defaultOrdering: string;
+}
+
+const int = (min: number, max?: number) => {
+  let s = z.coerce.number().int().min(min);
+  if (max !== undefined) s = s.max(max);
+  return s.optional();
+};
+
+/** Query parameters shared by every list; `ordering` is checked against the spec at run time. */
+export function listQuerySchema<Row>(spec: ListSpec<Row>) {
+  const names = Object.keys(spec.fields).join(', ');
+  return z.object({
+    limit: int(1, MAX_LIMIT).openapi({ description: `Page size (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT}).` }),
+    offset: int(0).openapi({ description: 'Rows to skip (with limit).' }),
+    page: int(1).openapi({ description: 'Page number, from 1 (with page_size).' }),
+    page_size: int(1, MAX_LIMIT).openapi({ description: 'Page size for page-based paging.' }),
+    cursor: z.string().max(1024).optional().openapi({ description: 'Opaque keyset cursor from a `next`/`previous` link.' }),
+    ordering: z
+      .string()
+      .max(200)
+      .optional()
+      .openapi({ description: `Comma-separated fields, \`-\` for descending. One of: ${names}. Default \`${spec.defaultOrdering}\`.` }),
+  });
+}
+
+/** `search`, for lists that have it: free text, matched as the list documents. */
+export const searchParam = (description: string) => z.string().trim().min(1).max(100).optional().openapi({ description });
+
+export type ListQuery = {
+  limit?: number | undefined;
+  offset?: number | undefined;
+  page?: number | undefined;
+  page_size?: number | undefined;
+  cursor?: string | undefined;
+  ordering?: string | undefined;
+  search?: string | undefined;
+};
+
+interface Term<Row> {
+  name: string;
+  desc: boolean;
+  field: OrderField<Row>;
+}
+
+interface Cursor {
+  /** 'after' the key, 'before' the key, or 'last' page. */
+  d: 'after' | 'before' | 'last';
+  k?: KeyValue[];
+  /** The ordering the key belongs to. */
+  o: string;
+}
+
+function encodeCursor(cursor: Cursor): string {
+  const bytes = new TextEncoder().encode(JSON.stringify(cursor));
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function decodeCursor(raw: string, ordering: string, keys: number): Cursor {
+  const bad = problems.invalid([{ path: 'cursor', message: 'Not a cursor of this list and ordering.' }]);
+  let parsed: unknown;
+  try {
+    const bin = atob(raw.replace(/-/g, '+').replace(/_/g, '/'));
+    parsed = JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (ch) => ch.charCodeAt(0))));
+  } catch {
+    throw bad;
+  }
+  const c = parsed as Cursor;
+  if (!c || typeof c !== 'object' || c.o !== ordering || !['after', 'before', 'last'].includes(c.d)) throw bad;
+  if (c.d !== 'last') {
+    if (!Array.isArray(c.k) || c.k.length !== keys || !c.k.every((v) => typeof v === 'string' || typeof v === 'number')) throw bad;
+  }
+  return c;
+}
+
+/** A planned page: the SQL pieces a service adds to its query, and what it needs to answer. */
+export interface PagePlan<Row> {
+  where: SQL | undefined;
+  orderBy: SQL[];
+  limit: number;
+  offset: number;
+  finish(rows: Row[], count: number, url: string): Page<Row>;
+}
+
+export interface Page<Row> {
+  count: number;
+  next: string | null;
+  previous: string | null;
+  results: Row[];
+  link: string;
+}
+
+function parseOrdering<Row>(spec: ListSpec<Row>, raw: string | undefined): Term<Row>[] {
+  const text = raw?.trim() || spec.defaultOrdering;
+  const terms: Term<Row>[] = [];
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const descending = part.startsWith('-');
+    const name = descending ? part.slice(1) : part;
+    const field = spec.fields[name];
+    if (!field) {
+      throw problems.invalid([
+        { path: 'ordering', message: `Cannot order by "${name}"; use one of: ${Object.keys(spec.fields).join(', ')}.` },
+      ]);
+    }
+    if (terms.some((t) => t.name === name)) continue;
+    terms.push({ name, desc: descending, field });
+  }
+  terms.push({ name: '(id)', desc: terms.at(-1)?.desc ?? false, field: spec.tiebreaker });
+  return terms;
+}
+
+/** Rows strictly after (or before) `key` in the order of `terms`. */
+function keysetWhere<Row>(terms: Term<Row>[], key: KeyValue[], after: boolean): SQL {
+  const branches: SQL[] = [];
+  for (let i = 0; i < terms.length; i++) {
+    const parts: SQL[] = [];
+    for (let j = 0; j < i; j++) parts.push(sql`${terms[j]!.field.expr} = ${key[j]}`);
+    const t = terms[i]!;
+    const forward = after !== t.desc;
+    parts.push(forward ? sql`${t.field.expr} > ${key[i]}` : sql`${t.field.expr} < ${key[i]}`);
+    branches.push(and(...parts)!);
+  }
+  return or(...branches)!;
+}
+
+function orderSql<Row>(terms: Term<Row>[], reverse: boolean): SQL[] {
+  return terms.map((t) => ((t.desc !== reverse) ? desc(t.field.expr) : asc(t.field.expr)));
+}
+
+function linkTo(url: string, set: Record<string, string | null>): string {
+  const u = new URL(url);
+  for (const p of ['offset', 'page', 'cursor']) u.searchParams.delete(p);
+  for (const [k, v] of Object.entries(set)) {
+    if (v === null) u.searchParams.delete(k);
+    else u.searchParams.set(k, v);
+  }
+  return u.toString();
+}
+
+export function planPage<Row>(spec: ListSpec<Row>, q: ListQuery): PagePlan<Row> {
+  const terms = parseOrdering(spec, q.ordering);
+  const orderingKey = terms.map((t) => (t.desc ? '-' : '') + t.name).join(',');
+  const limit = q.page_size ?? q.limit ?? DEFAULT_LIMIT;
+  const offset = q.cursor ? 0 : q.page !== undefined ? (q.page - 1) * limit : (q.offset ?? 0);
+  const cursor = q.cursor ? decodeCursor(q.cursor, orderingKey, terms.length) : undefined;
+  const reverse = cursor?.d === 'before' || cursor?.d === 'last';
+  const where = cursor?.k ? keysetWhere(terms, cursor.k, cursor.d === 'after') : undefined;
+  const keyOf = (row: Row) => terms.map((t) => t.field.key(row));
+
+  return {
+    where,
+    orderBy: orderSql(terms, reverse),
+    // One row more than asked tells whether another page follows.
+    limit: limit + 1,
+    offset,
+    finish(rows, count, url) {
+      const more = rows.length > limit;
+      let results = more ? rows.slice(0, limit) : rows;
+      if (reverse) results = [...results].reverse();
+      const first = results[0];
+      const last = results.at(-1);
+      let hasNext: boolean;
+      let hasPrevious: boolean;
+      if (!cursor) {
+        hasNext = more;
+        hasPrevious = offset > 0 && count > 0;
+      } else if (cursor.d === 'after') {
+        hasNext = more;
+        hasPrevious = true;
+      } else if (cursor.d === 'before') {
+        hasNext = true;
+        hasPrevious = more;
+      } else {
+        hasNext = false;
+        hasPrevious = more;
+      }
+      const size = { limit: String(limit) };
+      const pageSizeParam = q.page_size !== undefined ? { page_size: String(limit), limit: null } : size;
+      const next =
+        hasNext && last ? linkTo(url, { ...pageSizeParam, cursor: encodeCursor({ d: 'after', k: keyOf(last), o: orderingKey }) }) : null;
+      let previous: string | null = null;
+      if (hasPrevious) {
+        previous = first
+          ? linkTo(url, { ...pageSizeParam, cursor: encodeCursor({ d: 'before', k: keyOf(first), o: orderingKey }) })
+          : linkTo(url, { ...pageSizeParam, cursor: encodeCursor({ d: 'last', o: orderingKey }) });
+      }
+      const links = [
+        `<${linkTo(url, pageSizeParam)}>; rel="first"`,
+        previous ? `<${previous}>; rel="prev"` : null,
+        next ? `<${next}>; rel="next"` : null,
+        `<${linkTo(url, { ...pageSizeParam, cursor: encodeCursor({ d: 'last', o: orderingKey }) })}>; rel="last"`,
+      ].filter(Boolean);
+      return { count, next, previous, results, link: links.join(', ') };
+    },
+  };
+}
+
+/** The envelope schema of a list of `item`. */
+export function listEnvelope<T extends z.ZodTypeAny>(item: T, name: string) {
+  return z
+    .object({
+      count: z.number().int().openapi({ description: 'Rows matching the filters (all pages).' }),
+      next: z.string().url().nullable().openapi({ description: 'The next page, or null.' }),
+      previous: z.string().url().nullable().openapi({ description: 'The previous page, or null.' }),
+      results: z.array(item),
+    })
+    .openapi(name);
+}
+
+export const LIST_HEADERS = {
+  Link: {
+    description: 'RFC 8288 links: first, prev, next, last.',
+    schema: { type: 'string' as const },
+  },
+};

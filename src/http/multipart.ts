@@ -1,0 +1,89 @@
+/**
+ * multipart/form-data through a streaming parser with limits: a part over its limit is refused
+ * (413) as soon as it crosses the limit, without reading the rest of the body.
+ */
+import {
+  MaxFileSizeExceededError,
+  MaxPartsExceededError,
+  MaxTotalSizeExceededError,
+  MultipartParseError,
+  parseMultipartRequest,
+} from '@remix-run/multipart-parser';
+import { problems } from './problem';
+
+export interface UploadedFile {
+  filename: string;
+  mediaType: string;
+  bytes: Uint8Array;
+}
+
+export interface MultipartForm {
+  fields: Record<string, string[]>;
+  files: Record<string, UploadedFile>;
+}
+
+export function isMultipart(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'multipart/form-data';
+}
+
+export async function readMultipart(request: Request, maxFileSize: number): Promise<MultipartForm> {
+  const form: MultipartForm = { fields: {}, files: {} };
+  try {
+    for await (const part of parseMultipartRequest(request, { maxFileSize, maxParts: 50, maxTotalSize: maxFileSize + 1024 * 1024 })) {
+      const name = part.name;
+      if (!name) continue;
+      if (part.isFile) {
+        if (form.files[name]) throw problems.invalid([{ path: name, message: 'Send one file per field.' }]);
+        form.files[name] = { filename: part.filename ?? name, mediaType: part.mediaType ?? 'application/octet-stream', bytes: part.bytes };
+      } else {
+        (form.fields[name] ??= []).push(part.text);
+      }
+    }
+  } catch (error) {
+    if (error instanceof MaxFileSizeExceededError || error instanceof MaxTotalSizeExceededError) throw problems.tooLarge(maxFileSize);
+    if (error instanceof MaxPartsExceededError) throw problems.invalid([{ path: '(body)', message: 'Too many parts.' }]);
+    if (error instanceof MultipartParseError) throw problems.malformed(`The multipart body cannot be read: ${error.message}`);
+    throw error;
+  }
+  return form;
+}
+
+/** One text field, or a JSON-encoded one (arrays and objects travel as JSON text in a form). */
+export function formValue(form: MultipartForm, name: string, as: 'text' | 'json'): unknown {
+  const values = form.fields[name];
+  if (!values || values.length === 0) return undefined;
+  if (as === 'text') return values.length === 1 ? values[0] : values;
+  if (values.length > 1) return values;
+  try {
+    return JSON.parse(values[0]!);
+  } catch {
+    throw problems.invalid([{ path: name, message: 'Send JSON text in this field.' }]);
+  }
+}
+
+/** A raw request body, read up to `max` bytes (413 beyond). For small files only: large ones stream. */
+export async function readBoundedBody(request: Request, max: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get('Content-Length') ?? NaN);
+  if (declared > max) throw problems.tooLarge(max);
+  if (!request.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel();
+      throw problems.tooLarge(max);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}

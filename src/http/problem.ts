@@ -1,0 +1,125 @@
+/**
+ * RFC 9457 problem details: the one error shape of the API. Services throw `Problem`s; the
+ * app's error handler renders them (and anything else, as an opaque 500).
+ */
+import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+
+export const PROBLEM_TYPE_BASE = 'https://fieldbase.dev/problems/';
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class Problem extends Error {
+  constructor(
+    readonly status: number,
+    readonly slug: string,
+    readonly title: string,
+    readonly detail?: string,
+    readonly extra: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+  ) {
+    super(detail ?? title);
+  }
+}
+
+/** The problems the API answers, by name, so that titles and types stay identical everywhere. */
+export const problems = {
+  invalid: (errors: FieldError[], detail = 'The request is not valid.') =>
+    new Problem(400, 'invalid-request', 'Invalid request', detail, { errors }),
+  malformed: (detail: string) => new Problem(400, 'malformed-request', 'Malformed request', detail),
+  unauthenticated: (detail = 'Sign in: send a valid token.') =>
+    new Problem(401, 'unauthenticated', 'Authentication required', detail, {
+      headers: { 'WWW-Authenticate': 'Bearer realm="fieldbase", Token realm="fieldbase"' },
+    }),
+  badCredentials: () =>
+    new Problem(401, 'invalid-credentials', 'Invalid credentials', 'The login or the password is wrong.', {
+      headers: { 'WWW-Authenticate': 'Bearer realm="fieldbase"' },
+    }),
+  forbidden: (detail: string) => new Problem(403, 'forbidden', 'Forbidden', detail),
+  notFound: (what: string) => new Problem(404, 'not-found', 'Not found', `${what} does not exist.`),
+  methodNotAllowed: (allow: string[]) =>
+    new Problem(405, 'method-not-allowed', 'Method not allowed', `Allowed: ${allow.join(', ')}.`, {
+      headers: { Allow: allow.join(', ') },
+    }),
+  conflict: (detail: string, errors?: FieldError[]) =>
+    new Problem(409, 'conflict', 'Conflict', detail, errors ? { errors } : {}),
+  archived: (what: string) =>
+    new Problem(409, 'archived', 'Archived', `${what} is archived and read-only until it is unarchived.`),
+  preconditionFailed: () =>
+    new Problem(
+      412,
+      'precondition-failed',
+      'Precondition failed',
+      'The entity has changed since the ETag in If-Match: fetch it again and retry.',
+    ),
+  tooLarge: (limit: number) =>
+    new Problem(413, 'payload-too-large', 'Payload too large', `The body exceeds the limit of ${limit} bytes.`),
+  unsupportedMediaType: (accepted: string[]) =>
+    new Problem(415, 'unsupported-media-type', 'Unsupported media type', `Send ${accepted.join(' or ')}.`),
+  locked: (retryAfterSeconds: number) =>
+    new Problem(
+      429,
+      'account-locked',
+      'Account locked',
+      `Too many failed sign-in attempts: try again in ${retryAfterSeconds} seconds.`,
+      { headers: { 'Retry-After': String(retryAfterSeconds) } },
+    ),
+  internal: () =>
+    new Problem(500, 'internal', 'Internal server error', 'Something went wrong on our side; quote the request id.'),
+};
+
+export function problemResponse(c: Context, p: Problem): Response {
+  const body: Record<string, unknown> = {
+    type: PROBLEM_TYPE_BASE + p.slug,
+    title: p.title,
+    status: p.status,
+    detail: p.detail ?? p.title,
+    instance: new URL(c.req.url).pathname,
+    request_id: c.get('requestId'),
+  };
+  if (p.extra.errors) body.errors = p.extra.errors;
+  const headers: Record<string, string> = { 'Content-Type': PROBLEM_CONTENT_TYPE, ...p.extra.headers };
+  return new Response(JSON.stringify(body), { status: p.status, headers });
+}
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().url().openapi({ example: PROBLEM_TYPE_BASE + 'not-found' }),
+    title: z.string().openapi({ example: 'Not found' }),
+    status: z.number().int().openapi({ example: 404 }),
+    detail: z.string().openapi({ example: 'Organization does not exist.' }),
+    instance: z.string().openapi({ example: '/v1/organizations/acme' }),
+    request_id: z.string().openapi({ example: '01JD8Z3B6Q0W4Y1R7K5T2M9XCE' }),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string() }).openapi('FieldError'))
+      .optional()
+      .openapi({ description: 'For 400: one entry per invalid field.' }),
+  })
+  .openapi('Problem');
+
+const descriptions: Record<number, string> = {
+  400: 'Invalid input; `errors` names each field.',
+  401: 'Missing, wrong, expired or revoked credentials.',
+  403: 'The caller may see this entity but not change it.',
+  404: 'No such entity, or one the caller may not see.',
+  409: 'Conflict: a taken slug or name, or an archived (read-only) parent.',
+  412: 'If-Match does not match the current ETag.',
+  413: 'The body is larger than the configured limit.',
+  415: 'The Content-Type is not one this operation accepts.',
+  429: 'Too many attempts: wait for Retry-After seconds.',
+};
+
+/** OpenAPI response entries for the listed error statuses, all in problem+json. */
+export function errorResponses(...statuses: number[]) {
+  const out: Record<number, { description: string; content: Record<string, { schema: typeof ProblemSchema }> }> = {};
+  for (const s of [...statuses, 500]) {
+    out[s] = {
+      description: descriptions[s] ?? 'Unexpected failure; quote the request id.',
+      content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+    };
+  }
+  return out;
+}

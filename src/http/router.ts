@@ -1,0 +1,36 @@
+/**
+ * Every router is made here, so that every validation failure takes the problem+json shape
+ * (one defaultHook) and names the offending fields.
+ */
+import { OpenAPIHono, type z } from '@hono/zod-openapi';
+import type { AppEnv } from './context';
+import { problems, type FieldError } from './problem';
+
+const PART: Record<string, string> = {
+  json: 'body',
+  form: 'body',
+  query: 'query',
+  param: 'path',
+  header: 'header',
+  cookie: 'cookie',
+};
+
+export function fieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.length ? issue.path.map(String).join('.') : '(root)',
+    message: issue.message,
+  }));
+}
+
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const part = PART[result.target] ?? result.target;
+        throw problems.invalid(fieldErrors(result.error), `The request ${part} is not valid.`);
+      }
+    },
+  });
+}
+
+export type Router = ReturnType<typeof createRouter>;

@@ -1,0 +1,47 @@
+/**
+ * The app. Middleware order: request context (id, D1 client, Server-Timing) → CORS → body
+ * limit → routes; errors and unknown routes end in problem+json.
+ */
+import { cors } from 'hono/cors';
+import { authRoutes } from './auth/routes';
+import { mountDocs } from './docs/routes';
+import { settings, type Bindings } from './env';
+import { limitBody } from './http/body-limit';
+import { onError } from './http/errors';
+import { notFoundOrMethod } from './http/fallback';
+import { requestContext } from './http/request-context';
+import { createRouter } from './http/router';
+import { healthRoutes } from './meta/routes';
+import { organizationRoutes } from './organizations/routes';
+import { sweepOrphans } from './storage/sweep';
+import { userRoutes } from './users/routes';
+
+export const app = createRouter();
+
+app.use(requestContext);
+app.use((c, next) =>
+  cors({
+    origin: settings(c.env).corsOrigins,
+    allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'X-User-Email', 'X-User-Token', 'X-Request-Id'],
+    exposeHeaders: ['ETag', 'Link', 'Location', 'Retry-After', 'Server-Timing', 'X-Request-Id'],
+    allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    maxAge: 600,
+  })(c, next),
+);
+app.use(limitBody);
+
+app.route('/', healthRoutes);
+app.route('/', authRoutes);
+app.route('/', userRoutes);
+app.route('/', organizationRoutes);
+mountDocs(app);
+
+app.onError(onError);
+app.notFound(notFoundOrMethod(app));
+
+export default {
+  fetch: app.fetch,
+  async scheduled(_controller: ScheduledController, env: Bindings, ctx: ExecutionContext) {
+    ctx.waitUntil(sweepOrphans(env, Date.now()));
+  },
+} satisfies ExportedHandler<Bindings>;

@@ -1,0 +1,64 @@
+/**
+ * Who may do what in an organisation, decided from one row fetched in the caller's batch:
+ * the organisation and the caller's role in it.
+ */
+import { eq, or, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import { authed, callerId, type Caller, type Scope } from '../auth/caller';
+import { blobs, organizations, type BlobRow, type OrganizationRow } from '../db/schema';
+import { problems } from '../http/problem';
+
+export type OrgRole = 'admin' | 'member';
+
+export function orgRef(ref: string): SQL {
+  return or(eq(organizations.id, ref), eq(organizations.slug, ref.toLowerCase()))!;
+}
+
+/** SQL: the caller's role in the organisation of the current row, or NULL. */
+export function callerRole(scope: Scope, organizationId: SQL | typeof organizations.id = organizations.id): SQL<OrgRole | null> {
+  return sql<OrgRole | null>`(SELECT cm.role FROM memberships cm WHERE cm.organization_id = ${organizationId} AND cm.user_id = ${callerId(scope)})`;
+}
+
+const logo = alias(blobs, 'logo');
+
+/** The organisation named by `ref` (id or slug), its logo and the caller's role, for `authed`. */
+export function orgWithRole(scope: Scope, ref: string) {
+  return scope.db
+    .select({ org: organizations, logo, role: callerRole(scope) })
+    .from(organizations)
+    .leftJoin(logo, eq(logo.id, organizations.logoBlobId))
+    .where(orgRef(ref))
+    .limit(1);
+}
+
+export interface OrgAccess {
+  org: OrganizationRow;
+  logo: BlobRow | null;
+  role: OrgRole | null;
+  isAdmin: boolean;
+}
+
+/**
+ * 404 when the caller may not see the organisation (exactly as when it does not exist), 403 when
+ * they may see it but `need` admin rights they lack.
+ */
+export function requireOrg(
+  caller: Caller,
+  rows: { org: OrganizationRow; logo: BlobRow | null; role: OrgRole | null }[],
+  need: 'read' | 'admin',
+): OrgAccess {
+  const row = rows[0];
+  if (!row || (!row.role && !caller.isSuperuser)) throw problems.notFound('Organization');
+  const isAdmin = caller.isSuperuser || row.role === 'admin';
+  if (need === 'admin' && !isAdmin) throw problems.forbidden('Only an admin of this organization may do that.');
+  return { org: row.org, logo: row.logo, role: row.role, isAdmin };
+}
+
+export function requireWritable(access: OrgAccess): void {
+  if (access.org.archived) throw problems.archived('The organization');
+}
+
+export async function loadOrganization(scope: Scope, ref: string, need: 'read' | 'admin'): Promise<OrgAccess> {
+  const [caller, rows] = await authed(scope, orgWithRole(scope, ref));
+  return requireOrg(caller, rows, need);
+}

@@ -1,0 +1,128 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { authed, type Scope } from '../auth/caller';
+import { memberships, organizations, users } from '../db/schema';
+import { planPage, type ListQuery, type ListSpec } from '../http/list';
+import { problems } from '../http/problem';
+import { iso } from '../lib/time';
+import { insertUser, userRef, type NewUser } from '../users/service';
+import { orgRef, orgWithRole, requireOrg, requireWritable, type OrgAccess, type OrgRole } from './access';
+
+type MemberRow = { userId: string; username: string; email: string; name: string; role: OrgRole; createdAt: number };
+
+export const memberListSpec: ListSpec<MemberRow> = {
+  fields: {
+    username: { expr: users.username, key: (r) => r.username },
+    joined_at: { expr: memberships.createdAt, key: (r) => r.createdAt },
+  },
+  tiebreaker: { expr: memberships.userId, key: (r) => r.userId },
+  defaultOrdering: 'username',
+};
+
+function toMember(r: MemberRow) {
+  return { user: { id: r.userId, username: r.username, email: r.email, name: r.name }, role: r.role, joined_at: iso(r.createdAt) };
+}
+
+const memberColumns = {
+  userId: memberships.userId,
+  username: users.username,
+  email: users.email,
+  name: users.name,
+  role: memberships.role,
+  createdAt: memberships.createdAt,
+};
+
+const orgIdOf = (ref: string) => sql`(SELECT id FROM ${organizations} WHERE ${orgRef(ref)})`;
+
+export async function listMembers(scope: Scope, ref: string, q: ListQuery & { role?: OrgRole | undefined }, url: string) {
+  const plan = planPage(memberListSpec, q);
+  // Rows of an organisation the caller may not see are fetched but never shown: requireOrg answers 404 first.
+  const filters = and(eq(memberships.organizationId, orgIdOf(ref)), q.role ? eq(memberships.role, q.role) : undefined);
+  const [caller, org, rows, counted] = await authed(
+    scope,
+    orgWithRole(scope, ref),
+    scope.db
+      .select(memberColumns)
+      .from(memberships)
+      .innerJoin(users, eq(users.id, memberships.userId))
+      .where(and(filters, plan.where))
+      .orderBy(...plan.orderBy)
+      .limit(plan.limit)
+      .offset(plan.offset),
+    scope.db.select({ n: sql<number>`count(*)` }).from(memberships).where(filters),
+  );
+  requireOrg(caller, org, 'read');
+  const page = plan.finish(rows, counted[0]?.n ?? 0, url);
+  return { ...page, results: page.results.map(toMember) };
+}
+
+/** The organisation (admin rights required, not archived), the target's membership and the admin count, in one batch. */
+async function loadForMemberChange(scope: Scope, ref: string, userRefText: string) {
+  const [caller, org, target, admins] = await authed(
+    scope,
+    orgWithRole(scope, ref),
+    scope.db
+      .select({ ...memberColumns, found: users.id })
+      .from(users)
+      .leftJoin(memberships, and(eq(memberships.userId, users.id), eq(memberships.organizationId, orgIdOf(ref))))
+      .where(userRef(userRefText))
+      .limit(1),
+    scope.db
+      .select({ n: sql<number>`count(*)` })
+      .from(memberships)
+      .where(and(eq(memberships.organizationId, orgIdOf(ref)), eq(memberships.role, 'admin'))),
+  );
+  return { caller, org, target: target[0], admins: admins[0]?.n ?? 0 };
+}
+
+function requireAdminWritable(access: OrgAccess) {
+  requireWritable(access);
+  return access;
+}
+
+export async function addMember(scope: Scope, ref: string, input: { user: string; role: OrgRole }) {
+  const { caller, org, target } = await loadForMemberChange(scope, ref, input.user);
+  const access = requireAdminWritable(requireOrg(caller, org, 'admin'));
+  if (!target) throw problems.notFound('User');
+  if (target.role) throw problems.conflict('That user is already a member; change their role instead.');
+  await scope.db
+    .insert(memberships)
+    .values({ organizationId: access.org.id, userId: target.found, role: input.role, createdAt: scope.now })
+    .onConflictDoNothing();
+  return toMember({ ...target, userId: target.found, role: input.role, createdAt: scope.now });
+}
+
+export async function createMemberAccount(scope: Scope, ref: string, input: NewUser & { role: OrgRole }) {
+  const [caller, org] = await authed(scope, orgWithRole(scope, ref));
+  const access = requireAdminWritable(requireOrg(caller, org, 'admin'));
+  const row = await insertUser(scope, input, access.org.id);
+  return toMember({ userId: row.id, username: row.username, email: row.email, name: row.name, role: input.role, createdAt: scope.now });
+}
+
+export async function changeRole(scope: Scope, ref: string, userRefText: string, role: OrgRole) {
+  const { caller, org, target, admins } = await loadForMemberChange(scope, ref, userRefText);
+  const access = requireOrg(caller, org, 'read');
+  if (!target?.role) throw problems.notFound('Member');
+  if (!access.isAdmin) throw problems.forbidden('Only an admin of this organization may change roles.');
+  requireWritable(access);
+  if (target.role === 'admin' && role !== 'admin' && admins <= 1) {
+    throw problems.conflict('This is the last admin of the organization: make someone else admin first.');
+  }
+  await scope.db
+    .update(memberships)
+    .set({ role })
+    .where(and(eq(memberships.organizationId, access.org.id), eq(memberships.userId, target.found)));
+  return toMember({ ...target, userId: target.found, role, createdAt: target.createdAt! });
+}
+
+/** An admin removes anyone; a member may leave. The account stays. */
+export async function removeMember(scope: Scope, ref: string, userRefText: string) {
+  const { caller, org, target, admins } = await loadForMemberChange(scope, ref, userRefText);
+  const access = requireOrg(caller, org, 'read');
+  if (!target?.role) throw problems.notFound('Member');
+  if (!access.isAdmin && target.found !== caller.userId) throw problems.forbidden('Only an admin of this organization may remove members.');
+  requireWritable(access);
+  if (target.role === 'admin' && admins <= 1) {
+    throw problems.conflict('This is the last admin of the organization: make someone else admin first.');
+  }
+  await scope.db.delete(memberships).where(and(eq(memberships.organizationId, access.org.id), eq(memberships.userId, target.found)));
+}

@@ -1,0 +1,160 @@
+import { z } from '@hono/zod-openapi';
+import type { BlobRow, OrganizationRow } from '../db/schema';
+import { iso } from '../lib/time';
+import { EMAIL, PASSWORD, PERSON_NAME, USERNAME } from '../users/schemas';
+
+export const SLUG = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(2)
+  .max(50)
+  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'Use lower-case letters, digits and inner hyphens.')
+  .refine((v) => !v.startsWith('org_'), 'Must not look like an id.')
+  .openapi({ example: 'habitat' });
+
+/** A microformats2 h-card, as seed 002 sends contacts. */
+export const HCard = z
+  .object({
+    type: z
+      .array(z.string().max(50))
+      .min(1)
+      .max(5)
+      .refine((t) => t.some((v) => v === 'h-card' || v === 'hcard'), 'An h-card\'s type includes "h-card".'),
+    properties: z.record(z.string().max(50), z.array(z.string().max(1000)).max(20)).refine((p) => Object.keys(p).length <= 30, 'At most 30 properties.'),
+  })
+  .strict()
+  .openapi('HCard', { example: { type: ['h-card'], properties: { name: ['John Doe'], email: ['mailto:d.john@example.com'] } } });
+
+const URLS = z.array(z.string().trim().url().max(2000).regex(/^https?:\/\//i, 'Use an http(s) URL.')).max(20);
+const CONTACTS = z.array(HCard).max(50);
+const NAME = z.string().trim().min(1).max(200);
+const SHORT_NAME = z.string().trim().max(50);
+const DESCRIPTION = z.string().trim().max(5000);
+
+export const OrganizationCreateBody = z
+  .object({
+    name: NAME,
+    slug: SLUG.optional().openapi({ description: 'Derived from the name when left out.' }),
+    short_name: SHORT_NAME.optional(),
+    description: DESCRIPTION.optional(),
+    urls: URLS.optional(),
+    contacts: CONTACTS.optional(),
+  })
+  .strict()
+  .openapi('OrganizationCreate');
+
+export const OrganizationPatchBody = z
+  .object({
+    name: NAME.optional(),
+    slug: SLUG.optional(),
+    short_name: SHORT_NAME.optional(),
+    description: DESCRIPTION.optional(),
+    urls: URLS.optional(),
+    contacts: CONTACTS.optional(),
+    archived: z.boolean().optional().openapi({ description: 'Archiving makes the organisation read-only until unarchived.' }),
+  })
+  .strict()
+  .openapi('OrganizationPatch');
+
+/** PUT replaces the whole entity: fields left out return to their defaults (slug is kept). */
+export const OrganizationPutBody = z
+  .object({
+    name: NAME,
+    slug: SLUG.optional(),
+    short_name: SHORT_NAME.default(''),
+    description: DESCRIPTION.default(''),
+    urls: URLS.default([]),
+    contacts: CONTACTS.default([]),
+    archived: z.boolean().default(false),
+  })
+  .strict()
+  .openapi('OrganizationPut');
+
+export type OrganizationChanges = z.infer<typeof OrganizationPatchBody>;
+
+export const LogoSchema = z
+  .object({
+    url: z.string().openapi({ example: '/v1/organizations/habitat/logo' }),
+    mime_type: z.string(),
+    size: z.number().int(),
+    sha256: z.string(),
+  })
+  .openapi('Logo');
+
+export const OrganizationSchema = z
+  .object({
+    id: z.string().openapi({ example: 'org_01jd8z3b6q0w4y1r7k5t2m9xce' }),
+    slug: z.string(),
+    name: z.string(),
+    short_name: z.string(),
+    description: z.string(),
+    urls: z.array(z.string()),
+    contacts: z.array(HCard),
+    logo: LogoSchema.nullable(),
+    archived: z.boolean(),
+    created_at: z.string().datetime(),
+    updated_at: z.string().datetime(),
+  })
+  .openapi('Organization');
+export type OrganizationOut = z.infer<typeof OrganizationSchema>;
+
+export function toOrganization(org: OrganizationRow, logo: BlobRow | null): OrganizationOut {
+  return {
+    id: org.id,
+    slug: org.slug,
+    name: org.name,
+    short_name: org.shortName,
+    description: org.description,
+    urls: org.urls,
+    contacts: org.contacts as OrganizationOut['contacts'],
+    logo: logo ? { url: `/v1/organizations/${org.slug}/logo`, mime_type: logo.mimeType, size: logo.size, sha256: logo.sha256 } : null,
+    archived: org.archived,
+    created_at: iso(org.createdAt),
+    updated_at: iso(org.updatedAt),
+  };
+}
+
+export const ROLE = z.enum(['admin', 'member']);
+
+export const MemberSchema = z
+  .object({
+    user: z.object({ id: z.string(), username: z.string(), email: z.string(), name: z.string() }).openapi('MemberUser'),
+    role: ROLE,
+    joined_at: z.string().datetime(),
+  })
+  .openapi('Member');
+
+export const MemberAddBody = z
+  .object({
+    user: z.string().trim().min(1).max(254).openapi({ description: 'Id, username or email of an existing account.' }),
+    role: ROLE.default('member'),
+  })
+  .strict()
+  .openapi('MemberAdd');
+
+export const MemberRoleBody = z.object({ role: ROLE }).strict().openapi('MemberRole');
+
+export const MemberAccountBody = z
+  .object({
+    username: USERNAME,
+    email: EMAIL,
+    name: PERSON_NAME.optional(),
+    password: PASSWORD.optional().openapi({ description: 'Without one the account cannot sign in until a password is set.' }),
+    role: ROLE.default('member'),
+  })
+  .strict()
+  .openapi('MemberAccountCreate');
+
+/** Lower-case, ASCII, hyphenated; what `slug` defaults to. */
+export function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 50)
+    .replace(/-+$/, '');
+  return slug.length >= 2 ? slug : `org-${slug}${crypto.getRandomValues(new Uint8Array(3)).join('')}`.slice(0, 50);
+}

@@ -1,0 +1,140 @@
+import type { SQLiteUpdateSetSource } from 'drizzle-orm/sqlite-core';
+import { and, eq, or, sql } from 'drizzle-orm';
+import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller';
+import { conflictOnUnique } from '../db/errors';
+import { blobs, deletions, memberships, organizations, type BlobRow, type OrganizationRow } from '../db/schema';
+import { checkIfMatch } from '../http/etag';
+import { planPage, type ListQuery, type ListSpec } from '../http/list';
+import { problems } from '../http/problem';
+import { newId } from '../lib/ids';
+import { contains } from '../users/service';
+import { loadOrganization, requireWritable } from './access';
+import { slugify, toOrganization, type OrganizationChanges } from './schemas';
+import { discardObjects, storeLogo, type NewLogo } from './logo';
+
+type OrgListRow = { org: OrganizationRow; logo: BlobRow | null };
+
+export const organizationListSpec: ListSpec<OrgListRow> = {
+  fields: {
+    name: { expr: organizations.name, key: (r) => r.org.name },
+    slug: { expr: organizations.slug, key: (r) => r.org.slug },
+    created_at: { expr: organizations.createdAt, key: (r) => r.org.createdAt },
+    updated_at: { expr: organizations.updatedAt, key: (r) => r.org.updatedAt },
+  },
+  tiebreaker: { expr: organizations.id, key: (r) => r.org.id },
+  defaultOrdering: 'name',
+};
+
+/** SQL: the organisation of the current row is one the caller belongs to (or the caller is a superuser). */
+export function visibleOrganization(scope: Scope) {
+  return sql`(${callerIsSuperuser(scope)} OR ${organizations.id} IN (SELECT organization_id FROM memberships WHERE user_id = ${callerId(scope)}))`;
+}
+
+export async function listOrganizations(scope: Scope, q: ListQuery & { archived?: boolean | undefined }, url: string) {
+  const plan = planPage(organizationListSpec, q);
+  const filters = and(
+    visibleOrganization(scope),
+    q.archived !== undefined ? eq(organizations.archived, q.archived) : undefined,
+    q.search
+      ? or(contains(organizations.name, q.search), contains(organizations.slug, q.search), contains(organizations.shortName, q.search), contains(organizations.description, q.search))
+      : undefined,
+  );
+  const [, rows, counted] = await authed(
+    scope,
+    scope.db
+      .select({ org: organizations, logo: blobs })
+      .from(organizations)
+      .leftJoin(blobs, eq(blobs.id, organizations.logoBlobId))
+      .where(and(filters, plan.where))
+      .orderBy(...plan.orderBy)
+      .limit(plan.limit)
+      .offset(plan.offset),
+    scope.db.select({ n: sql<number>`count(*)` }).from(organizations).where(filters),
+  );
+  const page = plan.finish(rows, counted[0]?.n ?? 0, url);
+  return { ...page, results: page.results.map((r) => toOrganization(r.org, r.logo)) };
+}
+
+export async function getOrganization(scope: Scope, ref: string) {
+  const access = await loadOrganization(scope, ref, 'read');
+  return toOrganization(access.org, access.logo);
+}
+
+export async function createOrganization(scope: Scope, input: OrganizationChanges & { name: string }, logo?: NewLogo) {
+  const [caller] = await authed(scope);
+  const id = newId('org');
+  const row: OrganizationRow = {
+    id,
+    slug: input.slug ?? slugify(input.name),
+    name: input.name,
+    shortName: input.short_name ?? '',
+    description: input.description ?? '',
+    urls: input.urls ?? [],
+    contacts: input.contacts ?? [],
+    logoBlobId: null,
+    archived: false,
+    createdAt: scope.now,
+    updatedAt: scope.now,
+    version: 1,
+  };
+  const stored = logo ? await storeLogo(scope, id, logo) : null;
+  if (stored) row.logoBlobId = stored.id;
+  try {
+    await conflictOnUnique(
+      scope.db.batch([
+        scope.db.insert(organizations).values(row),
+        scope.db.insert(memberships).values({ organizationId: id, userId: caller.userId, role: 'admin', createdAt: scope.now }),
+        ...(stored ? [scope.db.insert(blobs).values(stored)] : []),
+      ]),
+    );
+  } catch (error) {
+    if (stored) await discardObjects(scope, [stored.r2Key]);
+    throw error;
+  }
+  return toOrganization(row, stored);
+}
+
+export async function updateOrganization(
+  scope: Scope,
+  ref: string,
+  changes: OrganizationChanges,
+  ifMatch: string | undefined,
+) {
+  const access = await loadOrganization(scope, ref, 'admin');
+  const { org } = access;
+  await checkIfMatch(ifMatch, toOrganization(org, access.logo));
+  if (org.archived && changes.archived !== false) throw problems.archived('The organization');
+  const set: SQLiteUpdateSetSource<typeof organizations> = { updatedAt: scope.now, version: sql`${organizations.version} + 1` };
+  if (changes.name !== undefined) set.name = changes.name;
+  if (changes.slug !== undefined) set.slug = changes.slug;
+  if (changes.short_name !== undefined) set.shortName = changes.short_name;
+  if (changes.description !== undefined) set.description = changes.description;
+  if (changes.urls !== undefined) set.urls = changes.urls;
+  if (changes.contacts !== undefined) set.contacts = changes.contacts;
+  if (changes.archived !== undefined) set.archived = changes.archived;
+  const updated = await conflictOnUnique(
+    scope.db
+      .update(organizations)
+      .set(set)
+      .where(and(eq(organizations.id, org.id), eq(organizations.version, org.version)))
+      .returning(),
+  );
+  if (!updated[0]) throw problems.preconditionFailed();
+  return toOrganization(updated[0], access.logo);
+}
+
+export async function deleteOrganization(scope: Scope, ref: string, ifMatch: string | undefined) {
+  const access = await loadOrganization(scope, ref, 'admin');
+  await checkIfMatch(ifMatch, toOrganization(access.org, access.logo));
+  requireWritable(access);
+  const orgBlobs = scope.db.select({ key: blobs.r2Key }).from(blobs).where(eq(blobs.organizationId, access.org.id));
+  const [keys] = await scope.db.batch([
+    orgBlobs,
+    scope.db.delete(blobs).where(eq(blobs.organizationId, access.org.id)),
+    scope.db.delete(organizations).where(eq(organizations.id, access.org.id)),
+    scope.db.insert(deletions).values({ id: newId('del'), entityType: 'organization', entityId: access.org.id, organizationId: access.org.id, deletedAt: scope.now }),
+  ]);
+  // Rows first, objects after: a failure here leaves objects without rows, which the sweep removes.
+  scope.waitUntil(discardObjects(scope, keys.map((k) => k.key)));
+}
+

@@ -1,0 +1,135 @@
+import { z } from '@hono/zod-openapi';
+import { scopeOf } from '../auth/caller';
+import { entityJson } from '../http/etag';
+import { LIST_HEADERS, listEnvelope, listQuerySchema, searchParam } from '../http/list';
+import { authedRoute, ETAG_HEADER, IF_MATCH } from '../http/openapi';
+import { errorResponses } from '../http/problem';
+import { createRouter } from '../http/router';
+import { json, jsonBody, pathParam, queryBool } from '../http/schemas';
+import { EMAIL, MembershipSummarySchema, PASSWORD, PERSON_NAME, USERNAME, UserSchema } from './schemas';
+import * as users from './service';
+
+export const UserProfileSchema = UserSchema.extend({
+  organizations: z.array(MembershipSummarySchema).openapi({ description: 'The organisations of this user that you may see.' }),
+}).openapi('UserProfile');
+
+export const UserCreateBody = z
+  .object({
+    username: USERNAME,
+    email: EMAIL,
+    name: PERSON_NAME.optional(),
+    password: PASSWORD.optional().openapi({ description: 'Without one the account cannot sign in until a password is set.' }),
+    organization: z.string().trim().min(1).max(254).optional().openapi({ description: 'Slug or id; required unless you are a superuser.' }),
+    role: z.enum(['admin', 'member']).default('member'),
+    is_superuser: z.boolean().optional(),
+  })
+  .strict()
+  .openapi('UserCreate');
+
+const UserPatchBody = z
+  .object({
+    username: USERNAME.optional(),
+    email: EMAIL.optional(),
+    name: PERSON_NAME.optional(),
+    password: PASSWORD.optional(),
+    is_active: z.boolean().optional(),
+    is_superuser: z.boolean().optional(),
+  })
+  .strict()
+  .openapi('UserPatch');
+
+const userParam = z.object({ user: pathParam('user', 'User id, username or email.', 'kieran') });
+
+export const userRoutes = createRouter();
+
+userRoutes.openapi(
+  authedRoute({
+    method: 'get',
+    path: '/v1/users',
+    tags: ['Users'],
+    summary: 'Users you share an organisation with',
+    request: {
+      query: listQuerySchema(users.userListSpec).extend({
+        search: searchParam('Matches username, email and name.'),
+        organization: z.string().max(254).optional().openapi({ description: 'Only members of this organisation (slug or id).' }),
+        is_active: queryBool,
+      }),
+    },
+    responses: {
+      200: { ...json(listEnvelope(UserSchema, 'UserList'), 'A page of users.'), headers: LIST_HEADERS },
+      ...errorResponses(400),
+    },
+  }),
+  async (c) => {
+    const { link, ...page } = await users.listUsers(scopeOf(c), c.req.valid('query'), c.req.url);
+    return c.json(page, 200, { Link: link });
+  },
+);
+
+userRoutes.openapi(
+  authedRoute({
+    method: 'post',
+    path: '/v1/users',
+    tags: ['Users'],
+    summary: 'Create an account (superuser, or admin of the organisation)',
+    request: { body: jsonBody(UserCreateBody) },
+    responses: {
+      201: { ...json(UserProfileSchema, 'Created.'), headers: ETAG_HEADER },
+      ...errorResponses(400, 403, 404, 409, 413, 415),
+    },
+  }),
+  async (c) => {
+    const profile = await users.createUser(scopeOf(c), c.req.valid('json'));
+    c.header('Location', `/v1/users/${profile.id}`);
+    return entityJson(c, profile, 201);
+  },
+);
+
+userRoutes.openapi(
+  authedRoute({
+    method: 'get',
+    path: '/v1/users/{user}',
+    tags: ['Users'],
+    summary: 'A user profile (visible to those who share an organisation)',
+    request: { params: userParam },
+    responses: {
+      200: { ...json(UserProfileSchema, 'The user.'), headers: ETAG_HEADER },
+      304: { description: 'Not modified.' },
+      ...errorResponses(404),
+    },
+  }),
+  async (c) => entityJson(c, await users.getUser(scopeOf(c), c.req.valid('param').user)),
+);
+
+userRoutes.openapi(
+  authedRoute({
+    method: 'patch',
+    path: '/v1/users/{user}',
+    tags: ['Users'],
+    summary: 'Change an account, deactivate or reactivate it (superuser)',
+    request: { params: userParam, body: jsonBody(UserPatchBody) },
+    parameters: [IF_MATCH],
+    responses: {
+      200: { ...json(UserProfileSchema, 'Updated.'), headers: ETAG_HEADER },
+      ...errorResponses(400, 403, 404, 409, 412, 413, 415),
+    },
+  }),
+  async (c) =>
+    entityJson(c, await users.updateUser(scopeOf(c), c.req.valid('param').user, c.req.valid('json'), c.req.header('If-Match'))),
+);
+
+userRoutes.openapi(
+  authedRoute({
+    method: 'delete',
+    path: '/v1/users/{user}',
+    tags: ['Users'],
+    summary: 'Delete an account (superuser)',
+    request: { params: userParam },
+    parameters: [IF_MATCH],
+    responses: { 204: { description: 'Deleted.' }, ...errorResponses(403, 404, 409, 412) },
+  }),
+  async (c) => {
+    await users.deleteUser(scopeOf(c), c.req.valid('param').user, c.req.header('If-Match'));
+    return c.body(null, 204);
+  },
+);

@@ -1,0 +1,57 @@
+import { z } from '@hono/zod-openapi';
+import type { UserRow } from '../db/schema';
+import { iso } from '../lib/time';
+
+export const USERNAME = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(2)
+  .max(40)
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'Use letters, digits, ".", "_" and "-", starting with a letter or digit.')
+  .refine((v) => !/^(usr|tok|org)_/.test(v), 'Must not look like an id.')
+  .openapi({ example: 'kieran' });
+export const EMAIL = z.string().trim().toLowerCase().max(254).email().openapi({ example: 'kieran@example.com' });
+export const PASSWORD = z
+  .string()
+  .min(10, 'At least 10 characters.')
+  .max(256)
+  .openapi({ format: 'password', example: 'correct horse battery' });
+export const PERSON_NAME = z.string().trim().max(200);
+
+export const UserSchema = z
+  .object({
+    id: z.string().openapi({ example: 'usr_01jd8z3b6q0w4y1r7k5t2m9xce' }),
+    username: z.string(),
+    email: z.string(),
+    name: z.string(),
+    is_active: z.boolean(),
+    is_superuser: z.boolean(),
+    date_joined: z.string().datetime(),
+    last_login: z.string().datetime().nullable(),
+  })
+  .openapi('User');
+export type UserOut = z.infer<typeof UserSchema>;
+
+export function toUser(row: Pick<UserRow, 'id' | 'username' | 'email' | 'name' | 'isActive' | 'isSuperuser' | 'dateJoined' | 'lastLogin'>): UserOut {
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    name: row.name,
+    is_active: row.isActive,
+    is_superuser: row.isSuperuser,
+    date_joined: iso(row.dateJoined),
+    last_login: iso(row.lastLogin),
+  };
+}
+
+export const MembershipSummarySchema = z
+  .object({
+    id: z.string(),
+    slug: z.string(),
+    name: z.string(),
+    short_name: z.string(),
+    role: z.enum(['admin', 'member']),
+  })
+  .openapi('OrganizationMembership');

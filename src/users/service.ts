@@ -1,0 +1,205 @@
+import type { SQLiteUpdateSetSource } from 'drizzle-orm/sqlite-core';
+import { and, eq, or, sql, type SQL } from 'drizzle-orm';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller';
+import { hashPassword, UNUSABLE_PASSWORD } from '../auth/password';
+import { conflictOnUnique } from '../db/errors';
+import { deletions, memberships, organizations, users, type UserRow } from '../db/schema';
+import { checkIfMatch } from '../http/etag';
+import { planPage, type ListQuery, type ListSpec } from '../http/list';
+import { problems } from '../http/problem';
+import { newId } from '../lib/ids';
+import { orgRef, orgWithRole, requireOrg, requireWritable, type OrgRole } from '../organizations/access';
+import { toUser } from './schemas';
+
+/** A user by id, username or email. */
+export function userRef(ref: string): SQL {
+  const r = ref.trim().toLowerCase();
+  return or(eq(users.id, ref), eq(users.username, r), eq(users.email, r))!;
+}
+
+/** SQL: the user of the current row shares an organisation with the caller, is the caller, or the caller is a superuser. */
+export function visibleUser(scope: Scope): SQL {
+  const me = callerId(scope);
+  return sql`(${users.id} = ${me} OR ${callerIsSuperuser(scope)} OR ${users.id} IN (
+    SELECT theirs.user_id FROM memberships mine JOIN memberships theirs ON theirs.organization_id = mine.organization_id
+    WHERE mine.user_id = ${me}))`;
+}
+
+/** The organisations of `userId` that the caller may see. */
+function sharedOrganizations(scope: Scope, userId: SQL | string) {
+  return scope.db
+    .select({ id: organizations.id, slug: organizations.slug, name: organizations.name, short_name: organizations.shortName, role: memberships.role })
+    .from(memberships)
+    .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
+    .where(
+      and(
+        eq(memberships.userId, userId),
+        sql`(${callerIsSuperuser(scope)} OR ${organizations.id} IN (SELECT organization_id FROM memberships WHERE user_id = ${callerId(scope)}))`,
+      ),
+    )
+    .orderBy(organizations.name, organizations.id);
+}
+
+export const userListSpec: ListSpec<UserRow> = {
+  fields: {
+    username: { expr: users.username, key: (r) => r.username },
+    name: { expr: users.name, key: (r) => r.name },
+    date_joined: { expr: users.dateJoined, key: (r) => r.dateJoined },
+  },
+  tiebreaker: { expr: users.id, key: (r) => r.id },
+  defaultOrdering: 'username',
+};
+
+export interface UserListFilters {
+  organization?: string | undefined;
+  is_active?: boolean | undefined;
+}
+
+/** `instr` rather than LIKE: D1 rejects LIKE patterns over 50 bytes. */
+export function contains(column: SQL | SQLiteColumn, term: string): SQL {
+  return sql`instr(lower(${column}), ${term.toLowerCase()}) > 0`;
+}
+
+export async function listUsers(scope: Scope, q: ListQuery & UserListFilters, url: string) {
+  const plan = planPage(userListSpec, q);
+  const filters = and(
+    visibleUser(scope),
+    q.organization
+      ? sql`${users.id} IN (SELECT m.user_id FROM memberships m JOIN organizations o ON o.id = m.organization_id WHERE ${orgRef(q.organization)})`
+      : undefined,
+    q.is_active !== undefined ? eq(users.isActive, q.is_active) : undefined,
+    q.search ? or(contains(users.username, q.search), contains(users.email, q.search), contains(users.name, q.search)) : undefined,
+  );
+  const [, rows, counted] = await authed(
+    scope,
+    scope.db.select().from(users).where(and(filters, plan.where)).orderBy(...plan.orderBy).limit(plan.limit).offset(plan.offset),
+    scope.db.select({ n: sql<number>`count(*)` }).from(users).where(filters),
+  );
+  const page = plan.finish(rows, counted[0]?.n ?? 0, url);
+  return { ...page, results: page.results.map(toUser) };
+}
+
+async function loadProfile(scope: Scope, ref: string) {
+  const [caller, found, orgs] = await authed(
+    scope,
+    scope.db.select().from(users).where(and(userRef(ref), visibleUser(scope))).limit(1),
+    sharedOrganizations(scope, sql`(SELECT id FROM users WHERE ${userRef(ref)} LIMIT 1)`),
+  );
+  const user = found[0];
+  if (!user) throw problems.notFound('User');
+  return { caller, user, profile: { ...toUser(user), organizations: orgs } };
+}
+
+export async function getUser(scope: Scope, ref: string) {
+  return (await loadProfile(scope, ref)).profile;
+}
+
+export interface NewUser {
+  username: string;
+  email: string;
+  name?: string | undefined;
+  password?: string | undefined;
+  organization?: string | undefined;
+  role?: OrgRole | undefined;
+  is_superuser?: boolean | undefined;
+}
+
+/** Inserts a user (and their membership) in one batch; 409 when the username or email is taken. */
+export async function insertUser(scope: Scope, input: NewUser, organizationId: string | null) {
+  const row: UserRow = {
+    id: newId('usr'),
+    username: input.username,
+    email: input.email,
+    name: input.name ?? '',
+    passwordHash: input.password ? await hashPassword(input.password) : UNUSABLE_PASSWORD,
+    isSuperuser: input.is_superuser ?? false,
+    isActive: true,
+    failedAttempts: 0,
+    lockedUntil: null,
+    lastLogin: null,
+    dateJoined: scope.now,
+    updatedAt: scope.now,
+    version: 1,
+  };
+  const insert = scope.db.insert(users).values(row);
+  if (organizationId) {
+    await conflictOnUnique(
+      scope.db.batch([
+        insert,
+        scope.db.insert(memberships).values({ organizationId, userId: row.id, role: input.role ?? 'member', createdAt: scope.now }),
+      ]),
+    );
+  } else {
+    await conflictOnUnique(insert.run());
+  }
+  return row;
+}
+
+/** A superuser creates anyone; an org admin creates accounts into their organisation. */
+export async function createUser(scope: Scope, input: NewUser) {
+  if (input.organization) {
+    const [caller, orgRows] = await authed(scope, orgWithRole(scope, input.organization));
+    const access = requireOrg(caller, orgRows, 'admin');
+    requireWritable(access);
+    if (input.is_superuser && !caller.isSuperuser) throw problems.forbidden('Only a superuser may create superusers.');
+    const row = await insertUser(scope, input, access.org.id);
+    return getUser(scope, row.id);
+  }
+  const [caller] = await authed(scope);
+  if (!caller.isSuperuser) {
+    throw problems.invalid([{ path: 'organization', message: 'Required: the organization (slug or id) the new user joins.' }]);
+  }
+  const row = await insertUser(scope, input, null);
+  return getUser(scope, row.id);
+}
+
+export interface UserPatch {
+  name?: string | undefined;
+  email?: string | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+  is_active?: boolean | undefined;
+  is_superuser?: boolean | undefined;
+}
+
+export async function updateUser(scope: Scope, ref: string, patch: UserPatch, ifMatch: string | undefined) {
+  const { caller, user, profile } = await loadProfile(scope, ref);
+  if (!caller.isSuperuser) throw problems.forbidden('Only a superuser may change other accounts; use /v1/me for your own.');
+  await checkIfMatch(ifMatch, profile);
+  if (user.id === caller.userId && (patch.is_active === false || patch.is_superuser === false)) {
+    throw problems.conflict('You cannot deactivate yourself or drop your own superuser rights.');
+  }
+  const set: SQLiteUpdateSetSource<typeof users> = { updatedAt: scope.now, version: sql`${users.version} + 1` };
+  if (patch.name !== undefined) set.name = patch.name;
+  if (patch.email !== undefined) set.email = patch.email;
+  if (patch.username !== undefined) set.username = patch.username;
+  if (patch.is_active !== undefined) set.isActive = patch.is_active;
+  if (patch.is_superuser !== undefined) set.isSuperuser = patch.is_superuser;
+  if (patch.password !== undefined) {
+    set.passwordHash = await hashPassword(patch.password);
+    set.failedAttempts = 0;
+    set.lockedUntil = null;
+  }
+  const updated = await conflictOnUnique(
+    scope.db.update(users).set(set).where(and(eq(users.id, user.id), eq(users.version, user.version))).returning({ id: users.id }),
+  );
+  if (updated.length === 0) throw problems.preconditionFailed();
+  return getUser(scope, user.id);
+}
+
+export async function deleteUser(scope: Scope, ref: string, ifMatch: string | undefined) {
+  const { caller, user, profile } = await loadProfile(scope, ref);
+  if (!caller.isSuperuser) throw problems.forbidden('Only a superuser may delete accounts.');
+  await checkIfMatch(ifMatch, profile);
+  if (user.id === caller.userId) throw problems.conflict('You cannot delete your own account.');
+  await deleteUserRow(scope, user.id);
+}
+
+/** Removes the account; its tokens and memberships go with it (foreign keys cascade). */
+export async function deleteUserRow(scope: Scope, userId: string) {
+  await scope.db.batch([
+    scope.db.delete(users).where(eq(users.id, userId)),
+    scope.db.insert(deletions).values({ id: newId('del'), entityType: 'user', entityId: userId, organizationId: null, deletedAt: scope.now }),
+  ]);
+}
