@@ -14,6 +14,7 @@ export const authRoutes = createRouter();
 authRoutes.openapi(
   publicRoute({
     method: 'post',
+    operationId: 'signIn',
     path: '/v1/auth/sign-in',
     tags: ['Auth'],
     summary: 'Sign in with email or username and password',
@@ -36,6 +37,7 @@ authRoutes.openapi(
 authRoutes.openapi(
   authedRoute({
     method: 'post',
+    operationId: 'signOut',
     path: '/v1/auth/sign-out',
     tags: ['Auth'],
     summary: 'Revoke the token of this request',
@@ -50,6 +52,7 @@ authRoutes.openapi(
 authRoutes.openapi(
   authedRoute({
     method: 'get',
+    operationId: 'getMe',
     path: '/v1/me',
     tags: ['Me'],
     summary: 'The signed-in user and their organisations',
@@ -61,6 +64,7 @@ authRoutes.openapi(
 authRoutes.openapi(
   authedRoute({
     method: 'patch',
+    operationId: 'updateMe',
     path: '/v1/me',
     tags: ['Me'],
     summary: 'Change name, email, username or password',
@@ -75,6 +79,7 @@ authRoutes.openapi(
 authRoutes.openapi(
   authedRoute({
     method: 'get',
+    operationId: 'listMyTokens',
     path: '/v1/me/tokens',
     tags: ['Me'],
     summary: 'Your live tokens (sessions and personal tokens)',
@@ -86,6 +91,7 @@ authRoutes.openapi(
 authRoutes.openapi(
   authedRoute({
     method: 'post',
+    operationId: 'createMyToken',
     path: '/v1/me/tokens',
     tags: ['Me'],
     summary: 'Create a personal token (its secret is shown once)',
@@ -98,6 +104,7 @@ authRoutes.openapi(
 authRoutes.openapi(
   authedRoute({
     method: 'delete',
+    operationId: 'revokeMyToken',
     path: '/v1/me/tokens/{token}',
     tags: ['Me'],
     summary: 'Revoke one of your tokens',

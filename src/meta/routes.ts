@@ -7,6 +7,7 @@ export const healthRoutes = createRouter();
 healthRoutes.openapi(
   publicRoute({
     method: 'get',
+    operationId: 'health',
     path: '/health',
     tags: ['Meta'],
     summary: 'Liveness: answers without touching D1 or R2',

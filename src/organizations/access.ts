@@ -6,6 +6,7 @@ import { eq, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { authed, callerId, type Caller, type Scope } from '../auth/caller';
 import { blobs, organizations, type BlobRow, type OrganizationRow } from '../db/schema';
+import { columnsAs, joined } from '../db/select';
 import { problems } from '../http/problem';
 
 export type OrgRole = 'admin' | 'member';
@@ -24,7 +25,7 @@ const logo = alias(blobs, 'logo');
 /** The organisation named by `ref` (id or slug), its logo and the caller's role, for `authed`. */
 export function orgWithRole(scope: Scope, ref: string) {
   return scope.db
-    .select({ org: organizations, logo, role: callerRole(scope) })
+    .select({ org: columnsAs(organizations, 'org'), logo: columnsAs(logo, 'logo'), role: callerRole(scope) })
     .from(organizations)
     .leftJoin(logo, eq(logo.id, organizations.logoBlobId))
     .where(orgRef(ref))
@@ -44,14 +45,14 @@ export interface OrgAccess {
  */
 export function requireOrg(
   caller: Caller,
-  rows: { org: OrganizationRow; logo: BlobRow | null; role: OrgRole | null }[],
+  rows: Awaited<ReturnType<typeof orgWithRole>>,
   need: 'read' | 'admin',
 ): OrgAccess {
   const row = rows[0];
   if (!row || (!row.role && !caller.isSuperuser)) throw problems.notFound('Organization');
   const isAdmin = caller.isSuperuser || row.role === 'admin';
   if (need === 'admin' && !isAdmin) throw problems.forbidden('Only an admin of this organization may do that.');
-  return { org: row.org, logo: row.logo, role: row.role, isAdmin };
+  return { org: row.org, logo: joined(row.logo), role: row.role, isAdmin };
 }
 
 export function requireWritable(access: OrgAccess): void {

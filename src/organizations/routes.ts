@@ -53,6 +53,7 @@ export const organizationRoutes = createRouter();
 organizationRoutes.openapi(
   authedRoute({
     method: 'get',
+    operationId: 'listOrganizations',
     path: '/v1/organizations',
     tags: ['Organizations'],
     summary: 'Organisations you belong to (all of them for a superuser)',
@@ -106,6 +107,7 @@ async function readCreate(c: Context<AppEnv>) {
 organizationRoutes.openapi(
   authedRoute({
     method: 'post',
+    operationId: 'createOrganization',
     path: '/v1/organizations',
     tags: ['Organizations'],
     summary: 'Create an organisation (you become its admin)',
@@ -132,6 +134,7 @@ organizationRoutes.openapi(
 organizationRoutes.openapi(
   authedRoute({
     method: 'get',
+    operationId: 'getOrganization',
     path: '/v1/organizations/{org}',
     tags: ['Organizations'],
     summary: 'An organisation, by slug or id',
@@ -148,6 +151,7 @@ organizationRoutes.openapi(
 organizationRoutes.openapi(
   authedRoute({
     method: 'patch',
+    operationId: 'updateOrganization',
     path: '/v1/organizations/{org}',
     tags: ['Organizations'],
     summary: 'Change some fields; `archived` archives or unarchives (admin)',
@@ -165,6 +169,7 @@ organizationRoutes.openapi(
 organizationRoutes.openapi(
   authedRoute({
     method: 'put',
+    operationId: 'replaceOrganization',
     path: '/v1/organizations/{org}',
     tags: ['Organizations'],
     summary: 'Replace all fields (admin)',
@@ -182,6 +187,7 @@ organizationRoutes.openapi(
 organizationRoutes.openapi(
   authedRoute({
     method: 'delete',
+    operationId: 'deleteOrganization',
     path: '/v1/organizations/{org}',
     tags: ['Organizations'],
     summary: 'Delete an organisation with its memberships and files (admin)',
@@ -198,6 +204,7 @@ organizationRoutes.openapi(
 organizationRoutes.openapi(
   authedRoute({
     method: 'put',
+    operationId: 'putOrganizationLogo',
     path: '/v1/organizations/{org}/logo',
     tags: ['Organizations'],
     summary: 'Upload or replace the logo (admin)',
@@ -235,6 +242,7 @@ organizationRoutes.openapi(
 organizationRoutes.openapi(
   authedRoute({
     method: 'get',
+    operationId: 'getOrganizationLogo',
     path: '/v1/organizations/{org}/logo',
     tags: ['Organizations'],
     summary: 'Download the logo',
@@ -253,6 +261,7 @@ organizationRoutes.openapi(
 organizationRoutes.openapi(
   authedRoute({
     method: 'delete',
+    operationId: 'deleteOrganizationLogo',
     path: '/v1/organizations/{org}/logo',
     tags: ['Organizations'],
     summary: 'Remove the logo (admin)',
@@ -268,6 +277,7 @@ organizationRoutes.openapi(
 organizationRoutes.openapi(
   authedRoute({
     method: 'get',
+    operationId: 'listOrganizationMembers',
     path: '/v1/organizations/{org}/members',
     tags: ['Organizations'],
     summary: 'Members and their roles',
@@ -286,6 +296,7 @@ organizationRoutes.openapi(
 organizationRoutes.openapi(
   authedRoute({
     method: 'post',
+    operationId: 'addOrganizationMember',
     path: '/v1/organizations/{org}/members',
     tags: ['Organizations'],
     summary: 'Add an existing account, by id, username or email (admin)',
@@ -298,6 +309,7 @@ organizationRoutes.openapi(
 organizationRoutes.openapi(
   authedRoute({
     method: 'post',
+    operationId: 'createOrganizationAccount',
     path: '/v1/organizations/{org}/users',
     tags: ['Organizations'],
     summary: 'Create a new account straight into the organisation (admin)',
@@ -310,6 +322,7 @@ organizationRoutes.openapi(
 organizationRoutes.openapi(
   authedRoute({
     method: 'patch',
+    operationId: 'changeOrganizationMemberRole',
     path: '/v1/organizations/{org}/members/{user}',
     tags: ['Organizations'],
     summary: "Change a member's role (admin)",
@@ -325,6 +338,7 @@ organizationRoutes.openapi(
 organizationRoutes.openapi(
   authedRoute({
     method: 'delete',
+    operationId: 'removeOrganizationMember',
     path: '/v1/organizations/{org}/members/{user}',
     tags: ['Organizations'],
     summary: 'Remove a member (admin; a member may remove themselves). The account stays.',

@@ -2,6 +2,7 @@ import type { SQLiteUpdateSetSource } from 'drizzle-orm/sqlite-core';
 import { and, eq, or, sql } from 'drizzle-orm';
 import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller';
 import { conflictOnUnique } from '../db/errors';
+import { columnsAs, joined } from '../db/select';
 import { blobs, deletions, memberships, organizations, type BlobRow, type OrganizationRow } from '../db/schema';
 import { checkIfMatch } from '../http/etag';
 import { planPage, type ListQuery, type ListSpec } from '../http/list';
@@ -12,7 +13,7 @@ import { loadOrganization, requireWritable } from './access';
 import { slugify, toOrganization, type OrganizationChanges } from './schemas';
 import { discardObjects, storeLogo, type NewLogo } from './logo';
 
-type OrgListRow = { org: OrganizationRow; logo: BlobRow | null };
+type OrgListRow = { org: OrganizationRow; logo: { [K in keyof BlobRow]: BlobRow[K] | null } };
 
 export const organizationListSpec: ListSpec<OrgListRow> = {
   fields: {
@@ -42,7 +43,7 @@ export async function listOrganizations(scope: Scope, q: ListQuery & { archived?
   const [, rows, counted] = await authed(
     scope,
     scope.db
-      .select({ org: organizations, logo: blobs })
+      .select({ org: columnsAs(organizations, 'org'), logo: columnsAs(blobs, 'logo') })
       .from(organizations)
       .leftJoin(blobs, eq(blobs.id, organizations.logoBlobId))
       .where(and(filters, plan.where))
@@ -52,7 +53,7 @@ export async function listOrganizations(scope: Scope, q: ListQuery & { archived?
     scope.db.select({ n: sql<number>`count(*)` }).from(organizations).where(filters),
   );
   const page = plan.finish(rows, counted[0]?.n ?? 0, url);
-  return { ...page, results: page.results.map((r) => toOrganization(r.org, r.logo)) };
+  return { ...page, results: page.results.map((r) => toOrganization(r.org, joined(r.logo))) };
 }
 
 export async function getOrganization(scope: Scope, ref: string) {

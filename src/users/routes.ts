@@ -45,6 +45,7 @@ export const userRoutes = createRouter();
 userRoutes.openapi(
   authedRoute({
     method: 'get',
+    operationId: 'listUsers',
     path: '/v1/users',
     tags: ['Users'],
     summary: 'Users you share an organisation with',
@@ -69,6 +70,7 @@ userRoutes.openapi(
 userRoutes.openapi(
   authedRoute({
     method: 'post',
+    operationId: 'createUser',
     path: '/v1/users',
     tags: ['Users'],
     summary: 'Create an account (superuser, or admin of the organisation)',
@@ -88,6 +90,7 @@ userRoutes.openapi(
 userRoutes.openapi(
   authedRoute({
     method: 'get',
+    operationId: 'getUser',
     path: '/v1/users/{user}',
     tags: ['Users'],
     summary: 'A user profile (visible to those who share an organisation)',
@@ -104,6 +107,7 @@ userRoutes.openapi(
 userRoutes.openapi(
   authedRoute({
     method: 'patch',
+    operationId: 'updateUser',
     path: '/v1/users/{user}',
     tags: ['Users'],
     summary: 'Change an account, deactivate or reactivate it (superuser)',
@@ -121,6 +125,7 @@ userRoutes.openapi(
 userRoutes.openapi(
   authedRoute({
     method: 'delete',
+    operationId: 'deleteUser',
     path: '/v1/users/{user}',
     tags: ['Users'],
     summary: 'Delete an account (superuser)',

@@ -1,0 +1,26 @@
+/**
+ * D1's batch() answers rows as objects keyed by column name, and drizzle turns them back into
+ * arrays by position: two selected columns with the same name (`tokens.id`, `users.id`) collapse
+ * into one and every later field shifts. A query that joins tables and runs inside a batch
+ * selects its columns through `columnsAs`, which gives each one a unique alias.
+ */
+import { getTableColumns, sql, type SQL, type Table } from 'drizzle-orm';
+
+type Columns<T extends Table> = T['_']['columns'];
+
+export type AliasedColumns<T extends Table> = {
+  [K in keyof Columns<T>]: SQL.Aliased<Columns<T>[K]['_']['data'] | (Columns<T>[K]['_']['notNull'] extends true ? never : null)>;
+};
+
+export function columnsAs<T extends Table>(table: T, prefix: string): AliasedColumns<T> {
+  const out: Record<string, SQL.Aliased<unknown>> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    out[key] = sql`${column}`.mapWith(column).as(`${prefix}_${column.name}`);
+  }
+  return out as AliasedColumns<T>;
+}
+
+/** A left-joined row whose key column is null was not there: null instead of an object of nulls. */
+export function joined<T extends { id: unknown }>(row: T): { [K in keyof T]: NonNullable<T[K]> } | null {
+  return row.id === null || row.id === undefined ? null : (row as { [K in keyof T]: NonNullable<T[K]> });
+}
