@@ -27,7 +27,7 @@ type Declared = RouteConfig & { operationId: string; summary: string };
 const described = <R extends Declared>(config: R): R => ({ ...config, description: config.description ?? config.summary });
 
 export function publicRoute<const R extends Declared>(config: R) {
-  return createRoute({ ...described(config), security: [] });
+  return createRoute({ ...described(config), security: [], responses: { ...errorResponses(), ...config.responses } } as R);
 }
 
 export function authedRoute<const R extends Declared>(config: R) {

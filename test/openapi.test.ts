@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { app } from '../src/index';
+import { call } from './support/api';
+
+type Operation = {
+  operationId?: string;
+  summary?: string;
+  description?: string;
+  security?: Record<string, string[]>[];
+  parameters?: { name: string; in: string }[];
+  responses: Record<string, { content?: Record<string, unknown> }>;
+};
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+/** Served by the worker but not API operations: the document itself, the docs page and its assets. */
+const NOT_OPERATIONS = new Set(['/openapi.json', '/docs', '/docs/init.js', '/docs/vendor/*']);
+
+async function documentOf() {
+  const a = await call('/openapi.json');
+  expect(a.status).toBe(200);
+  return a.body as { openapi: string; paths: Record<string, Record<string, Operation>>; components: any };
+}
+
+describe('/openapi.json', () => {
+  it('is OpenAPI 3.1 with the security schemes', async () => {
+    const doc = await documentOf();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['bearer', 'token', 'userEmail', 'userToken']);
+    expect(doc.components.schemas.Problem).toBeDefined();
+  });
+
+  it('lists every route the app serves, with its method', async () => {
+    const doc = await documentOf();
+    const served = app.routes
+      .filter((r) => r.method !== 'ALL' && !NOT_OPERATIONS.has(r.path))
+      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops)
+        .filter((m) => (METHODS as readonly string[]).includes(m))
+        .map((m) => `${m} ${path}`),
+    );
+    expect(served.length).toBeGreaterThan(20);
+    expect(new Set(documented)).toEqual(new Set(served));
+  });
+
+  it('describes every operation fully: id, summary, path parameters, errors in problem+json', async () => {
+    const doc = await documentOf();
+    const ids = new Set<string>();
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const method of METHODS) {
+        const op = ops[method];
+        if (!op) continue;
+        const where = `${method} ${path}`;
+        expect(op.operationId, where).toMatch(/^[a-z][A-Za-z]+$/);
+        expect(ids.has(op.operationId!), `${where}: duplicate operationId`).toBe(false);
+        ids.add(op.operationId!);
+        expect(op.summary, where).toBeTruthy();
+        for (const param of path.match(/\{(\w+)\}/g) ?? []) {
+          const name = param.slice(1, -1);
+          expect(op.parameters?.some((p) => p.in === 'path' && p.name === name), `${where}: path parameter ${name}`).toBe(true);
+        }
+        const statuses = Object.keys(op.responses);
+        expect(statuses.some((s) => s.startsWith('2')), `${where}: a success response`).toBe(true);
+        expect(statuses, where).toContain('500');
+        for (const status of statuses.filter((s) => Number(s) >= 400 && s !== '416')) {
+          expect(Object.keys(op.responses[status]!.content ?? {}), `${where} ${status}`).toEqual(['application/problem+json']);
+        }
+        const authed = (op.security ?? []).length > 0;
+        if (authed) {
+          expect(statuses, `${where}: an authenticated operation documents 401`).toContain('401');
+          expect(op.security).toEqual([{ bearer: [] }, { token: [] }, { userEmail: [], userToken: [] }]);
+        } else {
+          expect(['post /v1/auth/sign-in', 'get /health']).toContain(where);
+        }
+        if (['post', 'put', 'patch'].includes(method) && (op as any).requestBody) {
+          expect(statuses, `${where}: a body can be too large`).toContain('413');
+          expect(statuses, `${where}: a body can have the wrong type`).toContain('415');
+        }
+      }
+    }
+  });
+
+  it('answers every authenticated operation with 401 and WWW-Authenticate when no credential is sent', async () => {
+    const doc = await documentOf();
+    let checked = 0;
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const method of METHODS) {
+        const op = ops[method];
+        if (!op || !(op.security ?? []).length) continue;
+        const concrete = path.replace(/\{(\w+)\}/g, 'x1');
+        const a = await call(concrete, { method: method.toUpperCase() });
+        expect(a.status, `${method} ${path}`).toBe(401);
+        expect(a.headers.get('WWW-Authenticate'), `${method} ${path}`).toContain('Bearer');
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+});
+
+describe('/docs', () => {
+  it('serves an interactive reference whose scripts and styles come from this origin', async () => {
+    const page = await call('/docs');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('Content-Type')).toContain('text/html');
+    const csp = page.headers.get('Content-Security-Policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    const refs = [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs).toEqual(['/docs/vendor/swagger-ui.css', '/docs/vendor/swagger-ui-bundle.js', '/docs/init.js']);
+    expect(page.text).not.toMatch(/<script>[^<]/);
+    for (const ref of refs) {
+      const asset = await call(ref);
+      expect(asset.status, ref).toBe(200);
+      expect(asset.text.length, ref).toBeGreaterThan(10);
+    }
+    const init = await call('/docs/init.js');
+    expect(init.headers.get('Content-Type')).toContain('javascript');
+    expect(init.text).toContain("url: '/openapi.json'");
+  });
+});
