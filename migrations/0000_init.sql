@@ -10,6 +10,7 @@ CREATE TABLE `blobs` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `blobs_r2_key_uq` ON `blobs` (`r2_key`);--> statement-breakpoint
 CREATE INDEX `blobs_org_sha_idx` ON `blobs` (`organization_id`,`sha256`);--> statement-breakpoint
+CREATE INDEX `blobs_created_idx` ON `blobs` (`created_at`);--> statement-breakpoint
 CREATE TABLE `deletions` (
 	`id` text PRIMARY KEY NOT NULL,
 	`entity_type` text NOT NULL,
@@ -30,6 +31,7 @@ CREATE TABLE `memberships` (
 );
 --> statement-breakpoint
 CREATE INDEX `memberships_user_idx` ON `memberships` (`user_id`,`organization_id`);--> statement-breakpoint
+CREATE INDEX `memberships_org_joined_idx` ON `memberships` (`organization_id`,`created_at`,`user_id`);--> statement-breakpoint
 CREATE TABLE `organizations` (
 	`id` text PRIMARY KEY NOT NULL,
 	`slug` text NOT NULL,
@@ -82,4 +84,5 @@ CREATE TABLE `users` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `users_username_uq` ON `users` (`username`);--> statement-breakpoint
 CREATE UNIQUE INDEX `users_email_uq` ON `users` (`email`);--> statement-breakpoint
-CREATE INDEX `users_date_joined_idx` ON `users` (`date_joined`,`id`);
+CREATE INDEX `users_date_joined_idx` ON `users` (`date_joined`,`id`);--> statement-breakpoint
+CREATE INDEX `users_name_idx` ON `users` (`name`,`id`);

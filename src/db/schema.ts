@@ -35,6 +35,7 @@ export const users = sqliteTable(
     uniqueIndex('users_username_uq').on(t.username),
     uniqueIndex('users_email_uq').on(t.email),
     index('users_date_joined_idx').on(t.dateJoined, t.id),
+    index('users_name_idx').on(t.name, t.id),
   ],
 );
 
@@ -96,6 +97,7 @@ export const memberships = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.organizationId, t.userId] }),
     index('memberships_user_idx').on(t.userId, t.organizationId),
+    index('memberships_org_joined_idx').on(t.organizationId, t.createdAt, t.userId),
   ],
 );
 
@@ -116,7 +118,11 @@ export const blobs = sqliteTable(
     mimeType: text('mime_type').notNull(),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('blobs_r2_key_uq').on(t.r2Key), index('blobs_org_sha_idx').on(t.organizationId, t.sha256)],
+  (t) => [
+    uniqueIndex('blobs_r2_key_uq').on(t.r2Key),
+    index('blobs_org_sha_idx').on(t.organizationId, t.sha256),
+    index('blobs_created_idx').on(t.createdAt),
+  ],
 );
 
 /** Deletion records, so that a later change feed (`updated_since`) can tell clients what went. */
