@@ -130,21 +130,34 @@ export async function updateMe(scope: Scope, patch: MePatch, ifMatch: string | u
   if (patch.name !== undefined) set.name = patch.name;
   if (patch.email !== undefined) set.email = patch.email;
   if (patch.username !== undefined) set.username = patch.username;
-  if (patch.password !== undefined) set.passwordHash = await hashPassword(patch.password);
+  const newHash = patch.password !== undefined ? await hashPassword(patch.password) : undefined;
+  if (newHash !== undefined) set.passwordHash = newHash;
   const writes = [
     scope.db.update(users).set(set).where(and(eq(users.id, user.id), eq(users.version, user.version))).returning({ id: users.id }),
-    ...(patch.password !== undefined ? [revokeOtherTokens(scope.db, caller, scope.now)] : []),
+    ...(newHash !== undefined ? [revokeOtherTokens(scope.db, caller, scope.now, newHash)] : []),
   ] as const;
   const [updated] = await conflictOnUnique(scope.db.batch(writes as unknown as Parameters<typeof scope.db.batch>[0]));
   if ((updated as unknown[]).length === 0) throw problems.preconditionFailed();
   return getMe(scope);
 }
 
-function revokeOtherTokens(db: Db, caller: Caller, now: number) {
+/**
+ * Runs in the same batch after the user UPDATE, and only if that UPDATE took effect (the new
+ * hash, salted and so unique, is in place): a password change that loses to a concurrent write
+ * answers 412 and must not have signed out the other sessions.
+ */
+function revokeOtherTokens(db: Db, caller: Caller, now: number, newHash: string) {
   return db
     .update(tokens)
     .set({ revokedAt: now })
-    .where(and(eq(tokens.userId, caller.userId), ne(tokens.id, caller.tokenId), isNull(tokens.revokedAt)));
+    .where(
+      and(
+        eq(tokens.userId, caller.userId),
+        ne(tokens.id, caller.tokenId),
+        isNull(tokens.revokedAt),
+        sql`EXISTS (SELECT 1 FROM users pu WHERE pu.id = ${caller.userId} AND pu.password_hash = ${newHash})`,
+      ),
+    );
 }
 
 function toToken(row: TokenRow, caller: Caller) {

@@ -45,15 +45,19 @@ export async function putLogo(scope: Scope, ref: string, logo: NewLogo) {
   requireWritable(access);
   const { org } = access;
   const stored = await storeLogo(scope, org.id, logo);
+  // The blob rows change only if the guarded update took effect: when the organisation changed
+  // meanwhile, the old logo keeps its row and the new row goes again, all in the one batch.
+  const tookEffect = sql`EXISTS (SELECT 1 FROM ${organizations} WHERE ${organizations.id} = ${org.id} AND ${organizations.logoBlobId} = ${stored.id})`;
   try {
-    const [updated] = await scope.db.batch([
+    const [, updated] = await scope.db.batch([
+      scope.db.insert(blobs).values(stored),
       scope.db
         .update(organizations)
         .set({ logoBlobId: stored.id, updatedAt: scope.now, version: sql`${organizations.version} + 1` })
         .where(and(eq(organizations.id, org.id), eq(organizations.version, org.version)))
         .returning(),
-      scope.db.insert(blobs).values(stored),
-      ...(access.logo ? [scope.db.delete(blobs).where(eq(blobs.id, access.logo.id))] : []),
+      ...(access.logo ? [scope.db.delete(blobs).where(and(eq(blobs.id, access.logo.id), tookEffect))] : []),
+      scope.db.delete(blobs).where(and(eq(blobs.id, stored.id), sql`NOT ${tookEffect}`)),
     ]);
     if (!updated[0]) throw problems.conflict('The organization changed while the logo was uploading; try again.');
     if (access.logo) scope.waitUntil(discardObjects(scope, [access.logo.r2Key]));

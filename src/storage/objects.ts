@@ -4,7 +4,7 @@
  */
 import type { Context } from 'hono';
 import { noneMatch } from '../http/etag';
-import { problems } from '../http/problem';
+import { Problem, problems } from '../http/problem';
 
 export interface StoredObject {
   key: string;
@@ -79,12 +79,10 @@ export async function objectResponse(
   const range = parseRange(c.req.header('Range'));
   const size = head.size;
   if (range === 'invalid' || (range && 'offset' in range && range.offset >= size) || (range && 'suffix' in range && range.suffix === 0)) {
-    headers.set('Content-Range', `bytes */${size}`);
-    headers.set('Content-Type', 'application/problem+json');
-    return new Response(
-      JSON.stringify({ type: 'https://fieldbase.dev/problems/range-not-satisfiable', title: 'Range not satisfiable', status: 416, detail: `The file has ${size} bytes.` }),
-      { status: 416, headers },
-    );
+    // Thrown, so that it renders like every other problem (instance, request_id).
+    throw new Problem(416, 'range-not-satisfiable', 'Range not satisfiable', `The file has ${size} bytes.`, {
+      headers: { 'Content-Range': `bytes */${size}` },
+    });
   }
   let r2Range: R2Range | undefined;
   if (range) {

@@ -65,8 +65,11 @@ export async function listUsers(scope: Scope, q: ListQuery & UserListFilters, ur
   const plan = planPage(userListSpec, q);
   const filters = and(
     visibleUser(scope),
+    // Only an organisation the caller may see: filtering by a hidden one must not reveal who is in it.
     q.organization
-      ? sql`${users.id} IN (SELECT m.user_id FROM memberships m JOIN organizations o ON o.id = m.organization_id WHERE ${orgRef(q.organization)})`
+      ? sql`${users.id} IN (SELECT m.user_id FROM memberships m JOIN ${organizations} ON ${organizations.id} = m.organization_id
+          WHERE ${orgRef(q.organization)} AND (${callerIsSuperuser(scope)}
+            OR ${organizations.id} IN (SELECT organization_id FROM memberships WHERE user_id = ${callerId(scope)})))`
       : undefined,
     q.is_active !== undefined ? eq(users.isActive, q.is_active) : undefined,
     q.search ? or(contains(users.username, q.search), contains(users.email, q.search), contains(users.name, q.search)) : undefined,
