@@ -600,7 +600,9 @@ describe('PATCH /v1/me', () => {
       background: () => drizzle(env.DB, { schema }) as unknown as Scope['db'],
     };
 
-    const failure = await updateMe(scope, { password: 'a brand new password', current_password: PASSWORD }, undefined).then(
+    // The client holds the current ETag; the rename lands between its read and its write.
+    const etag = (await me(u.auth)).headers.get('ETag')!;
+    const failure = await updateMe(scope, { password: 'a brand new password', current_password: PASSWORD }, etag).then(
       () => null,
       (e: unknown) => e,
     );

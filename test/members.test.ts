@@ -357,3 +357,27 @@ describe('remove members', () => {
     expect(await roleOf(org.id, member.id)).toBe('member');
   });
 });
+
+describe('the last admin under concurrency', () => {
+  it('lets only one of two admins demoting each other at once succeed', async () => {
+    const { admin, member, org } = await setup(1);
+    expect((await call(`/v1/organizations/${org.slug}/members/${member.id}`, { method: 'PATCH', headers: admin.auth, json: { role: 'admin' } })).status).toBe(200);
+    const [a, b] = await Promise.all([
+      call(`/v1/organizations/${org.slug}/members/${member.id}`, { method: 'PATCH', headers: admin.auth, json: { role: 'member' } }),
+      call(`/v1/organizations/${org.slug}/members/${admin.id}`, { method: 'PATCH', headers: member.auth, json: { role: 'member' } }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    expect(await count('memberships', "organization_id = ? AND role = 'admin'", org.id)).toBe(1);
+  });
+
+  it('lets only one of two admins leaving at once succeed', async () => {
+    const { admin, member, org } = await setup(1);
+    expect((await call(`/v1/organizations/${org.slug}/members/${member.id}`, { method: 'PATCH', headers: admin.auth, json: { role: 'admin' } })).status).toBe(200);
+    const [a, b] = await Promise.all([
+      call(`/v1/organizations/${org.slug}/members/${admin.id}`, { method: 'DELETE', headers: admin.auth }),
+      call(`/v1/organizations/${org.slug}/members/${member.id}`, { method: 'DELETE', headers: member.auth }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([204, 409]);
+    expect(await count('memberships', "organization_id = ? AND role = 'admin'", org.id)).toBe(1);
+  });
+});

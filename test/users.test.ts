@@ -172,7 +172,7 @@ describe('POST /v1/users', () => {
     ['username', { username: 'has space' }],
     ['username', { username: 'x' }],
     ['role', { role: 'owner' }],
-    ['(root)', { surprise: true }],
+    ['surprise', { surprise: true }],
   ])('answers 400 naming %s for invalid input %j', async (field, override) => {
     const root = await makeUser({ superuser: true });
     const username = unique('valid');
@@ -528,8 +528,12 @@ describe('PATCH /v1/users/{user}', () => {
     const on = await call(`/v1/users/${target.id}`, { method: 'PATCH', headers: root.auth, json: { is_active: true } });
     expect(on.status, on.text).toBe(200);
     expect(on.body.is_active).toBe(true);
-    expect((await call('/v1/me', { headers: target.auth })).status).toBe(200);
-    expect((await signIn(target.username, PASSWORD)).status).toBe(200);
+    // Deactivation revoked the old token for good; the account signs in afresh.
+    expectProblem(await call('/v1/me', { headers: target.auth }), 401, 'unauthenticated');
+    expect(await count('tokens', 'user_id = ? AND revoked_at IS NULL', target.id)).toBe(0);
+    const again = await signIn(target.username, PASSWORD);
+    expect(again.status).toBe(200);
+    expect((await call('/v1/me', { headers: { Authorization: `Bearer ${again.body.token}` } })).status).toBe(200);
   });
 
   it('sets a password the account then signs in with', async () => {
@@ -610,7 +614,7 @@ describe('PATCH /v1/users/{user}', () => {
     ['username', { username: 'usr_abc' }],
     ['password', { password: 'short' }],
     ['is_active', { is_active: 'no' }],
-    ['(root)', { date_joined: '2020-01-01T00:00:00Z' }],
+    ['date_joined', { date_joined: '2020-01-01T00:00:00Z' }],
   ])('answers 400 naming %s for %j', async (field, json) => {
     const root = await makeUser({ superuser: true });
     const target = await makeUser();

@@ -3,7 +3,7 @@ import { and, desc, eq, gt, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { memberships, organizations, tokens, users, type TokenRow } from '../db/schema';
 import type { Settings } from '../env';
-import { checkIfMatch } from '../http/etag';
+import { checkIfMatch, versionGuard } from '../http/etag';
 import { problems } from '../http/problem';
 import { newId } from '../lib/ids';
 import { iso } from '../lib/time';
@@ -133,7 +133,7 @@ export async function updateMe(scope: Scope, patch: MePatch, ifMatch: string | u
   const newHash = patch.password !== undefined ? await hashPassword(patch.password) : undefined;
   if (newHash !== undefined) set.passwordHash = newHash;
   const writes = [
-    scope.db.update(users).set(set).where(and(eq(users.id, user.id), eq(users.version, user.version))).returning({ id: users.id }),
+    scope.db.update(users).set(set).where(and(eq(users.id, user.id), versionGuard(ifMatch, users.version, user.version))).returning({ id: users.id }),
     ...(newHash !== undefined ? [revokeOtherTokens(scope.db, caller, scope.now, newHash)] : []),
   ] as const;
   const [updated] = await conflictOnUnique(scope.db.batch(writes as unknown as Parameters<typeof scope.db.batch>[0]));

@@ -4,6 +4,7 @@
  * UPDATE, so two writers holding the same ETag cannot both win.
  */
 import type { Context, TypedResponse } from 'hono';
+import { sql, type SQL } from 'drizzle-orm';
 import { problems } from './problem';
 
 export async function etagOf(representation: unknown): Promise<string> {
@@ -28,6 +29,14 @@ export async function checkIfMatch(header: string | undefined, representation: u
   if (!header) return;
   const etag = await etagOf(representation);
   if (!tags(header).some((t) => t === '*' || t === etag)) throw problems.preconditionFailed();
+}
+
+/**
+ * The WHERE term that makes an update conditional on the version that was read: only when the
+ * client sent If-Match (a write without it is last-write-wins, as the client asked for nothing).
+ */
+export function versionGuard<C>(ifMatch: string | undefined, column: C, version: number): SQL | undefined {
+  return ifMatch ? sql`${column} = ${version}` : undefined;
 }
 
 /** A single entity: JSON with its ETag, or 304 when the client's copy is current. */

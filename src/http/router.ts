@@ -16,10 +16,14 @@ const PART: Record<string, string> = {
 };
 
 export function fieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.length ? issue.path.map(String).join('.') : '(root)',
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) => {
+    const at = issue.path.map(String);
+    // An unknown field is named in `path` like any other, one entry per key.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: [...at, key].join('.'), message: 'Not a field of this request.' }));
+    }
+    return [{ path: at.length ? at.join('.') : '(root)', message: issue.message }];
+  });
 }
 
 export function createRouter() {

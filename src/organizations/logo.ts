@@ -1,5 +1,5 @@
 /** Organisation logos: an image in R2 behind a blob row, replaced and removed without orphans. */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { Scope } from '../auth/caller';
 import { blobs, organizations, type BlobRow } from '../db/schema';
@@ -40,6 +40,10 @@ export async function discardObjects(scope: Scope, keys: string[]): Promise<void
   }
 }
 
+function sameLogo(blobId: string | null) {
+  return blobId ? eq(organizations.logoBlobId, blobId) : isNull(organizations.logoBlobId);
+}
+
 export async function putLogo(scope: Scope, ref: string, logo: NewLogo) {
   const access = await loadOrganization(scope, ref, 'admin');
   requireWritable(access);
@@ -54,12 +58,13 @@ export async function putLogo(scope: Scope, ref: string, logo: NewLogo) {
       scope.db
         .update(organizations)
         .set({ logoBlobId: stored.id, updatedAt: scope.now, version: sql`${organizations.version} + 1` })
-        .where(and(eq(organizations.id, org.id), eq(organizations.version, org.version)))
+        // Guarded on the logo that was read, not the version: an edit of other fields meanwhile is no conflict.
+        .where(and(eq(organizations.id, org.id), sameLogo(access.logo?.id ?? null)))
         .returning(),
       ...(access.logo ? [scope.db.delete(blobs).where(and(eq(blobs.id, access.logo.id), tookEffect))] : []),
       scope.db.delete(blobs).where(and(eq(blobs.id, stored.id), sql`NOT ${tookEffect}`)),
     ]);
-    if (!updated[0]) throw problems.conflict('The organization changed while the logo was uploading; try again.');
+    if (!updated[0]) throw problems.conflict('The logo was replaced or removed while this one was uploading; try again.');
     if (access.logo) scope.waitUntil(discardObjects(scope, [access.logo.r2Key]));
     return toOrganization(updated[0], stored);
   } catch (error) {
@@ -72,13 +77,18 @@ export async function deleteLogo(scope: Scope, ref: string): Promise<void> {
   const access = await loadOrganization(scope, ref, 'admin');
   requireWritable(access);
   if (!access.logo) throw problems.notFound('Logo');
-  await scope.db.batch([
+  const [cleared] = await scope.db.batch([
     scope.db
       .update(organizations)
       .set({ logoBlobId: null, updatedAt: scope.now, version: sql`${organizations.version} + 1` })
-      .where(eq(organizations.id, access.org.id)),
-    scope.db.delete(blobs).where(eq(blobs.id, access.logo.id)),
+      .where(and(eq(organizations.id, access.org.id), sameLogo(access.logo.id)))
+      .returning({ id: organizations.id }),
+    // Only the logo this request read, and only once nothing refers to it.
+    scope.db
+      .delete(blobs)
+      .where(and(eq(blobs.id, access.logo.id), sql`NOT EXISTS (SELECT 1 FROM ${organizations} WHERE ${organizations.logoBlobId} = ${access.logo.id})`)),
   ]);
+  if (cleared.length === 0) throw problems.conflict('The logo was replaced while it was being removed; try again.');
   scope.waitUntil(discardObjects(scope, [access.logo.r2Key]));
 }
 

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { authed, type Scope } from '../auth/caller';
 import { memberships, organizations, users } from '../db/schema';
 import { planPage, type ListQuery, type ListSpec } from '../http/list';
@@ -57,7 +57,7 @@ export async function listMembers(scope: Scope, ref: string, q: ListQuery & { ro
 
 /** The organisation (admin rights required, not archived), the target's membership and the admin count, in one batch. */
 async function loadForMemberChange(scope: Scope, ref: string, userRefText: string) {
-  const [caller, org, target, admins] = await authed(
+  const [caller, org, target] = await authed(
     scope,
     orgWithRole(scope, ref),
     scope.db
@@ -66,13 +66,20 @@ async function loadForMemberChange(scope: Scope, ref: string, userRefText: strin
       .leftJoin(memberships, and(eq(memberships.userId, users.id), eq(memberships.organizationId, orgIdOf(ref))))
       .where(userRef(userRefText))
       .limit(1),
-    scope.db
-      .select({ n: sql<number>`count(*)` })
-      .from(memberships)
-      .where(and(eq(memberships.organizationId, orgIdOf(ref)), eq(memberships.role, 'admin'))),
   );
-  return { caller, org, target: target[0], admins: admins[0]?.n ?? 0 };
+  return { caller, org, target: target[0] };
 }
+
+/**
+ * SQL: the membership row being changed is not the organisation's last admin. Part of the
+ * write's own WHERE, so two admins demoting each other at once cannot leave none.
+ */
+function notLastAdmin(organizationId: string): SQL {
+  return sql`(${memberships.role} <> 'admin' OR (SELECT count(*) FROM memberships other
+    WHERE other.organization_id = ${organizationId} AND other.role = 'admin') > 1)`;
+}
+
+const LAST_ADMIN = 'This is the last admin of the organization: make someone else admin first.';
 
 function requireAdminWritable(access: OrgAccess) {
   requireWritable(access);
@@ -99,30 +106,36 @@ export async function createMemberAccount(scope: Scope, ref: string, input: NewU
 }
 
 export async function changeRole(scope: Scope, ref: string, userRefText: string, role: OrgRole) {
-  const { caller, org, target, admins } = await loadForMemberChange(scope, ref, userRefText);
+  const { caller, org, target } = await loadForMemberChange(scope, ref, userRefText);
   const access = requireOrg(caller, org, 'read');
   if (!target?.role) throw problems.notFound('Member');
   if (!access.isAdmin) throw problems.forbidden('Only an admin of this organization may change roles.');
   requireWritable(access);
-  if (target.role === 'admin' && role !== 'admin' && admins <= 1) {
-    throw problems.conflict('This is the last admin of the organization: make someone else admin first.');
-  }
-  await scope.db
+  const changed = await scope.db
     .update(memberships)
     .set({ role })
-    .where(and(eq(memberships.organizationId, access.org.id), eq(memberships.userId, target.found)));
+    .where(
+      and(
+        eq(memberships.organizationId, access.org.id),
+        eq(memberships.userId, target.found),
+        role === 'admin' ? undefined : notLastAdmin(access.org.id),
+      ),
+    )
+    .returning({ userId: memberships.userId });
+  if (changed.length === 0) throw problems.conflict(LAST_ADMIN);
   return toMember({ ...target, userId: target.found, role, createdAt: target.createdAt! });
 }
 
 /** An admin removes anyone; a member may leave. The account stays. */
 export async function removeMember(scope: Scope, ref: string, userRefText: string) {
-  const { caller, org, target, admins } = await loadForMemberChange(scope, ref, userRefText);
+  const { caller, org, target } = await loadForMemberChange(scope, ref, userRefText);
   const access = requireOrg(caller, org, 'read');
   if (!target?.role) throw problems.notFound('Member');
   if (!access.isAdmin && target.found !== caller.userId) throw problems.forbidden('Only an admin of this organization may remove members.');
   requireWritable(access);
-  if (target.role === 'admin' && admins <= 1) {
-    throw problems.conflict('This is the last admin of the organization: make someone else admin first.');
-  }
-  await scope.db.delete(memberships).where(and(eq(memberships.organizationId, access.org.id), eq(memberships.userId, target.found)));
+  const removed = await scope.db
+    .delete(memberships)
+    .where(and(eq(memberships.organizationId, access.org.id), eq(memberships.userId, target.found), notLastAdmin(access.org.id)))
+    .returning({ userId: memberships.userId });
+  if (removed.length === 0) throw problems.conflict(LAST_ADMIN);
 }

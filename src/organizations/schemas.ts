@@ -57,7 +57,7 @@ export const OrganizationPatchBody = z
   .strict()
   .openapi('OrganizationPatch');
 
-/** PUT replaces the whole entity: fields left out return to their defaults (slug is kept). */
+/** PUT replaces the whole entity: fields left out return to their defaults (slug and archived are kept). */
 export const OrganizationPutBody = z
   .object({
     name: NAME,
@@ -66,7 +66,7 @@ export const OrganizationPutBody = z
     description: DESCRIPTION.default(''),
     urls: URLS.default([]),
     contacts: CONTACTS.default([]),
-    archived: z.boolean().default(false),
+    archived: z.boolean().optional().openapi({ description: 'Kept when left out; an archived organisation needs `false` here to change.' }),
   })
   .strict()
   .openapi('OrganizationPut');

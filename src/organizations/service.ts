@@ -4,7 +4,7 @@ import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller'
 import { conflictOnUnique } from '../db/errors';
 import { columnsAs, joined } from '../db/select';
 import { blobs, deletions, memberships, organizations, type BlobRow, type OrganizationRow } from '../db/schema';
-import { checkIfMatch } from '../http/etag';
+import { checkIfMatch, versionGuard } from '../http/etag';
 import { planPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
 import { newId } from '../lib/ids';
@@ -117,7 +117,7 @@ export async function updateOrganization(
     scope.db
       .update(organizations)
       .set(set)
-      .where(and(eq(organizations.id, org.id), eq(organizations.version, org.version)))
+      .where(and(eq(organizations.id, org.id), versionGuard(ifMatch, organizations.version, org.version)))
       .returning(),
   );
   if (!updated[0]) throw problems.preconditionFailed();

@@ -42,10 +42,15 @@ const RANGE = /^bytes=(\d*)-(\d*)$/;
 
 type ParsedRange = { offset: number; length?: number } | { suffix: number } | 'invalid' | undefined;
 
+/**
+ * One byte range. A header we do not serve (another unit, several ranges, bad syntax) is
+ * ignored and the whole file is sent, as RFC 9110 14.2 allows; a well-formed range that misses
+ * the file is 'invalid' (416).
+ */
 function parseRange(header: string | undefined): ParsedRange {
   if (!header) return undefined;
   const m = RANGE.exec(header.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return 'invalid';
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
   if (m[1] === '') return { suffix: Number(m[2]) };
   const offset = Number(m[1]);
   if (m[2] === '') return { offset };

@@ -1,11 +1,11 @@
 import type { SQLiteUpdateSetSource } from 'drizzle-orm/sqlite-core';
-import { and, eq, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller';
 import { hashPassword, UNUSABLE_PASSWORD } from '../auth/password';
 import { conflictOnUnique } from '../db/errors';
-import { deletions, memberships, organizations, users, type UserRow } from '../db/schema';
-import { checkIfMatch } from '../http/etag';
+import { deletions, memberships, organizations, tokens, users, type UserRow } from '../db/schema';
+import { checkIfMatch, versionGuard } from '../http/etag';
 import { planPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
 import { newId } from '../lib/ids';
@@ -184,8 +184,18 @@ export async function updateUser(scope: Scope, ref: string, patch: UserPatch, if
     set.failedAttempts = 0;
     set.lockedUntil = null;
   }
-  const updated = await conflictOnUnique(
-    scope.db.update(users).set(set).where(and(eq(users.id, user.id), eq(users.version, user.version))).returning({ id: users.id }),
+  const update = scope.db
+    .update(users)
+    .set(set)
+    .where(and(eq(users.id, user.id), versionGuard(ifMatch, users.version, user.version)))
+    .returning({ id: users.id });
+  // Deactivating revokes the account's tokens, so reactivating it later brings none of them back.
+  const revoke = scope.db
+    .update(tokens)
+    .set({ revokedAt: scope.now })
+    .where(and(eq(tokens.userId, user.id), isNull(tokens.revokedAt), sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${user.id} AND ${users.isActive} = 0)`));
+  const [updated] = await conflictOnUnique<[{ id: string }[], ...unknown[]]>(
+    patch.is_active === false ? scope.db.batch([update, revoke]) : scope.db.batch([update]),
   );
   if (updated.length === 0) throw problems.preconditionFailed();
   return getUser(scope, user.id);
