@@ -316,6 +316,7 @@ describe('POST /v1/auth/sign-out', () => {
     const out = await call('/v1/auth/sign-out', { method: 'POST', headers });
     expect(out.status, out.text).toBe(204);
     expect(out.text).toBe('');
+    expect(roundTrips(out)).toBe(1);
 
     expectUnauthenticated(await me(headers));
     expectUnauthenticated(await call('/v1/auth/sign-out', { method: 'POST', headers }));

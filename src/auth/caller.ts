@@ -67,13 +67,19 @@ function validToken(scope: Scope): SQL {
   )!;
 }
 
-/** SQL: the caller's user id, or NULL when the credential is not valid. */
-export function callerId(scope: Scope): SQL {
+/** SQL: one column of the presenting token's row, or NULL when the credential is not valid. */
+function ofValidToken(scope: Scope, column: 'user_id' | 'id'): SQL {
   const { tokenHash, email } = scope.credential;
-  return sql`(SELECT ct.user_id FROM tokens ct JOIN users cu ON cu.id = ct.user_id
+  return sql`(SELECT ct.${sql.raw(column)} FROM tokens ct JOIN users cu ON cu.id = ct.user_id
     WHERE ct.token_hash = ${tokenHash} AND ct.revoked_at IS NULL AND ct.expires_at > ${scope.now}
     AND cu.is_active = 1${email ? sql` AND cu.email = ${email}` : sql``})`;
 }
+
+/** SQL: the caller's user id, or NULL when the credential is not valid. */
+export const callerId = (scope: Scope): SQL => ofValidToken(scope, 'user_id');
+
+/** SQL: the id of the presenting token, or NULL when the credential is not valid. */
+export const callerTokenId = (scope: Scope): SQL => ofValidToken(scope, 'id');
 
 /** SQL: true when the caller is a superuser. */
 export function callerIsSuperuser(scope: Scope): SQL {

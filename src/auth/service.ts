@@ -9,7 +9,7 @@ import { newId } from '../lib/ids';
 import { iso } from '../lib/time';
 import { toUser } from '../users/schemas';
 import { conflictOnUnique } from '../db/errors';
-import { authed, callerId, type Caller, type Scope } from './caller';
+import { authed, callerId, callerTokenId, type Caller, type Scope } from './caller';
 import { burnVerification, hashPassword, verifyPassword } from './password';
 import { newTokenSecret, tokenHash } from './tokens';
 
@@ -68,9 +68,9 @@ export async function signIn(db: Db, s: Settings, input: SignInInput, now: numbe
   return { token: secret, expires_at: iso(expiresAt), user: toUser({ ...user, lastLogin: now }) };
 }
 
+/** One round trip: the revocation rides in the caller check's batch and only matches a valid token. */
 export async function signOut(scope: Scope): Promise<void> {
-  const [caller] = await authed(scope);
-  await scope.db.update(tokens).set({ revokedAt: scope.now }).where(eq(tokens.id, caller.tokenId));
+  await authed(scope, scope.db.update(tokens).set({ revokedAt: scope.now }).where(eq(tokens.id, callerTokenId(scope))));
 }
 
 function meQueries(scope: Scope, userId: SQL) {
@@ -91,17 +91,15 @@ function meQueries(scope: Scope, userId: SQL) {
   ] as const;
 }
 
-type MeRows = [Awaited<ReturnType<typeof meQueries>[0]>, Awaited<ReturnType<typeof meQueries>[1]>];
-
-function toMe([userRows, orgs]: MeRows) {
+async function loadMe(scope: Scope) {
+  const [caller, userRows, orgs] = await authed(scope, ...meQueries(scope, callerId(scope)));
   const user = userRows[0];
   if (!user) throw problems.unauthenticated();
-  return { ...toUser(user), organizations: orgs };
+  return { caller, user, me: { ...toUser(user), organizations: orgs } };
 }
 
 export async function getMe(scope: Scope) {
-  const [, ...rows] = await authed(scope, ...meQueries(scope, callerId(scope)));
-  return toMe(rows as unknown as MeRows);
+  return (await loadMe(scope)).me;
 }
 
 export interface MePatch {
@@ -113,10 +111,8 @@ export interface MePatch {
 }
 
 export async function updateMe(scope: Scope, patch: MePatch, ifMatch: string | undefined) {
-  const [caller, ...rows] = await authed(scope, ...meQueries(scope, callerId(scope)));
-  const current = toMe(rows as unknown as MeRows);
-  await checkIfMatch(ifMatch, current);
-  const user = (rows[0] as MeRows[0])[0]!;
+  const { caller, user, me } = await loadMe(scope);
+  await checkIfMatch(ifMatch, me);
   const sensitive = patch.password !== undefined || (patch.email ?? user.email) !== user.email || (patch.username ?? user.username) !== user.username;
   if (sensitive) {
     if (!patch.current_password) {

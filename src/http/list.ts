@@ -7,7 +7,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { and, asc, desc, or, sql, type SQL } from 'drizzle-orm';
-import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import type { SQLiteColumn, SQLiteSelect } from 'drizzle-orm/sqlite-core';
 import { problems } from './problem';
 
 export const DEFAULT_LIMIT = 50;
@@ -223,6 +223,11 @@ export function planPage<Row>(spec: ListSpec<Row>, q: ListQuery): PagePlan<Row> 
       return { count, next, previous, results, link: links.join(', ') };
     },
   };
+}
+
+/** Applies a plan to a dynamic select: the filters and the keyset, the order, one page. */
+export function paged<T extends SQLiteSelect>(query: T, plan: PagePlan<unknown>, filters: SQL | undefined): T {
+  return query.where(and(filters, plan.where)).orderBy(...plan.orderBy).limit(plan.limit).offset(plan.offset);
 }
 
 /** The envelope schema of a list of `item`. */

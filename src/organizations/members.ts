@@ -1,7 +1,7 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { authed, type Scope } from '../auth/caller';
 import { memberships, organizations, users } from '../db/schema';
-import { planPage, type ListQuery, type ListSpec } from '../http/list';
+import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
 import { iso } from '../lib/time';
 import { insertUser, userRef, type NewUser } from '../users/service';
@@ -40,14 +40,7 @@ export async function listMembers(scope: Scope, ref: string, q: ListQuery & { ro
   const [caller, org, rows, counted] = await authed(
     scope,
     orgWithRole(scope, ref),
-    scope.db
-      .select(memberColumns)
-      .from(memberships)
-      .innerJoin(users, eq(users.id, memberships.userId))
-      .where(and(filters, plan.where))
-      .orderBy(...plan.orderBy)
-      .limit(plan.limit)
-      .offset(plan.offset),
+    paged(scope.db.select(memberColumns).from(memberships).innerJoin(users, eq(users.id, memberships.userId)).$dynamic(), plan, filters),
     scope.db.select({ n: sql<number>`count(*)` }).from(memberships).where(filters),
   );
   requireOrg(caller, org, 'read');

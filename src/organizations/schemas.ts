@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { BlobRow, OrganizationRow } from '../db/schema';
 import { iso } from '../lib/time';
-import { EMAIL, PASSWORD, PERSON_NAME, USERNAME } from '../users/schemas';
+import { UserCreateBody } from '../users/schemas';
 
 export const SLUG = z
   .string()
@@ -135,16 +135,7 @@ export const MemberAddBody = z
 
 export const MemberRoleBody = z.object({ role: ROLE }).strict().openapi('MemberRole');
 
-export const MemberAccountBody = z
-  .object({
-    username: USERNAME,
-    email: EMAIL,
-    name: PERSON_NAME.optional(),
-    password: PASSWORD.optional().openapi({ description: 'Without one the account cannot sign in until a password is set.' }),
-    role: ROLE.default('member'),
-  })
-  .strict()
-  .openapi('MemberAccountCreate');
+export const MemberAccountBody = UserCreateBody.omit({ organization: true, is_superuser: true }).openapi('MemberAccountCreate');
 
 /** Lower-case, ASCII, hyphenated; what `slug` defaults to. */
 export function slugify(name: string): string {

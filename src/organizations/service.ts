@@ -5,7 +5,7 @@ import { conflictOnUnique } from '../db/errors';
 import { columnsAs, joined } from '../db/select';
 import { blobs, deletions, memberships, organizations, type BlobRow, type OrganizationRow } from '../db/schema';
 import { checkIfMatch, versionGuard } from '../http/etag';
-import { planPage, type ListQuery, type ListSpec } from '../http/list';
+import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
 import { newId } from '../lib/ids';
 import { contains } from '../users/service';
@@ -42,14 +42,15 @@ export async function listOrganizations(scope: Scope, q: ListQuery & { archived?
   );
   const [, rows, counted] = await authed(
     scope,
-    scope.db
-      .select({ org: columnsAs(organizations, 'org'), logo: columnsAs(blobs, 'logo') })
-      .from(organizations)
-      .leftJoin(blobs, eq(blobs.id, organizations.logoBlobId))
-      .where(and(filters, plan.where))
-      .orderBy(...plan.orderBy)
-      .limit(plan.limit)
-      .offset(plan.offset),
+    paged(
+      scope.db
+        .select({ org: columnsAs(organizations, 'org'), logo: columnsAs(blobs, 'logo') })
+        .from(organizations)
+        .leftJoin(blobs, eq(blobs.id, organizations.logoBlobId))
+        .$dynamic(),
+      plan,
+      filters,
+    ),
     scope.db.select({ n: sql<number>`count(*)` }).from(organizations).where(filters),
   );
   const page = plan.finish(rows, counted[0]?.n ?? 0, url);

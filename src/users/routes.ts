@@ -6,37 +6,8 @@ import { authedRoute, ETAG_HEADER, IF_MATCH } from '../http/openapi';
 import { errorResponses } from '../http/problem';
 import { createRouter } from '../http/router';
 import { json, jsonBody, pathParam, queryBool } from '../http/schemas';
-import { EMAIL, MembershipSummarySchema, PASSWORD, PERSON_NAME, USERNAME, UserSchema } from './schemas';
+import { UserCreateBody, UserPatchBody, UserProfileSchema, UserSchema } from './schemas';
 import * as users from './service';
-
-export const UserProfileSchema = UserSchema.extend({
-  organizations: z.array(MembershipSummarySchema).openapi({ description: 'The organisations of this user that you may see.' }),
-}).openapi('UserProfile');
-
-export const UserCreateBody = z
-  .object({
-    username: USERNAME,
-    email: EMAIL,
-    name: PERSON_NAME.optional(),
-    password: PASSWORD.optional().openapi({ description: 'Without one the account cannot sign in until a password is set.' }),
-    organization: z.string().trim().min(1).max(254).optional().openapi({ description: 'Slug or id; required unless you are a superuser.' }),
-    role: z.enum(['admin', 'member']).default('member'),
-    is_superuser: z.boolean().optional(),
-  })
-  .strict()
-  .openapi('UserCreate');
-
-const UserPatchBody = z
-  .object({
-    username: USERNAME.optional(),
-    email: EMAIL.optional(),
-    name: PERSON_NAME.optional(),
-    password: PASSWORD.optional(),
-    is_active: z.boolean().optional(),
-    is_superuser: z.boolean().optional(),
-  })
-  .strict()
-  .openapi('UserPatch');
 
 const userParam = z.object({ user: pathParam('user', 'User id, username or email.', 'kieran') });
 

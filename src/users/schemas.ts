@@ -55,3 +55,32 @@ export const MembershipSummarySchema = z
     role: z.enum(['admin', 'member']),
   })
   .openapi('OrganizationMembership');
+
+export const UserProfileSchema = UserSchema.extend({
+  organizations: z.array(MembershipSummarySchema).openapi({ description: 'The organisations of this user that you may see.' }),
+}).openapi('UserProfile');
+
+export const UserCreateBody = z
+  .object({
+    username: USERNAME,
+    email: EMAIL,
+    name: PERSON_NAME.optional(),
+    password: PASSWORD.optional().openapi({ description: 'Without one the account cannot sign in until a password is set.' }),
+    organization: z.string().trim().min(1).max(254).optional().openapi({ description: 'Slug or id; required unless you are a superuser.' }),
+    role: z.enum(['admin', 'member']).default('member'),
+    is_superuser: z.boolean().optional(),
+  })
+  .strict()
+  .openapi('UserCreate');
+
+export const UserPatchBody = z
+  .object({
+    username: USERNAME.optional(),
+    email: EMAIL.optional(),
+    name: PERSON_NAME.optional(),
+    password: PASSWORD.optional(),
+    is_active: z.boolean().optional(),
+    is_superuser: z.boolean().optional(),
+  })
+  .strict()
+  .openapi('UserPatch');

@@ -6,7 +6,7 @@ import { hashPassword, UNUSABLE_PASSWORD } from '../auth/password';
 import { conflictOnUnique } from '../db/errors';
 import { deletions, memberships, organizations, tokens, users, type UserRow } from '../db/schema';
 import { checkIfMatch, versionGuard } from '../http/etag';
-import { planPage, type ListQuery, type ListSpec } from '../http/list';
+import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
 import { newId } from '../lib/ids';
 import { orgRef, orgWithRole, requireOrg, requireWritable, type OrgRole } from '../organizations/access';
@@ -76,7 +76,7 @@ export async function listUsers(scope: Scope, q: ListQuery & UserListFilters, ur
   );
   const [, rows, counted] = await authed(
     scope,
-    scope.db.select().from(users).where(and(filters, plan.where)).orderBy(...plan.orderBy).limit(plan.limit).offset(plan.offset),
+    paged(scope.db.select().from(users).$dynamic(), plan, filters),
     scope.db.select({ n: sql<number>`count(*)` }).from(users).where(filters),
   );
   const page = plan.finish(rows, counted[0]?.n ?? 0, url);
