@@ -7,7 +7,7 @@
  * optimistic concurrency (`UPDATE … WHERE version = ?`).
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 const createdAt = () => integer('created_at').notNull();
 const updatedAt = () => integer('updated_at').notNull();
@@ -143,3 +143,73 @@ export type TokenRow = typeof tokens.$inferSelect;
 export type OrganizationRow = typeof organizations.$inferSelect;
 export type MembershipRow = typeof memberships.$inferSelect;
 export type BlobRow = typeof blobs.$inferSelect;
+
+/**
+ * `seq` is the integer primary key (SQLite's rowid): stable, compact, and the rowid of the
+ * project's row in the FTS5 index `projects_fts` (migrations/0001_projects_fts.sql). `id` is the
+ * public, opaque id.
+ */
+export const projects = sqliteTable(
+  'projects',
+  {
+    seq: integer('seq').primaryKey(),
+    id: text('id').notNull(),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    country: text('country').notNull().default(''),
+    location: text('location').notNull().default(''),
+    lat: real('lat'),
+    lon: real('lon'),
+    projectType: text('project_type').notNull().default(''),
+    urls: text('urls', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    contacts: text('contacts', { mode: 'json' }).$type<unknown[]>().notNull().default(sql`'[]'`),
+    logoBlobId: text('logo_blob_id'),
+    access: text('access', { enum: ['private', 'organization'] }).notNull().default('organization'),
+    archived: integer('archived', { mode: 'boolean' }).notNull().default(false),
+    creatorId: text('creator_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    deletedAt: integer('deleted_at'),
+    version: version(),
+  },
+  (t) => [
+    uniqueIndex('projects_id_uq').on(t.id),
+    uniqueIndex('projects_org_slug_uq').on(t.organizationId, t.slug),
+    index('projects_name_idx').on(t.name, t.id),
+    index('projects_created_idx').on(t.createdAt, t.id),
+    index('projects_updated_idx').on(t.updatedAt, t.id),
+    index('projects_org_name_idx').on(t.organizationId, t.name, t.id),
+    index('projects_org_created_idx').on(t.organizationId, t.createdAt, t.id),
+    index('projects_org_updated_idx').on(t.organizationId, t.updatedAt, t.id),
+    index('projects_org_access_idx').on(t.organizationId, t.access),
+    index('projects_type_idx').on(t.projectType, t.id),
+    index('projects_country_idx').on(t.country, t.id),
+    index('projects_deleted_idx').on(t.organizationId, t.deletedAt).where(sql`deleted_at IS NOT NULL`),
+  ],
+);
+
+export const projectMembers = sqliteTable(
+  'project_members',
+  {
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['manager', 'editor', 'viewer'] }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.userId] }),
+    index('project_members_user_idx').on(t.userId, t.projectId),
+    index('project_members_joined_idx').on(t.projectId, t.createdAt, t.userId),
+  ],
+);
+
+export type ProjectRow = typeof projects.$inferSelect;
+export type ProjectMemberRow = typeof projectMembers.$inferSelect;

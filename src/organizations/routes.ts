@@ -1,16 +1,15 @@
 import { z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { scopeOf } from '../auth/caller';
-import type { AppEnv } from '../http/context';
 import { entityJson } from '../http/etag';
+import { readJsonOrForm } from '../http/forms';
 import { LIST_HEADERS, listEnvelope, listQuerySchema, searchParam } from '../http/list';
-import { formValue, isMultipart, readBoundedBody, readMultipart } from '../http/multipart';
 import { authedRoute, ETAG_HEADER, IF_MATCH } from '../http/openapi';
-import { errorResponses, problems } from '../http/problem';
-import { createRouter, fieldErrors } from '../http/router';
+import { errorResponses } from '../http/problem';
+import { createRouter } from '../http/router';
 import { json, jsonBody, pathParam, queryBool } from '../http/schemas';
-import { LOGO_TYPES } from '../storage/sniff';
-import { deleteLogo, LOGO_MAX_BYTES, logoResponse, putLogo, type NewLogo } from './logo';
+import { LOGO_DOWNLOAD_RESPONSES, LOGO_FORM_PROPERTY, LOGO_UPLOAD_BODY, LOGO_UPLOAD_DESCRIPTION, readLogoUpload } from '../storage/logo-http';
+import { LOGO_MAX_BYTES } from '../storage/logos';
+import { deleteLogo, organizationLogo, putLogo } from './logo';
 import * as members from './members';
 import {
   MemberAccountBody,
@@ -38,15 +37,18 @@ const MULTIPART_ORG = {
     description: { type: 'string' as const },
     urls: { type: 'string' as const, description: 'A JSON array of URLs, or one URL per `url` field.' },
     contacts: { type: 'string' as const, description: 'A JSON array of h-cards.' },
-    logo: { type: 'string' as const, format: 'binary', description: `PNG, JPEG, GIF or WebP, at most ${LOGO_MAX_BYTES} bytes.` },
+    logo: LOGO_FORM_PROPERTY,
   },
 };
 
-const MULTIPART_LOGO = {
-  type: 'object' as const,
-  required: ['logo'],
-  properties: { logo: { type: 'string' as const, format: 'binary' } },
-};
+const ORG_FORM_FIELDS = {
+  name: 'text',
+  slug: 'text',
+  short_name: 'text',
+  description: 'text',
+  urls: 'list',
+  contacts: 'json',
+} as const;
 
 export const organizationRoutes = createRouter();
 
@@ -74,36 +76,6 @@ organizationRoutes.openapi(
   },
 );
 
-function logoOf(file: { filename: string; mediaType: string; bytes: Uint8Array } | undefined): NewLogo | undefined {
-  return file ? { filename: file.filename, mediaType: file.mediaType, bytes: file.bytes } : undefined;
-}
-
-/** seed 002 creates with multipart/form-data (fields plus a logo file); JSON works too. */
-async function readCreate(c: Context<AppEnv>) {
-  if (!isMultipart(c.req.header('Content-Type'))) {
-    // The route's validator has parsed a JSON body already (hono caches it); no body reads as {}.
-    const body: unknown = c.req.header('Content-Type') ? await c.req.json() : {};
-    const parsed = OrganizationCreateBody.safeParse(body);
-    if (!parsed.success) throw problems.invalid(fieldErrors(parsed.error), 'The request body is not valid.');
-    return { input: parsed.data, logo: undefined };
-  }
-  const form = await readMultipart(c.req.raw, LOGO_MAX_BYTES);
-  const urls = formValue(form, 'urls', 'json') ?? formValue(form, 'url', 'text');
-  const candidate = Object.fromEntries(
-    Object.entries({
-      name: formValue(form, 'name', 'text'),
-      slug: formValue(form, 'slug', 'text'),
-      short_name: formValue(form, 'short_name', 'text'),
-      description: formValue(form, 'description', 'text'),
-      urls: typeof urls === 'string' ? [urls] : urls,
-      contacts: formValue(form, 'contacts', 'json'),
-    }).filter(([, v]) => v !== undefined),
-  );
-  const parsed = OrganizationCreateBody.safeParse(candidate);
-  if (!parsed.success) throw problems.invalid(fieldErrors(parsed.error), 'The request body is not valid.');
-  return { input: parsed.data, logo: logoOf(form.files.logo) };
-}
-
 organizationRoutes.openapi(
   authedRoute({
     method: 'post',
@@ -124,8 +96,12 @@ organizationRoutes.openapi(
     },
   }),
   async (c) => {
-    const { input, logo } = await readCreate(c);
-    const org = await orgs.createOrganization(scopeOf(c), input, logo);
+    const { input, file } = await readJsonOrForm(c, OrganizationCreateBody, ORG_FORM_FIELDS, {
+      file: 'logo',
+      maxFileBytes: LOGO_MAX_BYTES,
+      listAliases: { urls: 'url' },
+    });
+    const org = await orgs.createOrganization(scopeOf(c), input, file);
     c.header('Location', `/v1/organizations/${org.slug}`);
     return entityJson(c, org, 201);
   },
@@ -208,33 +184,15 @@ organizationRoutes.openapi(
     path: '/v1/organizations/{org}/logo',
     tags: ['Organizations'],
     summary: 'Upload or replace the logo (admin)',
-    description: `multipart/form-data with a \`logo\` file, or the image itself as the body. PNG, JPEG, GIF or WebP (checked against the content), at most ${LOGO_MAX_BYTES} bytes.`,
-    request: {
-      params: orgParam,
-      body: {
-        required: true,
-        content: {
-          'multipart/form-data': { schema: MULTIPART_LOGO },
-          ...Object.fromEntries(LOGO_TYPES.map((t) => [t, { schema: { type: 'string' as const, format: 'binary' } }])),
-        },
-      },
-    },
+    description: LOGO_UPLOAD_DESCRIPTION,
+    request: { params: orgParam, body: LOGO_UPLOAD_BODY },
     responses: {
       200: { ...json(OrganizationSchema, 'The organisation with its new logo.'), headers: ETAG_HEADER },
       ...errorResponses(400, 403, 404, 409, 413, 415),
     },
   }),
   async (c) => {
-    const contentType = c.req.header('Content-Type') ?? '';
-    let logo: NewLogo | undefined;
-    if (isMultipart(contentType)) {
-      logo = logoOf((await readMultipart(c.req.raw, LOGO_MAX_BYTES)).files.logo);
-      if (!logo) throw problems.invalid([{ path: 'logo', message: 'Required: the image file.' }]);
-    } else if (LOGO_TYPES.includes(contentType.split(';')[0]!.trim().toLowerCase())) {
-      logo = { filename: 'logo', mediaType: contentType, bytes: await readBoundedBody(c.req.raw, LOGO_MAX_BYTES) };
-    } else {
-      throw problems.unsupportedMediaType(['multipart/form-data', ...LOGO_TYPES]);
-    }
+    const logo = await readLogoUpload(c);
     return entityJson(c, await putLogo(scopeOf(c), c.req.valid('param').org, logo));
   },
 );
@@ -247,15 +205,9 @@ organizationRoutes.openapi(
     tags: ['Organizations'],
     summary: 'Download the logo',
     request: { params: orgParam },
-    responses: {
-      200: { description: 'The image.', content: Object.fromEntries(LOGO_TYPES.map((t) => [t, { schema: { type: 'string' as const, format: 'binary' } }])) },
-      206: { description: 'The requested range.' },
-      304: { description: 'Not modified.' },
-      ...errorResponses(404),
-      416: errorResponses(416)[416]!,
-    },
+    responses: LOGO_DOWNLOAD_RESPONSES,
   }),
-  async (c) => logoResponse(c, scopeOf(c), c.req.valid('param').org),
+  async (c) => organizationLogo(c, scopeOf(c), c.req.valid('param').org),
 );
 
 organizationRoutes.openapi(

@@ -11,7 +11,7 @@ import { newId } from '../lib/ids';
 import { contains } from '../users/service';
 import { loadOrganization, requireWritable } from './access';
 import { slugify, toOrganization, type OrganizationChanges } from './schemas';
-import { discardObjects, storeLogo, type NewLogo } from './logo';
+import { discardObjects, storeLogo, type NewLogo } from '../storage/logos';
 
 type OrgListRow = { org: OrganizationRow; logo: { [K in keyof BlobRow]: BlobRow[K] | null } };
 

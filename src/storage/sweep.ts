@@ -13,7 +13,10 @@ import type { Bindings } from '../env';
 export const SWEEP_GRACE_MS = 24 * 3_600_000;
 
 /** Every column that refers to a blob. Later entities (data files, reports, resources) add theirs. */
-const BLOB_REFERENCES = [sql`SELECT logo_blob_id FROM organizations WHERE logo_blob_id IS NOT NULL`];
+const BLOB_REFERENCES = [
+  sql`SELECT logo_blob_id FROM organizations WHERE logo_blob_id IS NOT NULL`,
+  sql`SELECT logo_blob_id FROM projects WHERE logo_blob_id IS NOT NULL`,
+];
 
 export interface SweepReport {
   orphanObjects: number;

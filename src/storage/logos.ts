@@ -1,0 +1,109 @@
+/**
+ * Logos of organisations and projects: an image in R2 behind a blob row, referred to by the
+ * owner's `logo_blob_id`. Replacing and removing are race-safe: the owner's row is updated only
+ * if it still shows the logo that was read, and the blob rows change in the same batch only if
+ * that update took effect. R2 is written first and cleaned after, so a failure anywhere leaves at
+ * most an object without a row, which the sweep removes.
+ */
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { Context } from 'hono';
+import type { Scope } from '../auth/caller';
+import { blobs, organizations, projects, type BlobRow } from '../db/schema';
+import { problems } from '../http/problem';
+import { newId } from '../lib/ids';
+import { objectKey, objectResponse, putBytes } from './objects';
+import { LOGO_TYPES, sniff } from './sniff';
+
+export const LOGO_MAX_BYTES = 5 * 1024 * 1024;
+
+export interface NewLogo {
+  filename: string;
+  mediaType: string;
+  bytes: Uint8Array;
+}
+
+/** The tables that own a logo; both have id, logo_blob_id, updated_at and version. */
+export type LogoOwner = typeof organizations | typeof projects;
+
+/** Checks the image and writes it to R2; the caller writes the blob row (and removes the object if that fails). */
+export async function storeLogo(scope: Scope, organizationId: string, logo: NewLogo): Promise<BlobRow> {
+  const actual = sniff(logo.bytes);
+  if (!actual || !LOGO_TYPES.includes(actual)) {
+    throw problems.invalid([{ path: 'logo', message: `Send a PNG, JPEG, GIF or WebP image (${LOGO_MAX_BYTES} bytes at most).` }]);
+  }
+  const declared = logo.mediaType.split(';')[0]!.trim().toLowerCase();
+  if (declared !== 'application/octet-stream' && declared !== actual) {
+    throw problems.invalid([{ path: 'logo', message: `Declared as ${declared} but the content is ${actual}.` }]);
+  }
+  const id = newId('blb');
+  const stored = await putBytes(scope.files, objectKey(organizationId, 'logo', id), logo.bytes, actual);
+  return { id, organizationId, r2Key: stored.key, size: stored.size, sha256: stored.sha256, mimeType: actual, createdAt: scope.now };
+}
+
+export async function discardObjects(scope: Scope, keys: string[]): Promise<void> {
+  for (let i = 0; i < keys.length; i += 1000) {
+    // A failure here is left to the scheduled sweep: the rows are already gone.
+    await scope.files.delete(keys.slice(i, i + 1000)).catch(() => undefined);
+  }
+}
+
+// drizzle's builders are typed per table; the columns used here exist on every LogoOwner.
+const asOwner = (table: LogoOwner) => table as typeof organizations;
+
+function showsLogo(table: LogoOwner, blobId: string | null) {
+  const t = asOwner(table);
+  return blobId ? eq(t.logoBlobId, blobId) : isNull(t.logoBlobId);
+}
+
+export async function replaceLogo<T extends LogoOwner>(
+  scope: Scope,
+  table: T,
+  owner: { id: string; organizationId: string; logo: BlobRow | null },
+  logo: NewLogo,
+): Promise<{ row: T['$inferSelect']; blob: BlobRow }> {
+  const t = asOwner(table);
+  const stored = await storeLogo(scope, owner.organizationId, logo);
+  const tookEffect = sql`EXISTS (SELECT 1 FROM ${t} WHERE ${t.id} = ${owner.id} AND ${t.logoBlobId} = ${stored.id})`;
+  try {
+    const [, updated] = await scope.db.batch([
+      scope.db.insert(blobs).values(stored),
+      scope.db
+        .update(t)
+        .set({ logoBlobId: stored.id, updatedAt: scope.now, version: sql`${t.version} + 1` })
+        // Guarded on the logo that was read, not the version: an edit of other fields meanwhile is no conflict.
+        .where(and(eq(t.id, owner.id), showsLogo(table, owner.logo?.id ?? null)))
+        .returning(),
+      ...(owner.logo ? [scope.db.delete(blobs).where(and(eq(blobs.id, owner.logo.id), tookEffect))] : []),
+      scope.db.delete(blobs).where(and(eq(blobs.id, stored.id), sql`NOT ${tookEffect}`)),
+    ]);
+    if (!updated[0]) throw problems.conflict('The logo was replaced or removed while this one was uploading; try again.');
+    if (owner.logo) scope.waitUntil(discardObjects(scope, [owner.logo.r2Key]));
+    return { row: updated[0] as T['$inferSelect'], blob: stored };
+  } catch (error) {
+    await discardObjects(scope, [stored.r2Key]);
+    throw error;
+  }
+}
+
+export async function removeLogo(scope: Scope, table: LogoOwner, owner: { id: string; logo: BlobRow | null }): Promise<void> {
+  const t = asOwner(table);
+  const current = owner.logo;
+  if (!current) throw problems.notFound('Logo');
+  const [cleared] = await scope.db.batch([
+    scope.db
+      .update(t)
+      .set({ logoBlobId: null, updatedAt: scope.now, version: sql`${t.version} + 1` })
+      .where(and(eq(t.id, owner.id), showsLogo(table, current.id)))
+      .returning({ id: t.id }),
+    // Only the logo this request read, and only once nothing refers to it.
+    scope.db.delete(blobs).where(and(eq(blobs.id, current.id), sql`NOT EXISTS (SELECT 1 FROM ${t} WHERE ${t.logoBlobId} = ${current.id})`)),
+  ]);
+  if (cleared.length === 0) throw problems.conflict('The logo was replaced while it was being removed; try again.');
+  scope.waitUntil(discardObjects(scope, [current.r2Key]));
+}
+
+export function logoResponse(c: Context, scope: Scope, logo: BlobRow | null, name: string): Promise<Response> {
+  if (!logo) throw problems.notFound('Logo');
+  const extension = logo.mimeType.split('/')[1] ?? 'bin';
+  return objectResponse(c, scope.files, logo.r2Key, { filename: `${name}-logo.${extension}`, disposition: 'inline' });
+}
