@@ -13,6 +13,7 @@ import { requestContext } from './http/request-context';
 import { createRouter } from './http/router';
 import { healthRoutes } from './meta/routes';
 import { organizationRoutes } from './organizations/routes';
+import { projectRoutes } from './projects/routes';
 import { sweepOrphans } from './storage/sweep';
 import { userRoutes } from './users/routes';
 
@@ -34,6 +35,7 @@ app.route('/', healthRoutes);
 app.route('/', authRoutes);
 app.route('/', userRoutes);
 app.route('/', organizationRoutes);
+app.route('/', projectRoutes);
 mountDocs(app);
 
 app.onError(onError);

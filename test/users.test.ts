@@ -663,12 +663,27 @@ describe('DELETE /v1/users/{user}', () => {
     expect(await count('users', 'id = ?', target.id)).toBe(1);
   });
 
-  it('forbids a non-superuser who can see the user (403)', async () => {
+  it('forbids a non-superuser who can see the user (403): a fellow member, or an admin of only some of their organisations', async () => {
     const admin = await makeUser();
     const member = await makeUser();
-    await makeOrg(admin, [member]);
+    const peer = await makeUser();
+    await makeOrg(admin, [member, peer]);
+    expectProblem(await call(`/v1/users/${member.id}`, { method: 'DELETE', headers: peer.auth }), 403, 'forbidden');
+    const elsewhere = await makeUser();
+    await makeOrg(elsewhere, [member]);
     expectProblem(await call(`/v1/users/${member.id}`, { method: 'DELETE', headers: admin.auth }), 403, 'forbidden');
     expect(await count('users', 'id = ?', member.id)).toBe(1);
+  });
+
+  it('lets an org admin delete an account whose every organisation they administer (seed 000), but not a superuser', async () => {
+    const admin = await makeUser();
+    const member = await makeUser();
+    const root = await makeUser({ superuser: true });
+    await makeOrg(admin, [member, root]);
+    expectProblem(await call(`/v1/users/${root.id}`, { method: 'DELETE', headers: admin.auth }), 403, 'forbidden');
+    const a = await call(`/v1/users/${member.id}`, { method: 'DELETE', headers: admin.auth });
+    expect(a.status, a.text).toBe(204);
+    expect(await count('users', 'id = ?', member.id)).toBe(0);
   });
 
   it('hides a user the caller cannot see: 404 identical to a missing user', async () => {

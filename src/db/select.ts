@@ -4,7 +4,7 @@
  * into one and every later field shifts. A query that joins tables and runs inside a batch
  * selects its columns through `columnsAs`, which gives each one a unique alias.
  */
-import { getTableColumns, sql, type SQL, type Table } from 'drizzle-orm';
+import { getTableColumns, sql, type Column, type SQL, type Table } from 'drizzle-orm';
 
 type Columns<T extends Table> = T['_']['columns'];
 
@@ -23,4 +23,11 @@ export function columnsAs<T extends Table>(table: T, prefix: string): AliasedCol
 /** A left-joined row whose key column is null was not there: null instead of an object of nulls. */
 export function joined<T extends { id: unknown }>(row: T): { [K in keyof T]: NonNullable<T[K]> } | null {
   return row.id === null || row.id === undefined ? null : (row as { [K in keyof T]: NonNullable<T[K]> });
+}
+
+/** Some columns, each under a unique alias (see above). */
+export function pick<T extends Record<string, Column>>(columns: T, prefix: string): { [K in keyof T]: SQL.Aliased<T[K]['_']['data'] | (T[K]['_']['notNull'] extends true ? never : null)> } {
+  const out: Record<string, SQL.Aliased<unknown>> = {};
+  for (const [key, column] of Object.entries(columns)) out[key] = sql`${column}`.mapWith(column).as(`${prefix}_${column.name}`);
+  return out as never;
 }

@@ -70,5 +70,6 @@ const TAGS = [
   { name: 'Me', description: 'The signed-in user and their tokens.' },
   { name: 'Users', description: 'Accounts.' },
   { name: 'Organizations', description: 'Organisations, their members and logos.' },
+  { name: 'Projects', description: 'Projects, their members, logos and trash.' },
   { name: 'Meta', description: 'Health and documents.' },
 ];

@@ -3,7 +3,7 @@
  * the organisation and the caller's role in it.
  */
 import { eq, or, sql, type SQL } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
+import { alias, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { authed, callerId, type Caller, type Scope } from '../auth/caller';
 import { blobs, organizations, type BlobRow, type OrganizationRow } from '../db/schema';
 import { columnsAs, joined } from '../db/select';
@@ -16,7 +16,7 @@ export function orgRef(ref: string): SQL {
 }
 
 /** SQL: the caller's role in the organisation of the current row, or NULL. */
-export function callerRole(scope: Scope, organizationId: SQL | typeof organizations.id = organizations.id): SQL<OrgRole | null> {
+export function callerRole(scope: Scope, organizationId: SQL | SQLiteColumn = organizations.id): SQL<OrgRole | null> {
   return sql<OrgRole | null>`(SELECT cm.role FROM memberships cm WHERE cm.organization_id = ${organizationId} AND cm.user_id = ${callerId(scope)})`;
 }
 

@@ -4,10 +4,11 @@ import { memberships, organizations, users } from '../db/schema';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
 import { iso } from '../lib/time';
+import { memberUserColumns, toMemberUser } from '../users/schemas';
 import { insertUser, userRef, type NewUser } from '../users/service';
 import { orgRef, orgWithRole, requireOrg, requireWritable, type OrgAccess, type OrgRole } from './access';
 
-type MemberRow = { userId: string; username: string; email: string; name: string; role: OrgRole; createdAt: number };
+type MemberRow = { userId: string; username: string; email: string; name: string; lastLogin: number | null; dateJoined: number; role: OrgRole; createdAt: number };
 
 export const memberListSpec: ListSpec<MemberRow> = {
   fields: {
@@ -19,14 +20,11 @@ export const memberListSpec: ListSpec<MemberRow> = {
 };
 
 function toMember(r: MemberRow) {
-  return { user: { id: r.userId, username: r.username, email: r.email, name: r.name }, role: r.role, joined_at: iso(r.createdAt) };
+  return { user: toMemberUser(r), role: r.role, joined_at: iso(r.createdAt) };
 }
 
 const memberColumns = {
-  userId: memberships.userId,
-  username: users.username,
-  email: users.email,
-  name: users.name,
+  ...memberUserColumns,
   role: memberships.role,
   createdAt: memberships.createdAt,
 };
@@ -54,7 +52,8 @@ async function loadForMemberChange(scope: Scope, ref: string, userRefText: strin
     scope,
     orgWithRole(scope, ref),
     scope.db
-      .select({ ...memberColumns, found: users.id })
+      // One column per name: D1 batches key rows by column name (see db/select.ts).
+      .select(memberColumns)
       .from(users)
       .leftJoin(memberships, and(eq(memberships.userId, users.id), eq(memberships.organizationId, orgIdOf(ref))))
       .where(userRef(userRefText))
@@ -86,16 +85,16 @@ export async function addMember(scope: Scope, ref: string, input: { user: string
   if (target.role) throw problems.conflict('That user is already a member; change their role instead.');
   await scope.db
     .insert(memberships)
-    .values({ organizationId: access.org.id, userId: target.found, role: input.role, createdAt: scope.now })
+    .values({ organizationId: access.org.id, userId: target.userId, role: input.role, createdAt: scope.now })
     .onConflictDoNothing();
-  return toMember({ ...target, userId: target.found, role: input.role, createdAt: scope.now });
+  return toMember({ ...target, role: input.role, createdAt: scope.now });
 }
 
 export async function createMemberAccount(scope: Scope, ref: string, input: NewUser & { role: OrgRole }) {
   const [caller, org] = await authed(scope, orgWithRole(scope, ref));
   const access = requireAdminWritable(requireOrg(caller, org, 'admin'));
   const row = await insertUser(scope, input, access.org.id);
-  return toMember({ userId: row.id, username: row.username, email: row.email, name: row.name, role: input.role, createdAt: scope.now });
+  return toMember({ ...row, userId: row.id, role: input.role, createdAt: scope.now });
 }
 
 export async function changeRole(scope: Scope, ref: string, userRefText: string, role: OrgRole) {
@@ -110,13 +109,13 @@ export async function changeRole(scope: Scope, ref: string, userRefText: string,
     .where(
       and(
         eq(memberships.organizationId, access.org.id),
-        eq(memberships.userId, target.found),
+        eq(memberships.userId, target.userId),
         role === 'admin' ? undefined : notLastAdmin(access.org.id),
       ),
     )
     .returning({ userId: memberships.userId });
   if (changed.length === 0) throw problems.conflict(LAST_ADMIN);
-  return toMember({ ...target, userId: target.found, role, createdAt: target.createdAt! });
+  return toMember({ ...target, role, createdAt: target.createdAt! });
 }
 
 /** An admin removes anyone; a member may leave. The account stays. */
@@ -124,11 +123,11 @@ export async function removeMember(scope: Scope, ref: string, userRefText: strin
   const { caller, org, target } = await loadForMemberChange(scope, ref, userRefText);
   const access = requireOrg(caller, org, 'read');
   if (!target?.role) throw problems.notFound('Member');
-  if (!access.isAdmin && target.found !== caller.userId) throw problems.forbidden('Only an admin of this organization may remove members.');
+  if (!access.isAdmin && target.userId !== caller.userId) throw problems.forbidden('Only an admin of this organization may remove members.');
   requireWritable(access);
   const removed = await scope.db
     .delete(memberships)
-    .where(and(eq(memberships.organizationId, access.org.id), eq(memberships.userId, target.found), notLastAdmin(access.org.id)))
+    .where(and(eq(memberships.organizationId, access.org.id), eq(memberships.userId, target.userId), notLastAdmin(access.org.id)))
     .returning({ userId: memberships.userId });
   if (removed.length === 0) throw problems.conflict(LAST_ADMIN);
 }

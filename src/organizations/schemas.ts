@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { BlobRow, OrganizationRow } from '../db/schema';
 import { iso } from '../lib/time';
-import { UserCreateBody } from '../users/schemas';
+import { MemberUserSchema, UserCreateBody } from '../users/schemas';
 
 export const SLUG = z
   .string()
@@ -119,7 +119,7 @@ export const ROLE = z.enum(['admin', 'member']);
 
 export const MemberSchema = z
   .object({
-    user: z.object({ id: z.string(), username: z.string(), email: z.string(), name: z.string() }).openapi('MemberUser'),
+    user: MemberUserSchema,
     role: ROLE,
     joined_at: z.string().datetime(),
   })

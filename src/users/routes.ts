@@ -99,7 +99,7 @@ userRoutes.openapi(
     operationId: 'deleteUser',
     path: '/v1/users/{user}',
     tags: ['Users'],
-    summary: 'Delete an account (superuser)',
+    summary: 'Delete an account (superuser, or an admin of every organisation it belongs to)',
     request: { params: userParam },
     parameters: [IF_MATCH],
     responses: { 204: { description: 'Deleted.' }, ...errorResponses(403, 404, 409, 412) },

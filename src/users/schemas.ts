@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import type { UserRow } from '../db/schema';
+import { users, type UserRow } from '../db/schema';
 import { iso } from '../lib/time';
 
 export const USERNAME = z
@@ -44,6 +44,31 @@ export function toUser(row: Pick<UserRow, 'id' | 'username' | 'email' | 'name' |
     date_joined: iso(row.dateJoined),
     last_login: iso(row.lastLogin),
   };
+}
+
+/** A user as member lists show them (the fields of seed 000's project users). */
+export const MemberUserSchema = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    email: z.string(),
+    name: z.string(),
+    last_login: z.string().datetime().nullable(),
+    date_joined: z.string().datetime(),
+  })
+  .openapi('MemberUser');
+
+export const memberUserColumns = {
+  userId: users.id,
+  username: users.username,
+  email: users.email,
+  name: users.name,
+  lastLogin: users.lastLogin,
+  dateJoined: users.dateJoined,
+};
+
+export function toMemberUser(r: { userId: string; username: string; email: string; name: string; lastLogin: number | null; dateJoined: number }) {
+  return { id: r.userId, username: r.username, email: r.email, name: r.name, last_login: iso(r.lastLogin), date_joined: iso(r.dateJoined) };
 }
 
 export const MembershipSummarySchema = z

@@ -1,5 +1,6 @@
 import type { SQLiteUpdateSetSource } from 'drizzle-orm/sqlite-core';
-import { and, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, isNull, or, sql, type SQL } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller';
 import { hashPassword, UNUSABLE_PASSWORD } from '../auth/password';
@@ -83,15 +84,30 @@ export async function listUsers(scope: Scope, q: ListQuery & UserListFilters, ur
   return { ...page, results: page.results.map(toUser) };
 }
 
+/**
+ * SQL: the user of the current row belongs to at least one organisation, and the caller is an
+ * admin of every one of them (so the account is wholly theirs to delete).
+ */
+function adminOfAllTheirOrganizations(scope: Scope): SQL<number> {
+  return sql<number>`(EXISTS (SELECT 1 FROM memberships tm WHERE tm.user_id = ${users.id})
+    AND NOT EXISTS (SELECT 1 FROM memberships tm WHERE tm.user_id = ${users.id} AND tm.organization_id NOT IN
+      (SELECT am.organization_id FROM memberships am WHERE am.user_id = ${callerId(scope)} AND am.role = 'admin')))`;
+}
+
 async function loadProfile(scope: Scope, ref: string) {
   const [caller, found, orgs] = await authed(
     scope,
-    scope.db.select().from(users).where(and(userRef(ref), visibleUser(scope))).limit(1),
+    scope.db
+      .select({ ...getTableColumns(users), adminOfAll: adminOfAllTheirOrganizations(scope) })
+      .from(users)
+      .where(and(userRef(ref), visibleUser(scope)))
+      .limit(1),
     sharedOrganizations(scope, sql`(SELECT id FROM users WHERE ${userRef(ref)} LIMIT 1)`),
   );
-  const user = found[0];
-  if (!user) throw problems.notFound('User');
-  return { caller, user, profile: { ...toUser(user), organizations: orgs } };
+  const found0 = found[0];
+  if (!found0) throw problems.notFound('User');
+  const { adminOfAll, ...user } = found0;
+  return { caller, user, adminOfAll: Boolean(adminOfAll), profile: { ...toUser(user), organizations: orgs } };
 }
 
 export async function getUser(scope: Scope, ref: string) {
@@ -109,7 +125,12 @@ export interface NewUser {
 }
 
 /** Inserts a user (and their membership) in one batch; 409 when the username or email is taken. */
-export async function insertUser(scope: Scope, input: NewUser, organizationId: string | null) {
+export async function insertUser(
+  scope: Scope,
+  input: NewUser,
+  organizationId: string | null,
+  more: (user: UserRow) => BatchItem<'sqlite'>[] = () => [],
+) {
   const row: UserRow = {
     id: newId('usr'),
     username: input.username,
@@ -125,17 +146,15 @@ export async function insertUser(scope: Scope, input: NewUser, organizationId: s
     updatedAt: scope.now,
     version: 1,
   };
-  const insert = scope.db.insert(users).values(row);
-  if (organizationId) {
-    await conflictOnUnique(
-      scope.db.batch([
-        insert,
-        scope.db.insert(memberships).values({ organizationId, userId: row.id, role: input.role ?? 'member', createdAt: scope.now }),
-      ]),
-    );
-  } else {
-    await conflictOnUnique(insert.run());
-  }
+  await conflictOnUnique(
+    scope.db.batch([
+      scope.db.insert(users).values(row),
+      ...(organizationId
+        ? [scope.db.insert(memberships).values({ organizationId, userId: row.id, role: input.role ?? 'member', createdAt: scope.now })]
+        : []),
+      ...more(row),
+    ]),
+  );
   return row;
 }
 
@@ -202,8 +221,11 @@ export async function updateUser(scope: Scope, ref: string, patch: UserPatch, if
 }
 
 export async function deleteUser(scope: Scope, ref: string, ifMatch: string | undefined) {
-  const { caller, user, profile } = await loadProfile(scope, ref);
-  if (!caller.isSuperuser) throw problems.forbidden('Only a superuser may delete accounts.');
+  const { caller, user, adminOfAll, profile } = await loadProfile(scope, ref);
+  // A superuser deletes any account; an org admin one whose every organisation they administer (seed 000).
+  if (!caller.isSuperuser && !(adminOfAll && !user.isSuperuser)) {
+    throw problems.forbidden('Only a superuser, or an admin of every organization the account belongs to, may delete it.');
+  }
   await checkIfMatch(ifMatch, profile);
   if (user.id === caller.userId) throw problems.conflict('You cannot delete your own account.');
   await deleteUserRow(scope, user.id);

@@ -1,0 +1,121 @@
+/**
+ * Project members (seeds 000 and 002). Managers and org admins add, change and remove them; a
+ * member may leave. Someone outside the organisation can be added by an org admin only (they
+ * join the organisation as a member), so a project manager cannot widen the organisation.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import { authed, type Scope } from '../auth/caller';
+import { memberships, projectMembers, users } from '../db/schema';
+import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
+import { problems } from '../http/problem';
+import { iso } from '../lib/time';
+import { memberUserColumns, toMemberUser } from '../users/schemas';
+import { insertUser, userRef, type NewUser } from '../users/service';
+import { projectWithAccess, requireProject, requireProjectWritable } from './access';
+import type { ProjectRole } from './schemas';
+
+const memberColumns = { ...memberUserColumns, role: projectMembers.role, createdAt: projectMembers.createdAt };
+type MemberRow = { userId: string; username: string; email: string; name: string; lastLogin: number | null; dateJoined: number; role: ProjectRole; createdAt: number };
+
+export const projectMemberListSpec: ListSpec<MemberRow> = {
+  fields: {
+    username: { expr: users.username, key: (r) => r.username },
+    joined_at: { expr: projectMembers.createdAt, key: (r) => r.createdAt },
+  },
+  tiebreaker: { expr: projectMembers.userId, key: (r) => r.userId },
+  defaultOrdering: 'username',
+};
+
+function toMember(r: MemberRow) {
+  return { user: toMemberUser(r), role: r.role, joined_at: iso(r.createdAt) };
+}
+
+export async function listProjectMembers(scope: Scope, projectId: string, q: ListQuery & { role?: ProjectRole | undefined }, url: string) {
+  const plan = planPage(projectMemberListSpec, q);
+  const filters = and(eq(projectMembers.projectId, projectId), q.role ? eq(projectMembers.role, q.role) : undefined);
+  // The rows are only shown once requireProject has let the caller see the project.
+  const [caller, project, rows, counted] = await authed(
+    scope,
+    projectWithAccess(scope, projectId),
+    paged(scope.db.select(memberColumns).from(projectMembers).innerJoin(users, eq(users.id, projectMembers.userId)).$dynamic(), plan, filters),
+    scope.db.select({ n: sql<number>`count(*)` }).from(projectMembers).where(filters),
+  );
+  requireProject(caller, project, 'read');
+  const page = plan.finish(rows, counted[0]?.n ?? 0, url);
+  return { ...page, results: page.results.map(toMember) };
+}
+
+/** The project with the caller's rights, the target user, their project role and whether they are in the organisation. */
+async function loadForChange(scope: Scope, projectId: string, userRefText: string) {
+  const [caller, project, target] = await authed(
+    scope,
+    projectWithAccess(scope, projectId),
+    scope.db
+      .select({
+        ...memberUserColumns,
+        role: sql<ProjectRole | null>`(SELECT pm.role FROM project_members pm WHERE pm.project_id = ${projectId} AND pm.user_id = ${users.id})`,
+        joinedAt: sql<number | null>`(SELECT pm.created_at FROM project_members pm WHERE pm.project_id = ${projectId} AND pm.user_id = ${users.id})`,
+        inOrganization: sql<number>`EXISTS (SELECT 1 FROM memberships m JOIN projects p ON p.organization_id = m.organization_id
+          WHERE p.id = ${projectId} AND m.user_id = ${users.id})`,
+      })
+      .from(users)
+      .where(userRef(userRefText))
+      .limit(1),
+  );
+  return { caller, project, target: target[0] };
+}
+
+export async function addProjectMember(scope: Scope, projectId: string, input: { user: string; role: ProjectRole }) {
+  const { caller, project, target } = await loadForChange(scope, projectId, input.user);
+  const access = requireProject(caller, project, 'manage');
+  requireProjectWritable(access);
+  if (!target) throw problems.notFound('User');
+  if (target.role) throw problems.conflict('That user is a member of the project already; change their role instead.');
+  if (!target.inOrganization && !access.can.admin) {
+    throw problems.conflict('That user is not a member of the organization: an admin of the organization may add them.');
+  }
+  await scope.db.batch([
+    scope.db
+      .insert(memberships)
+      .values({ organizationId: access.project.organizationId, userId: target.userId, role: 'member', createdAt: scope.now })
+      .onConflictDoNothing(),
+    scope.db.insert(projectMembers).values({ projectId, userId: target.userId, role: input.role, createdAt: scope.now }).onConflictDoNothing(),
+  ]);
+  return toMember({ ...target, role: input.role, createdAt: scope.now });
+}
+
+/** seed 000: a new account straight into the project (and so into its organisation). Org admins only. */
+export async function createProjectAccount(scope: Scope, projectId: string, input: Omit<NewUser, 'role'> & { role: ProjectRole }) {
+  const [caller, project] = await authed(scope, projectWithAccess(scope, projectId));
+  const access = requireProject(caller, project, 'admin');
+  requireProjectWritable(access);
+  const row = await insertUser(scope, { ...input, role: 'member' }, access.project.organizationId, (user) => [
+    scope.db.insert(projectMembers).values({ projectId, userId: user.id, role: input.role, createdAt: scope.now }),
+  ]);
+  return toMember({ ...row, userId: row.id, role: input.role, createdAt: scope.now });
+}
+
+export async function changeProjectRole(scope: Scope, projectId: string, userRefText: string, role: ProjectRole) {
+  const { caller, project, target } = await loadForChange(scope, projectId, userRefText);
+  const access = requireProject(caller, project, 'read');
+  if (!target?.role) throw problems.notFound('Member');
+  if (!access.can.manage) throw problems.forbidden('Only managers of this project and org admins may change roles.');
+  requireProjectWritable(access);
+  await scope.db
+    .update(projectMembers)
+    .set({ role })
+    .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, target.userId)));
+  return toMember({ ...target, role, createdAt: target.joinedAt! });
+}
+
+/** Removes from the project; the account stays (seed 000's `?remove=true`). */
+export async function removeProjectMember(scope: Scope, projectId: string, userRefText: string) {
+  const { caller, project, target } = await loadForChange(scope, projectId, userRefText);
+  const access = requireProject(caller, project, 'read');
+  if (!target?.role) throw problems.notFound('Member');
+  if (!access.can.manage && target.userId !== caller.userId) {
+    throw problems.forbidden('Only managers of this project and org admins may remove members.');
+  }
+  requireProjectWritable(access);
+  await scope.db.delete(projectMembers).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, target.userId)));
+}

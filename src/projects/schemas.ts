@@ -1,0 +1,157 @@
+import { z } from '@hono/zod-openapi';
+import type { BlobRow, ProjectRow } from '../db/schema';
+import { iso } from '../lib/time';
+import { HCard, LogoSchema, SLUG } from '../organizations/schemas';
+import { MemberUserSchema, UserCreateBody } from '../users/schemas';
+
+/** A coordinate as a number or, as seed 000 sends it, a numeric string ("52.372760"); null clears it. */
+const coordinate = (limit: number) =>
+  z
+    .union([
+      z.number(),
+      z
+        .string()
+        .trim()
+        .regex(/^[-+]?\d+(\.\d+)?$/, 'A decimal number.')
+        .transform(Number),
+    ])
+    .pipe(z.number().min(-limit).max(limit))
+    .nullable();
+
+const LAT = coordinate(90).openapi({ type: ['number', 'string', 'null'], example: 52.37276, description: 'Degrees, -90 to 90.' });
+const LON = coordinate(180).openapi({ type: ['number', 'string', 'null'], example: 4.893604, description: 'Degrees, -180 to 180.' });
+const URLS = z.array(z.string().trim().url().max(2000).regex(/^https?:\/\//i, 'Use an http(s) URL.')).max(20);
+const CONTACTS = z.array(HCard).max(50);
+const NAME = z.string().trim().min(1).max(200);
+const TEXT = (max: number) => z.string().trim().max(max);
+
+export const ACCESS = z
+  .enum(['private', 'organization'])
+  .openapi({ description: '`private`: project members and org admins; `organization`: every member of the organisation.' });
+
+const fields = {
+  name: NAME,
+  slug: SLUG.optional().openapi({ description: 'Unique in the organisation; derived from the name when left out.' }),
+  description: TEXT(10_000).optional(),
+  country: TEXT(100).optional(),
+  location: TEXT(500).optional(),
+  lat: LAT.optional(),
+  lon: LON.optional(),
+  project_type: TEXT(100).optional(),
+  urls: URLS.optional(),
+  contacts: CONTACTS.optional(),
+  access: ACCESS.optional(),
+};
+
+export const ProjectCreateBody = z.object(fields).strict().openapi('ProjectCreate');
+
+export const ProjectPatchBody = z
+  .object({ ...fields, name: NAME.optional(), archived: z.boolean().optional() })
+  .strict()
+  .openapi('ProjectPatch');
+
+/** PUT replaces the whole entity: fields left out return to their defaults (slug and archived are kept). */
+export const ProjectPutBody = z
+  .object({
+    name: NAME,
+    slug: fields.slug,
+    description: TEXT(10_000).default(''),
+    country: TEXT(100).default(''),
+    location: TEXT(500).default(''),
+    lat: LAT.default(null),
+    lon: LON.default(null),
+    project_type: TEXT(100).default(''),
+    urls: URLS.default([]),
+    contacts: CONTACTS.default([]),
+    access: ACCESS.default('organization'),
+    archived: z.boolean().optional(),
+  })
+  .strict()
+  .openapi('ProjectPut');
+
+export type ProjectChanges = z.infer<typeof ProjectPatchBody>;
+
+export const ProjectSchema = z
+  .object({
+    id: z.string().openapi({ example: 'prj_01jd8z3b6q0w4y1r7k5t2m9xce' }),
+    organization: z.object({ id: z.string(), slug: z.string(), name: z.string() }).openapi('OrganizationRef'),
+    slug: z.string(),
+    name: z.string(),
+    description: z.string(),
+    country: z.string(),
+    location: z.string(),
+    lat: z.number().nullable(),
+    lon: z.number().nullable(),
+    project_type: z.string(),
+    urls: z.array(z.string()),
+    contacts: z.array(HCard),
+    logo: LogoSchema.nullable(),
+    access: ACCESS,
+    archived: z.boolean(),
+    creator: z.object({ id: z.string(), username: z.string() }).nullable().openapi({ description: 'Null once the account is deleted.' }),
+    created_at: z.string().datetime(),
+    updated_at: z.string().datetime(),
+    deleted_at: z.string().datetime().nullable().openapi({ description: 'Set while the project is in the trash.' }),
+  })
+  .openapi('Project');
+export type ProjectOut = z.infer<typeof ProjectSchema>;
+
+export const PROJECT_ROLE = z.enum(['manager', 'editor', 'viewer']);
+export type ProjectRole = z.infer<typeof PROJECT_ROLE>;
+
+export const ProjectMemberSchema = z
+  .object({ user: MemberUserSchema, role: PROJECT_ROLE, joined_at: z.string().datetime() })
+  .openapi('ProjectMember');
+
+export const MEMBERS_EMBEDDED = 20;
+
+export const ProjectDetailSchema = ProjectSchema.extend({
+  members: z.array(ProjectMemberSchema).openapi({ description: `The first ${MEMBERS_EMBEDDED} members by username; the rest via links.members.` }),
+  member_count: z.number().int(),
+  links: z.object({ members: z.string(), logo: z.string() }).openapi('ProjectLinks'),
+}).openapi('ProjectDetail');
+
+export const ProjectMemberAddBody = z
+  .object({
+    user: z.string().trim().min(1).max(254).openapi({ description: 'Id, username or email of an existing account.' }),
+    role: PROJECT_ROLE.default('viewer'),
+  })
+  .strict()
+  .openapi('ProjectMemberAdd');
+
+export const ProjectMemberRoleBody = z.object({ role: PROJECT_ROLE }).strict().openapi('ProjectMemberRole');
+
+export const ProjectAccountBody = UserCreateBody.omit({ organization: true, is_superuser: true, role: true })
+  .extend({ role: PROJECT_ROLE.default('viewer') })
+  .openapi('ProjectAccountCreate');
+
+export interface ProjectJoined {
+  project: ProjectRow;
+  organization: { id: string; slug: string; name: string };
+  creator: { id: string | null; username: string | null };
+  logo: BlobRow | null;
+}
+
+export function toProject({ project: p, organization, creator, logo }: ProjectJoined): ProjectOut {
+  return {
+    id: p.id,
+    organization,
+    slug: p.slug,
+    name: p.name,
+    description: p.description,
+    country: p.country,
+    location: p.location,
+    lat: p.lat,
+    lon: p.lon,
+    project_type: p.projectType,
+    urls: p.urls,
+    contacts: p.contacts as ProjectOut['contacts'],
+    logo: logo ? { url: `/v1/projects/${p.id}/logo`, mime_type: logo.mimeType, size: logo.size, sha256: logo.sha256 } : null,
+    access: p.access,
+    archived: p.archived,
+    creator: creator.id && creator.username ? { id: creator.id, username: creator.username } : null,
+    created_at: iso(p.createdAt),
+    updated_at: iso(p.updatedAt),
+    deleted_at: iso(p.deletedAt),
+  };
+}

@@ -1,0 +1,214 @@
+import { and, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
+import { authed, type Scope } from '../auth/caller';
+import { conflictOnUnique } from '../db/errors';
+import { ftsQuery } from '../db/fts';
+import { blobs, deletions, organizations, projectMembers, projects, users, type ProjectRow } from '../db/schema';
+import { checkIfMatch, versionGuard } from '../http/etag';
+import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
+import { problems } from '../http/problem';
+import { newId } from '../lib/ids';
+import { iso } from '../lib/time';
+import { orgRef, orgWithRole, requireOrg, requireWritable } from '../organizations/access';
+import { slugify } from '../organizations/schemas';
+import { discardObjects, storeLogo, type NewLogo } from '../storage/logos';
+import { memberUserColumns, toMemberUser } from '../users/schemas';
+import {
+  administeredProject,
+  projectWithAccess,
+  requireProject,
+  requireProjectWritable,
+  selectProjects,
+  toJoined,
+  visibleProject,
+  type ProjectAccess,
+  type ProjectNeed,
+} from './access';
+import { MEMBERS_EMBEDDED, toProject, type ProjectChanges } from './schemas';
+
+type ProjectListRow = Awaited<ReturnType<typeof selectProjects<{}>>>[number];
+
+export const projectListSpec: ListSpec<ProjectListRow> = {
+  fields: {
+    name: { expr: projects.name, key: (r) => r.project.name },
+    created_at: { expr: projects.createdAt, key: (r) => r.project.createdAt },
+    updated_at: { expr: projects.updatedAt, key: (r) => r.project.updatedAt },
+  },
+  tiebreaker: { expr: projects.id, key: (r) => r.project.id },
+  defaultOrdering: 'name',
+};
+
+export interface ProjectFilters {
+  organization?: string | undefined;
+  archived?: boolean | undefined;
+  project_type?: string | undefined;
+  country?: string | undefined;
+  deleted?: boolean | undefined;
+}
+
+/**
+ * Every project the caller may see, or with `deleted=true` the trash of the organisations they
+ * administer. `scopeOrg` narrows to one organisation and answers 404 when it is hidden.
+ */
+export async function listProjects(scope: Scope, q: ListQuery & ProjectFilters, url: string, scopeOrg?: string) {
+  const plan = planPage(projectListSpec, q);
+  const search = q.search ? ftsQuery(q.search) : null;
+  const organization = scopeOrg ?? q.organization;
+  const filters = and(
+    q.deleted ? and(isNotNull(projects.deletedAt), administeredProject(scope)) : and(isNull(projects.deletedAt), visibleProject(scope)),
+    organization ? eq(projects.organizationId, sql`(SELECT id FROM ${organizations} WHERE ${orgRef(organization)})`) : undefined,
+    q.archived !== undefined ? eq(projects.archived, q.archived) : undefined,
+    q.project_type !== undefined ? eq(projects.projectType, q.project_type) : undefined,
+    q.country !== undefined ? eq(projects.country, q.country) : undefined,
+    q.search ? (search ? sql`${projects.seq} IN (SELECT rowid FROM projects_fts WHERE projects_fts MATCH ${search})` : sql`0`) : undefined,
+  );
+  const [caller, rows, counted, org] = await authed(
+    scope,
+    paged(selectProjects(scope, {}).$dynamic(), plan, filters),
+    scope.db.select({ n: sql<number>`count(*)` }).from(projects).where(filters),
+    orgWithRole(scope, scopeOrg ?? ''),
+  );
+  if (scopeOrg) requireOrg(caller, org, 'read');
+  const page = plan.finish(rows, counted[0]?.n ?? 0, url);
+  return { ...page, results: page.results.map((r) => toProject(toJoined(r))) };
+}
+
+const memberColumns = { ...memberUserColumns, role: projectMembers.role, createdAt: projectMembers.createdAt };
+
+function embeddedMembers(scope: Scope, projectId: string) {
+  return [
+    scope.db
+      .select(memberColumns)
+      .from(projectMembers)
+      .innerJoin(users, eq(users.id, projectMembers.userId))
+      .where(eq(projectMembers.projectId, projectId))
+      .orderBy(users.username, users.id)
+      .limit(MEMBERS_EMBEDDED),
+    scope.db.select({ n: sql<number>`count(*)` }).from(projectMembers).where(eq(projectMembers.projectId, projectId)),
+  ] as const;
+}
+
+/** One round trip: the caller, the project with the caller's rights, and its first members. */
+export async function loadProjectDetail(scope: Scope, projectId: string, need: ProjectNeed, opts: { trash?: boolean | 'any' } = {}) {
+  const [caller, rows, members, counted] = await authed(scope, projectWithAccess(scope, projectId), ...embeddedMembers(scope, projectId));
+  const access = requireProject(caller, rows, need, opts);
+  const detail = {
+    ...toProject(access),
+    members: members.map((m) => ({ user: toMemberUser(m), role: m.role, joined_at: iso(m.createdAt) })),
+    member_count: counted[0]?.n ?? 0,
+    links: { members: `/v1/projects/${access.project.id}/members`, logo: `/v1/projects/${access.project.id}/logo` },
+  };
+  return { caller, access, detail };
+}
+
+export async function getProject(scope: Scope, projectId: string) {
+  return (await loadProjectDetail(scope, projectId, 'read')).detail;
+}
+
+export type NewProject = ProjectChanges & { name: string };
+
+/** Any member of a live organisation may create a project there; the creator becomes its manager. */
+export async function createProject(scope: Scope, organization: string, input: NewProject, logo?: NewLogo) {
+  const [caller, orgRows] = await authed(scope, orgWithRole(scope, organization));
+  const org = requireOrg(caller, orgRows, 'read');
+  requireWritable(org);
+  const id = newId('prj');
+  const values = {
+    id,
+    organizationId: org.org.id,
+    slug: input.slug ?? slugify(input.name),
+    name: input.name,
+    description: input.description ?? '',
+    country: input.country ?? '',
+    location: input.location ?? '',
+    lat: input.lat ?? null,
+    lon: input.lon ?? null,
+    projectType: input.project_type ?? '',
+    urls: input.urls ?? [],
+    contacts: input.contacts ?? [],
+    access: input.access ?? 'organization',
+    creatorId: caller.userId,
+    createdAt: scope.now,
+    updatedAt: scope.now,
+  } satisfies Omit<typeof projects.$inferInsert, 'seq'>;
+  const stored = logo ? await storeLogo(scope, org.org.id, logo) : null;
+  try {
+    await conflictOnUnique(
+      scope.db.batch([
+        scope.db.insert(projects).values({ ...values, logoBlobId: stored?.id ?? null }),
+        scope.db.insert(projectMembers).values({ projectId: id, userId: caller.userId, role: 'manager', createdAt: scope.now }),
+        ...(stored ? [scope.db.insert(blobs).values(stored)] : []),
+      ]),
+    );
+  } catch (error) {
+    if (stored) await discardObjects(scope, [stored.r2Key]);
+    throw error;
+  }
+  return (await loadProjectDetail(scope, id, 'read')).detail;
+}
+
+export async function updateProject(scope: Scope, projectId: string, changes: ProjectChanges, ifMatch: string | undefined) {
+  const { access, detail } = await loadProjectDetail(scope, projectId, 'manage');
+  await checkIfMatch(ifMatch, detail);
+  if (access.orgArchived) throw problems.archived('The organization');
+  if (access.project.archived && changes.archived !== false) throw problems.archived('The project');
+  const set: Partial<Record<keyof ProjectRow, unknown>> = { updatedAt: scope.now, version: sql`${projects.version} + 1` };
+  if (changes.name !== undefined) set.name = changes.name;
+  if (changes.slug !== undefined) set.slug = changes.slug;
+  if (changes.description !== undefined) set.description = changes.description;
+  if (changes.country !== undefined) set.country = changes.country;
+  if (changes.location !== undefined) set.location = changes.location;
+  if (changes.lat !== undefined) set.lat = changes.lat;
+  if (changes.lon !== undefined) set.lon = changes.lon;
+  if (changes.project_type !== undefined) set.projectType = changes.project_type;
+  if (changes.urls !== undefined) set.urls = changes.urls;
+  if (changes.contacts !== undefined) set.contacts = changes.contacts;
+  if (changes.access !== undefined) set.access = changes.access;
+  if (changes.archived !== undefined) set.archived = changes.archived;
+  const updated = await conflictOnUnique(
+    scope.db
+      .update(projects)
+      .set(set as typeof projects.$inferInsert)
+      .where(and(eq(projects.id, access.project.id), versionGuard(ifMatch, projects.version, access.project.version)))
+      .returning({ id: projects.id }),
+  );
+  if (updated.length === 0) throw problems.preconditionFailed();
+  return getProject(scope, projectId);
+}
+
+/** DELETE moves to the trash (managers, org admins); `permanent` purges (org admins). */
+export async function deleteProject(scope: Scope, projectId: string, permanent: boolean, ifMatch: string | undefined) {
+  const { access, detail } = await loadProjectDetail(scope, projectId, permanent ? 'admin' : 'manage', { trash: permanent ? 'any' : false });
+  await checkIfMatch(ifMatch, detail);
+  requireProjectWritable(access);
+  if (permanent) return purge(scope, access);
+  const moved = await scope.db
+    .update(projects)
+    .set({ deletedAt: scope.now, updatedAt: scope.now, version: sql`${projects.version} + 1` })
+    .where(and(eq(projects.id, access.project.id), isNull(projects.deletedAt)))
+    .returning({ id: projects.id });
+  if (moved.length === 0) throw problems.notFound('Project');
+}
+
+/** Rows first, R2 objects after: a failure in between leaves only objects, which the sweep removes. */
+async function purge(scope: Scope, access: ProjectAccess) {
+  const { project } = access;
+  await scope.db.batch([
+    scope.db.delete(projects).where(eq(projects.id, project.id)),
+    ...(access.logo ? [scope.db.delete(blobs).where(eq(blobs.id, access.logo.id))] : []),
+    scope.db
+      .insert(deletions)
+      .values({ id: newId('del'), entityType: 'project', entityId: project.id, organizationId: project.organizationId, deletedAt: scope.now }),
+  ]);
+  if (access.logo) scope.waitUntil(discardObjects(scope, [access.logo.r2Key]));
+}
+
+export async function restoreProject(scope: Scope, projectId: string) {
+  const { access } = await loadProjectDetail(scope, projectId, 'admin', { trash: true });
+  if (access.orgArchived) throw problems.archived('The organization');
+  await scope.db
+    .update(projects)
+    .set({ deletedAt: null, updatedAt: scope.now, version: sql`${projects.version} + 1` })
+    .where(eq(projects.id, access.project.id));
+  return getProject(scope, projectId);
+}
+
