@@ -179,9 +179,11 @@ export const projects = sqliteTable(
   (t) => [
     uniqueIndex('projects_id_uq').on(t.id),
     uniqueIndex('projects_org_slug_uq').on(t.organizationId, t.slug),
-    index('projects_name_idx').on(t.name, t.id),
-    index('projects_created_idx').on(t.createdAt, t.id),
-    index('projects_updated_idx').on(t.updatedAt, t.id),
+    // The ordering indexes also hold what the visibility test reads, so a page walks the index
+    // alone and touches the table only for the rows it returns.
+    index('projects_name_idx').on(t.name, t.id, t.organizationId, t.access, t.deletedAt),
+    index('projects_created_idx').on(t.createdAt, t.id, t.organizationId, t.access, t.deletedAt),
+    index('projects_updated_idx').on(t.updatedAt, t.id, t.organizationId, t.access, t.deletedAt),
     index('projects_org_name_idx').on(t.organizationId, t.name, t.id),
     index('projects_org_created_idx').on(t.organizationId, t.createdAt, t.id),
     index('projects_org_updated_idx').on(t.organizationId, t.updatedAt, t.id),

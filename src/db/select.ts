@@ -4,7 +4,7 @@
  * into one and every later field shifts. A query that joins tables and runs inside a batch
  * selects its columns through `columnsAs`, which gives each one a unique alias.
  */
-import { getTableColumns, sql, type Column, type SQL, type Table } from 'drizzle-orm';
+import { getTableColumns, getTableName, sql, type Column, type SQL, type Table } from 'drizzle-orm';
 
 type Columns<T extends Table> = T['_']['columns'];
 
@@ -30,4 +30,14 @@ export function pick<T extends Record<string, Column>>(columns: T, prefix: strin
   const out: Record<string, SQL.Aliased<unknown>> = {};
   for (const [key, column] of Object.entries(columns)) out[key] = sql`${column}`.mapWith(column).as(`${prefix}_${column.name}`);
   return out as never;
+}
+
+/**
+ * A column always written as "table"."column". drizzle leaves columns unqualified in a query on
+ * one table, so a column of the outer query named inside a subquery (`… WHERE m.user_id =
+ * ${users.id}`) would be read as a column of the subquery's own tables when they have one of
+ * that name. Use this for every outer column referenced inside a subquery.
+ */
+export function outer(column: Column): SQL {
+  return sql`${sql.identifier(getTableName(column.table))}.${sql.identifier(column.name)}`;
 }

@@ -6,7 +6,7 @@ import { eq, or, sql, type SQL } from 'drizzle-orm';
 import { alias, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { authed, callerId, type Caller, type Scope } from '../auth/caller';
 import { blobs, organizations, type BlobRow, type OrganizationRow } from '../db/schema';
-import { columnsAs, joined } from '../db/select';
+import { columnsAs, joined, outer } from '../db/select';
 import { problems } from '../http/problem';
 
 export type OrgRole = 'admin' | 'member';
@@ -16,8 +16,8 @@ export function orgRef(ref: string): SQL {
 }
 
 /** SQL: the caller's role in the organisation of the current row, or NULL. */
-export function callerRole(scope: Scope, organizationId: SQL | SQLiteColumn = organizations.id): SQL<OrgRole | null> {
-  return sql<OrgRole | null>`(SELECT cm.role FROM memberships cm WHERE cm.organization_id = ${organizationId} AND cm.user_id = ${callerId(scope)})`;
+export function callerRole(scope: Scope, organizationId: SQLiteColumn = organizations.id): SQL<OrgRole | null> {
+  return sql<OrgRole | null>`(SELECT cm.role FROM memberships cm WHERE cm.organization_id = ${outer(organizationId)} AND cm.user_id = ${callerId(scope)})`;
 }
 
 const logo = alias(blobs, 'logo');

@@ -11,20 +11,34 @@ import { eq, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { authed, callerId, callerIsSuperuser, type Caller, type Scope } from '../auth/caller';
 import { blobs, organizations, projects, users } from '../db/schema';
-import { columnsAs, joined, pick } from '../db/select';
+import { columnsAs, joined, outer, pick } from '../db/select';
 import { problems } from '../http/problem';
 import { callerRole, type OrgRole } from '../organizations/access';
 import type { ProjectJoined, ProjectRole } from './schemas';
 
 export type ProjectNeed = 'read' | 'write' | 'manage' | 'admin';
 
-/** SQL: the caller may see the project of the current row (trash aside). */
-export function visibleProject(scope: Scope): SQL {
+/**
+ * SQL: the caller may see the project of the current row (trash aside). Two equivalent forms,
+ * for two query plans (measured in scripts/bench/projects.mjs):
+ * - `page`: the superuser test stands alone, so SQLite walks the ordering index and checks each
+ *   row (the covering ordering indexes hold the columns checked): a page costs about its length,
+ *   on page 1 as on page 10,000 through a keyset cursor.
+ * - `count`: every branch is an `IN` on an indexed column, so SQLite counts through a union of
+ *   index ranges ("MULTI-INDEX OR") instead of scanning the table.
+ */
+export function visibleProject(scope: Scope, form: 'page' | 'count'): SQL {
   const me = callerId(scope);
-  return sql`(${callerIsSuperuser(scope)}
-    OR ${projects.organizationId} IN (SELECT organization_id FROM memberships WHERE user_id = ${me} AND role = 'admin')
-    OR (${projects.access} = 'organization' AND ${projects.organizationId} IN (SELECT organization_id FROM memberships WHERE user_id = ${me}))
-    OR ${projects.id} IN (SELECT project_id FROM project_members WHERE user_id = ${me}))`;
+  if (form === 'page') {
+    return sql`(${callerIsSuperuser(scope)}
+      OR ${projects.organizationId} IN (SELECT organization_id FROM memberships WHERE user_id = ${me} AND role = 'admin')
+      OR (${projects.access} = 'organization' AND ${projects.organizationId} IN (SELECT organization_id FROM memberships WHERE user_id = ${me}))
+      OR ${projects.id} IN (SELECT project_id FROM project_members WHERE user_id = ${me}))`;
+  }
+  return sql`(${projects.organizationId} IN (SELECT organization_id FROM memberships WHERE user_id = ${me} AND role = 'admin'
+        UNION ALL SELECT id FROM organizations WHERE ${callerIsSuperuser(scope)})
+      OR (${projects.access} = 'organization' AND ${projects.organizationId} IN (SELECT organization_id FROM memberships WHERE user_id = ${me}))
+      OR ${projects.id} IN (SELECT project_id FROM project_members WHERE user_id = ${me}))`;
 }
 
 /** SQL: the project of the current row is in an organisation the caller administers (the trash's audience). */
@@ -51,7 +65,9 @@ export function selectProjects<E extends Record<string, SQL.Aliased | SQL>>(scop
   return scope.db
     .select({ ...projectColumns(), ...extra })
     .from(projects)
-    .innerJoin(organizations, eq(organizations.id, projects.organizationId))
+    // LEFT, though every project has its organisation: an inner join lets SQLite start from
+    // organizations and sort every visible project for one page (measured: 640 ms at 100k).
+    .leftJoin(organizations, eq(organizations.id, projects.organizationId))
     .leftJoin(creator, eq(creator.id, projects.creatorId))
     .leftJoin(logo, eq(logo.id, projects.logoBlobId));
 }
@@ -60,7 +76,7 @@ export function projectWithAccess(scope: Scope, projectId: string) {
   const me = callerId(scope);
   return selectProjects(scope, {
     orgRole: callerRole(scope, projects.organizationId),
-    projectRole: sql<ProjectRole | null>`(SELECT pm.role FROM project_members pm WHERE pm.project_id = ${projects.id} AND pm.user_id = ${me})`,
+    projectRole: sql<ProjectRole | null>`(SELECT pm.role FROM project_members pm WHERE pm.project_id = ${outer(projects.id)} AND pm.user_id = ${me})`,
   })
     .where(eq(projects.id, projectId))
     .limit(1);

@@ -50,15 +50,18 @@ async function loadForChange(scope: Scope, projectId: string, userRefText: strin
   const [caller, project, target] = await authed(
     scope,
     projectWithAccess(scope, projectId),
+    // The join matters beyond role and joined_at: drizzle writes the columns inside sql`` of a
+    // single-table select unqualified ("id"), which inside the EXISTS would mean projects.id.
     scope.db
       .select({
         ...memberUserColumns,
-        role: sql<ProjectRole | null>`(SELECT pm.role FROM project_members pm WHERE pm.project_id = ${projectId} AND pm.user_id = ${users.id})`,
-        joinedAt: sql<number | null>`(SELECT pm.created_at FROM project_members pm WHERE pm.project_id = ${projectId} AND pm.user_id = ${users.id})`,
+        role: projectMembers.role,
+        joinedAt: projectMembers.createdAt,
         inOrganization: sql<number>`EXISTS (SELECT 1 FROM memberships m JOIN projects p ON p.organization_id = m.organization_id
           WHERE p.id = ${projectId} AND m.user_id = ${users.id})`,
       })
       .from(users)
+      .leftJoin(projectMembers, and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, users.id)))
       .where(userRef(userRefText))
       .limit(1),
   );

@@ -1,6 +1,6 @@
 import { and, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import { authed, type Scope } from '../auth/caller';
-import { conflictOnUnique } from '../db/errors';
+import { conflictOnUnique, uniqueViolation } from '../db/errors';
 import { ftsQuery } from '../db/fts';
 import { blobs, deletions, organizations, projectMembers, projects, users, type ProjectRow } from '../db/schema';
 import { checkIfMatch, versionGuard } from '../http/etag';
@@ -53,18 +53,19 @@ export async function listProjects(scope: Scope, q: ListQuery & ProjectFilters, 
   const plan = planPage(projectListSpec, q);
   const search = q.search ? ftsQuery(q.search) : null;
   const organization = scopeOrg ?? q.organization;
-  const filters = and(
-    q.deleted ? and(isNotNull(projects.deletedAt), administeredProject(scope)) : and(isNull(projects.deletedAt), visibleProject(scope)),
+  const narrowing = and(
     organization ? eq(projects.organizationId, sql`(SELECT id FROM ${organizations} WHERE ${orgRef(organization)})`) : undefined,
     q.archived !== undefined ? eq(projects.archived, q.archived) : undefined,
     q.project_type !== undefined ? eq(projects.projectType, q.project_type) : undefined,
     q.country !== undefined ? eq(projects.country, q.country) : undefined,
     q.search ? (search ? sql`${projects.seq} IN (SELECT rowid FROM projects_fts WHERE projects_fts MATCH ${search})` : sql`0`) : undefined,
   );
+  const visible = (form: 'page' | 'count') =>
+    q.deleted ? and(isNotNull(projects.deletedAt), administeredProject(scope)) : and(isNull(projects.deletedAt), visibleProject(scope, form));
   const [caller, rows, counted, org] = await authed(
     scope,
-    paged(selectProjects(scope, {}).$dynamic(), plan, filters),
-    scope.db.select({ n: sql<number>`count(*)` }).from(projects).where(filters),
+    paged(selectProjects(scope, {}).$dynamic(), plan, and(visible('page'), narrowing)),
+    scope.db.select({ n: sql<number>`count(*)` }).from(projects).where(and(visible('count'), narrowing)),
     orgWithRole(scope, scopeOrg ?? ''),
   );
   if (scopeOrg) requireOrg(caller, org, 'read');
@@ -106,6 +107,21 @@ export async function getProject(scope: Scope, projectId: string) {
 
 export type NewProject = ProjectChanges & { name: string };
 
+/**
+ * A write that may hit the (organization_id, slug) unique index: SQLite names both columns and
+ * conflictOnUnique names the first, so a taken slug is reported as `slug` here.
+ */
+async function slugConflict<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (uniqueViolation(error) === 'organization_id') {
+      throw problems.conflict('That slug is taken in the organization.', [{ path: 'slug', message: 'Already taken.' }]);
+    }
+    return conflictOnUnique(Promise.reject(error));
+  }
+}
+
 /** Any member of a live organisation may create a project there; the creator becomes its manager. */
 export async function createProject(scope: Scope, organization: string, input: NewProject, logo?: NewLogo) {
   const [caller, orgRows] = await authed(scope, orgWithRole(scope, organization));
@@ -132,7 +148,7 @@ export async function createProject(scope: Scope, organization: string, input: N
   } satisfies Omit<typeof projects.$inferInsert, 'seq'>;
   const stored = logo ? await storeLogo(scope, org.org.id, logo) : null;
   try {
-    await conflictOnUnique(
+    await slugConflict(
       scope.db.batch([
         scope.db.insert(projects).values({ ...values, logoBlobId: stored?.id ?? null }),
         scope.db.insert(projectMembers).values({ projectId: id, userId: caller.userId, role: 'manager', createdAt: scope.now }),
@@ -164,7 +180,7 @@ export async function updateProject(scope: Scope, projectId: string, changes: Pr
   if (changes.contacts !== undefined) set.contacts = changes.contacts;
   if (changes.access !== undefined) set.access = changes.access;
   if (changes.archived !== undefined) set.archived = changes.archived;
-  const updated = await conflictOnUnique(
+  const updated = await slugConflict(
     scope.db
       .update(projects)
       .set(set as typeof projects.$inferInsert)

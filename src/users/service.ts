@@ -5,6 +5,7 @@ import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller';
 import { hashPassword, UNUSABLE_PASSWORD } from '../auth/password';
 import { conflictOnUnique } from '../db/errors';
+import { outer } from '../db/select';
 import { deletions, memberships, organizations, tokens, users, type UserRow } from '../db/schema';
 import { checkIfMatch, versionGuard } from '../http/etag';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
@@ -89,8 +90,8 @@ export async function listUsers(scope: Scope, q: ListQuery & UserListFilters, ur
  * admin of every one of them (so the account is wholly theirs to delete).
  */
 function adminOfAllTheirOrganizations(scope: Scope): SQL<number> {
-  return sql<number>`(EXISTS (SELECT 1 FROM memberships tm WHERE tm.user_id = ${users.id})
-    AND NOT EXISTS (SELECT 1 FROM memberships tm WHERE tm.user_id = ${users.id} AND tm.organization_id NOT IN
+  return sql<number>`(EXISTS (SELECT 1 FROM memberships tm WHERE tm.user_id = ${outer(users.id)})
+    AND NOT EXISTS (SELECT 1 FROM memberships tm WHERE tm.user_id = ${outer(users.id)} AND tm.organization_id NOT IN
       (SELECT am.organization_id FROM memberships am WHERE am.user_id = ${callerId(scope)} AND am.role = 'admin')))`;
 }
 

@@ -1,0 +1,95 @@
+// Benchmark harness: the worker as `wrangler deploy` would bundle it, run by Miniflare's Node API
+// (no wrangler dev proxy in the way), on a D1 and R2 persisted under .bench/ so that a seeded
+// database survives between runs. Requests go straight to the worker with dispatchFetch.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+
+export function buildWorker() {
+  const outdir = join(ROOT, '.bench', 'worker');
+  execFileSync(join(ROOT, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', outdir], { cwd: ROOT, stdio: 'pipe' });
+  return join(outdir, 'index.js');
+}
+
+export async function startWorker(name) {
+  const scriptPath = buildWorker();
+  // Miniflare 5 takes a new option shape; the long-documented v4 shape converts to it.
+  const mf = new Miniflare(convertV4MiniflareOptions({
+    resourcePersistencePath: join(ROOT, '.bench', 'state'),
+    workers: [
+      {
+        name: 'fieldbase',
+        modules: true,
+        scriptPath,
+        compatibilityDate: '2026-10-01',
+        d1Databases: { DB: `bench-${name}` },
+        r2Buckets: { FILES: `bench-${name}` },
+        bindings: { TOKEN_TTL_HOURS: '720', UPLOAD_MAX_BYTES: String(90 * 1024 * 1024), JSON_MAX_BYTES: '1048576', CORS_ORIGINS: '' },
+      },
+    ],
+  }));
+  await mf.ready;
+  return { mf, db: await mf.getD1Database('DB') };
+}
+
+/** Applies migrations/ in order, once (tracked in the same table wrangler uses); answers how many ran. */
+export async function migrate(db) {
+  let applied = 0;
+  await db.prepare('CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TEXT)').run();
+  const done = new Set((await db.prepare('SELECT name FROM d1_migrations').all()).results.map((r) => r.name));
+  for (const file of readdirSync(join(ROOT, 'migrations')).filter((f) => f.endsWith('.sql')).sort()) {
+    if (done.has(file)) continue;
+    const statements = readFileSync(join(ROOT, 'migrations', file), 'utf8')
+      .split('--> statement-breakpoint')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    await db.batch([...statements.map((s) => db.prepare(s)), db.prepare('INSERT INTO d1_migrations (name, applied_at) VALUES (?, ?)').bind(file, new Date().toISOString())]);
+    applied += 1;
+  }
+  return applied;
+}
+
+export function serverTiming(res) {
+  const m = /d1;dur=([\d.]+);desc="(\d+) round trips?"/.exec(res.headers.get('Server-Timing') ?? '');
+  return m ? { d1ms: Number(m[1]), trips: Number(m[2]) } : { d1ms: NaN, trips: NaN };
+}
+
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+
+/** Times `runs` sequential requests after `warmup` unmeasured ones. */
+export async function measure(mf, label, url, headers, { runs = 30, warmup = 5 } = {}) {
+  const times = [];
+  const d1 = [];
+  let trips = 0;
+  let sample;
+  for (let i = 0; i < warmup + runs; i++) {
+    const started = performance.now();
+    const res = await mf.dispatchFetch(url, { headers });
+    const body = await res.text();
+    const elapsed = performance.now() - started;
+    if (res.status !== 200) throw new Error(`${label}: ${res.status} ${body.slice(0, 300)}`);
+    if (i >= warmup) {
+      times.push(elapsed);
+      const t = serverTiming(res);
+      d1.push(t.d1ms);
+      trips = t.trips;
+      sample ??= JSON.parse(body);
+    }
+  }
+  times.sort((a, b) => a - b);
+  d1.sort((a, b) => a - b);
+  return { label, p50: quantile(times, 0.5), p95: quantile(times, 0.95), d1p50: quantile(d1, 0.5), trips, sample };
+}
+
+export function table(rows) {
+  const lines = ['| request | p50 ms | p95 ms | D1 ms (p50) | D1 round trips | rows | count |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |'];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.label} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.d1p50.toFixed(1)} | ${r.trips} | ${r.sample?.results?.length ?? 1} | ${r.sample?.count ?? ''} |`,
+    );
+  }
+  return lines.join('\n');
+}
