@@ -1074,6 +1074,27 @@ describe('trash', () => {
 
     const live = await call(`/v1/projects/${p.id}/restore`, { method: 'POST', headers: admin.auth });
     expectProblem(live, 409, 'conflict');
+    // The manager sees the live project but may not restore: 403, not 404.
+    expectProblem(await call(`/v1/projects/${p.id}/restore`, { method: 'POST', headers: member.auth }), 403, 'forbidden');
+  });
+
+  it('writes cost at most two D1 round trips: create, update, trash, restore', async () => {
+    const { admin, member, org } = await setup(1);
+    const created = await call(`/v1/organizations/${org.slug}/projects`, { headers: member.auth, json: { name: 'Counted' } });
+    expect(created.status).toBe(201);
+    expect(roundTrips(created)).toBe(2);
+    const got = await call(`/v1/projects/${created.body.id}`, { headers: member.auth });
+    expect(got.body).toEqual(created.body);
+    const patched = await call(`/v1/projects/${created.body.id}`, { method: 'PATCH', headers: { ...member.auth, 'If-Match': got.headers.get('ETag')! }, json: { description: 'x' } });
+    expect(patched.status).toBe(200);
+    expect(roundTrips(patched)).toBe(2);
+    expect((await call(`/v1/projects/${created.body.id}`, { headers: member.auth })).body).toEqual(patched.body);
+    const trashed = await call(`/v1/projects/${created.body.id}`, { method: 'DELETE', headers: member.auth });
+    expect(roundTrips(trashed)).toBe(2);
+    const restored = await call(`/v1/projects/${created.body.id}/restore`, { method: 'POST', headers: admin.auth });
+    expect(restored.status).toBe(200);
+    expect(roundTrips(restored)).toBe(2);
+    expect((await call(`/v1/projects/${created.body.id}`, { headers: member.auth })).body).toEqual(restored.body);
   });
 
   it('purge by an org admin removes the row, its members, the logo blob and its R2 object, and records the deletion', async () => {

@@ -1,6 +1,7 @@
 import { problems } from '../http/problem';
 
-const UNIQUE = /UNIQUE constraint failed: (\w+)\.(\w+)/;
+// "UNIQUE constraint failed: projects.organization_id, projects.slug": the columns of the index.
+const UNIQUE = /UNIQUE constraint failed: ((?:\w+\.\w+)(?:, \w+\.\w+)*)/;
 
 function messages(error: unknown): string {
   const parts: string[] = [];
@@ -11,10 +12,13 @@ function messages(error: unknown): string {
   return parts.join(' | ');
 }
 
-/** The column a UNIQUE constraint failed on, or null for any other error. */
+/**
+ * The field a UNIQUE constraint failed on, or null for any other error. For an index unique
+ * within a parent (organization_id, slug) it is the last column, the one the client chose.
+ */
 export function uniqueViolation(error: unknown): string | null {
   const match = UNIQUE.exec(messages(error));
-  return match ? match[2]! : null;
+  return match ? match[1]!.split(', ').at(-1)!.split('.')[1]! : null;
 }
 
 /** Awaits a write; a UNIQUE violation becomes 409 naming the field, anything else is rethrown. */

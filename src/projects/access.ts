@@ -120,9 +120,10 @@ export function requireProject(caller: Caller, rows: AccessRow[], need: ProjectN
   if (!can.read) throw problems.notFound('Project');
   const inTrash = row.project.deletedAt !== null;
   if (opts.trash !== 'any' && inTrash !== Boolean(opts.trash)) {
-    // The trash is the org admins' to see; to them a restore of a live project is a conflict.
-    if (inTrash || !isAdmin) throw problems.notFound('Project');
-    throw problems.conflict('The project is not in the trash.');
+    // A trashed project is gone for every route but the trash's own. A live one asked for by a
+    // trash route: a conflict for an org admin; for others, who may see it, the 403 below.
+    if (inTrash) throw problems.notFound('Project');
+    if (isAdmin) throw problems.conflict('The project is not in the trash.');
   }
   if (inTrash && !isAdmin) throw problems.notFound('Project');
   if (need !== 'read' && !can[need]) throw problems.forbidden(DENIED[need]);

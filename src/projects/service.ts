@@ -1,6 +1,6 @@
 import { and, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
-import { authed, type Scope } from '../auth/caller';
-import { conflictOnUnique, uniqueViolation } from '../db/errors';
+import { authed, callerId, type Scope } from '../auth/caller';
+import { conflictOnUnique } from '../db/errors';
 import { ftsQuery } from '../db/fts';
 import { blobs, deletions, organizations, projectMembers, projects, users, type ProjectRow } from '../db/schema';
 import { checkIfMatch, versionGuard } from '../http/etag';
@@ -23,7 +23,7 @@ import {
   type ProjectAccess,
   type ProjectNeed,
 } from './access';
-import { MEMBERS_EMBEDDED, toProject, type ProjectChanges } from './schemas';
+import { MEMBERS_EMBEDDED, toProject, type ProjectChanges, type ProjectJoined, type ProjectRole } from './schemas';
 
 type ProjectListRow = Awaited<ReturnType<typeof selectProjects<{}>>>[number];
 
@@ -92,13 +92,19 @@ function embeddedMembers(scope: Scope, projectId: string) {
 export async function loadProjectDetail(scope: Scope, projectId: string, need: ProjectNeed, opts: { trash?: boolean | 'any' } = {}) {
   const [caller, rows, members, counted] = await authed(scope, projectWithAccess(scope, projectId), ...embeddedMembers(scope, projectId));
   const access = requireProject(caller, rows, need, opts);
-  const detail = {
-    ...toProject(access),
-    members: members.map((m) => ({ user: toMemberUser(m), role: m.role, joined_at: iso(m.createdAt) })),
-    member_count: counted[0]?.n ?? 0,
-    links: { members: `/v1/projects/${access.project.id}/members`, logo: `/v1/projects/${access.project.id}/logo` },
+  const embedded = members.map((m) => ({ user: toMemberUser(m), role: m.role, joined_at: iso(m.createdAt) }));
+  return { caller, access, detail: toDetail(access, embedded, counted[0]?.n ?? 0) };
+}
+
+/** The detail representation; writes build it from what they read and wrote, without reading again. */
+function toDetail(joined: ProjectJoined, members: { user: ReturnType<typeof toMemberUser>; role: ProjectRole; joined_at: string }[], memberCount: number) {
+  const id = joined.project.id;
+  return {
+    ...toProject(joined),
+    members,
+    member_count: memberCount,
+    links: { members: `/v1/projects/${id}/members`, logo: `/v1/projects/${id}/logo` },
   };
-  return { caller, access, detail };
 }
 
 export async function getProject(scope: Scope, projectId: string) {
@@ -107,24 +113,13 @@ export async function getProject(scope: Scope, projectId: string) {
 
 export type NewProject = ProjectChanges & { name: string };
 
-/**
- * A write that may hit the (organization_id, slug) unique index: SQLite names both columns and
- * conflictOnUnique names the first, so a taken slug is reported as `slug` here.
- */
-async function slugConflict<T>(write: Promise<T>): Promise<T> {
-  try {
-    return await write;
-  } catch (error) {
-    if (uniqueViolation(error) === 'organization_id') {
-      throw problems.conflict('That slug is taken in the organization.', [{ path: 'slug', message: 'Already taken.' }]);
-    }
-    return conflictOnUnique(Promise.reject(error));
-  }
-}
-
 /** Any member of a live organisation may create a project there; the creator becomes its manager. */
 export async function createProject(scope: Scope, organization: string, input: NewProject, logo?: NewLogo) {
-  const [caller, orgRows] = await authed(scope, orgWithRole(scope, organization));
+  const [caller, orgRows, me] = await authed(
+    scope,
+    orgWithRole(scope, organization),
+    scope.db.select(memberUserColumns).from(users).where(eq(users.id, callerId(scope))),
+  );
   const org = requireOrg(caller, orgRows, 'read');
   requireWritable(org);
   const id = newId('prj');
@@ -147,10 +142,11 @@ export async function createProject(scope: Scope, organization: string, input: N
     updatedAt: scope.now,
   } satisfies Omit<typeof projects.$inferInsert, 'seq'>;
   const stored = logo ? await storeLogo(scope, org.org.id, logo) : null;
+  let created: ProjectRow | undefined;
   try {
-    await slugConflict(
+    [[created]] = await conflictOnUnique(
       scope.db.batch([
-        scope.db.insert(projects).values({ ...values, logoBlobId: stored?.id ?? null }),
+        scope.db.insert(projects).values({ ...values, logoBlobId: stored?.id ?? null }).returning(),
         scope.db.insert(projectMembers).values({ projectId: id, userId: caller.userId, role: 'manager', createdAt: scope.now }),
         ...(stored ? [scope.db.insert(blobs).values(stored)] : []),
       ]),
@@ -159,7 +155,13 @@ export async function createProject(scope: Scope, organization: string, input: N
     if (stored) await discardObjects(scope, [stored.r2Key]);
     throw error;
   }
-  return (await loadProjectDetail(scope, id, 'read')).detail;
+  const organizationRef = { id: org.org.id, slug: org.org.slug, name: org.org.name };
+  const manager = { user: toMemberUser(me[0]!), role: 'manager' as const, joined_at: iso(scope.now) };
+  return toDetail(
+    { project: created!, organization: organizationRef, creator: { id: caller.userId, username: caller.username }, logo: stored },
+    [manager],
+    1,
+  );
 }
 
 export async function updateProject(scope: Scope, projectId: string, changes: ProjectChanges, ifMatch: string | undefined) {
@@ -180,15 +182,15 @@ export async function updateProject(scope: Scope, projectId: string, changes: Pr
   if (changes.contacts !== undefined) set.contacts = changes.contacts;
   if (changes.access !== undefined) set.access = changes.access;
   if (changes.archived !== undefined) set.archived = changes.archived;
-  const updated = await slugConflict(
+  const [updated] = await conflictOnUnique(
     scope.db
       .update(projects)
       .set(set as typeof projects.$inferInsert)
       .where(and(eq(projects.id, access.project.id), versionGuard(ifMatch, projects.version, access.project.version)))
-      .returning({ id: projects.id }),
+      .returning(),
   );
-  if (updated.length === 0) throw problems.preconditionFailed();
-  return getProject(scope, projectId);
+  if (!updated) throw problems.preconditionFailed();
+  return toDetail({ ...access, project: updated }, detail.members, detail.member_count);
 }
 
 /** DELETE moves to the trash (managers, org admins); `permanent` purges (org admins). */
@@ -219,12 +221,14 @@ async function purge(scope: Scope, access: ProjectAccess) {
 }
 
 export async function restoreProject(scope: Scope, projectId: string) {
-  const { access } = await loadProjectDetail(scope, projectId, 'admin', { trash: true });
+  const { access, detail } = await loadProjectDetail(scope, projectId, 'admin', { trash: true });
   if (access.orgArchived) throw problems.archived('The organization');
-  await scope.db
+  const [restored] = await scope.db
     .update(projects)
     .set({ deletedAt: null, updatedAt: scope.now, version: sql`${projects.version} + 1` })
-    .where(eq(projects.id, access.project.id));
-  return getProject(scope, projectId);
+    .where(and(eq(projects.id, access.project.id), isNotNull(projects.deletedAt)))
+    .returning();
+  if (!restored) throw problems.conflict('The project is not in the trash.');
+  return toDetail({ ...access, project: restored }, detail.members, detail.member_count);
 }
 
