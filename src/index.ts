@@ -14,6 +14,7 @@ import { createRouter } from './http/router';
 import { healthRoutes } from './meta/routes';
 import { organizationRoutes } from './organizations/routes';
 import { projectRoutes } from './projects/routes';
+import { assetRoutes } from './assets/routes';
 import { sweepOrphans } from './storage/sweep';
 import { userRoutes } from './users/routes';
 
@@ -36,6 +37,7 @@ app.route('/', authRoutes);
 app.route('/', userRoutes);
 app.route('/', organizationRoutes);
 app.route('/', projectRoutes);
+app.route('/', assetRoutes);
 mountDocs(app);
 
 app.onError(onError);

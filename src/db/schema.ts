@@ -7,7 +7,7 @@
  * optimistic concurrency (`UPDATE … WHERE version = ?`).
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 
 const createdAt = () => integer('created_at').notNull();
 const updatedAt = () => integer('updated_at').notNull();
@@ -215,3 +215,146 @@ export const projectMembers = sqliteTable(
 
 export type ProjectRow = typeof projects.$inferSelect;
 export type ProjectMemberRow = typeof projectMembers.$inferSelect;
+
+export const ASSET_STATUSES = ['Active', 'To Be Inspected', 'Inspected', 'Needs Repair', 'Under Repair', 'Out of Service', 'Retired'] as const;
+
+/**
+ * An asset (seed 003's object_key is its id). `seq` is the rowid of its rows in `assets_fts`
+ * (name, tag, description) and `assets_rtree` (its point, for bbox), kept by triggers in
+ * migrations/0005_assets_search.sql. An asset belongs to an organisation and optionally a project.
+ */
+export const assets = sqliteTable(
+  'assets',
+  {
+    seq: integer('seq').primaryKey(),
+    id: text('id').notNull(),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    projectId: text('project_id').references(() => projects.id, { onDelete: 'cascade' }),
+    assetTag: text('asset_tag'),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    assetType: text('asset_type').notNull().default(''),
+    assetSubtype: text('asset_subtype').notNull().default(''),
+    assetStatus: text('asset_status', { enum: ASSET_STATUSES }).notNull().default('Active'),
+    location: text('location').notNull().default(''),
+    lat: real('lat'),
+    lon: real('lon'),
+    inServiceDate: text('in_service_date'),
+    attributes: text('attributes', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    version: version(),
+  },
+  (t) => [
+    uniqueIndex('assets_id_uq').on(t.id),
+    uniqueIndex('assets_org_tag_uq').on(t.organizationId, t.assetTag),
+    index('assets_project_name_idx').on(t.projectId, t.name, t.id),
+    index('assets_project_created_idx').on(t.projectId, t.createdAt, t.id),
+    index('assets_project_updated_idx').on(t.projectId, t.updatedAt, t.id),
+    index('assets_org_name_idx').on(t.organizationId, t.name, t.id),
+    index('assets_org_updated_idx').on(t.organizationId, t.updatedAt, t.id),
+    index('assets_name_idx').on(t.name, t.id, t.organizationId, t.projectId),
+    index('assets_updated_idx').on(t.updatedAt, t.id, t.organizationId, t.projectId),
+    index('assets_status_idx').on(t.assetStatus, t.organizationId, t.projectId),
+    index('assets_type_idx').on(t.assetType, t.id),
+  ],
+);
+
+export const folders = sqliteTable(
+  'folders',
+  {
+    id: text('id').primaryKey(),
+    assetId: text('asset_id')
+      .notNull()
+      .references(() => assets.id, { onDelete: 'cascade' }),
+    parentId: text('parent_id').references((): AnySQLiteColumn => folders.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    version: version(),
+  },
+  (t) => [index('folders_asset_parent_idx').on(t.assetId, t.parentId, t.name, t.id), index('folders_parent_idx').on(t.parentId)],
+);
+
+/** A file of an asset's data tab; its bytes are a blob. */
+export const dataFiles = sqliteTable(
+  'data_files',
+  {
+    id: text('id').primaryKey(),
+    assetId: text('asset_id')
+      .notNull()
+      .references(() => assets.id, { onDelete: 'cascade' }),
+    folderId: text('folder_id').references(() => folders.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    mimeType: text('mime_type').notNull(),
+    size: integer('size').notNull(),
+    sha256: text('sha256').notNull(),
+    blobId: text('blob_id').notNull(),
+    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    version: version(),
+  },
+  (t) => [
+    index('data_files_asset_folder_idx').on(t.assetId, t.folderId, t.name, t.id),
+    index('data_files_folder_idx').on(t.folderId),
+    index('data_files_blob_idx').on(t.blobId),
+  ],
+);
+
+/** A 360° photo of an asset. */
+export const spheres = sqliteTable(
+  'spheres',
+  {
+    id: text('id').primaryKey(),
+    assetId: text('asset_id')
+      .notNull()
+      .references(() => assets.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    blobId: text('blob_id').notNull(),
+    capturedAt: integer('captured_at'),
+    lat: real('lat'),
+    lon: real('lon'),
+    heading: real('heading'),
+    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    version: version(),
+  },
+  (t) => [index('spheres_asset_idx').on(t.assetId, t.createdAt, t.id), index('spheres_blob_idx').on(t.blobId)],
+);
+
+export const reports = sqliteTable(
+  'reports',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    assetId: text('asset_id').references(() => assets.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    status: text('status', { enum: ['draft', 'final'] }).notNull().default('draft'),
+    blobId: text('blob_id'),
+    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    version: version(),
+  },
+  (t) => [
+    index('reports_project_idx').on(t.projectId, t.createdAt, t.id),
+    index('reports_asset_idx').on(t.assetId, t.createdAt, t.id),
+    index('reports_updated_idx').on(t.updatedAt, t.id),
+    index('reports_blob_idx').on(t.blobId),
+  ],
+);
+
+export type AssetRow = typeof assets.$inferSelect;
+export type FolderRow = typeof folders.$inferSelect;
+export type DataFileRow = typeof dataFiles.$inferSelect;
+export type SphereRow = typeof spheres.$inferSelect;
+export type ReportRow = typeof reports.$inferSelect;

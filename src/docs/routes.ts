@@ -71,5 +71,6 @@ const TAGS = [
   { name: 'Users', description: 'Accounts.' },
   { name: 'Organizations', description: 'Organisations, their members and logos.' },
   { name: 'Projects', description: 'Projects, their members, logos and trash.' },
+  { name: 'Assets', description: 'Assets of projects and organisations; lists as JSON or GeoJSON.' },
   { name: 'Meta', description: 'Health and documents.' },
 ];

@@ -115,6 +115,9 @@ export function toOrganization(org: OrganizationRow, logo: BlobRow | null): Orga
   };
 }
 
+/** An organisation as other entities name it. */
+export const OrganizationRefSchema = z.object({ id: z.string(), slug: z.string(), name: z.string() }).openapi('OrganizationRef');
+
 export const ROLE = z.enum(['admin', 'member']);
 
 export const MemberSchema = z

@@ -1,11 +1,11 @@
 import { z } from '@hono/zod-openapi';
 import type { BlobRow, ProjectRow } from '../db/schema';
 import { iso } from '../lib/time';
-import { HCard, LogoSchema, SLUG } from '../organizations/schemas';
+import { HCard, LogoSchema, OrganizationRefSchema, SLUG } from '../organizations/schemas';
 import { MemberUserSchema, UserCreateBody } from '../users/schemas';
 
 /** A coordinate as a number or, as seed 000 sends it, a numeric string ("52.372760"); null clears it. */
-const coordinate = (limit: number) =>
+export const coordinate = (limit: number) =>
   z
     .union([
       z.number(),
@@ -18,8 +18,8 @@ const coordinate = (limit: number) =>
     .pipe(z.number().min(-limit).max(limit))
     .nullable();
 
-const LAT = coordinate(90).openapi({ type: ['number', 'string', 'null'], example: 52.37276, description: 'Degrees, -90 to 90.' });
-const LON = coordinate(180).openapi({ type: ['number', 'string', 'null'], example: 4.893604, description: 'Degrees, -180 to 180.' });
+export const LAT = coordinate(90).openapi({ type: ['number', 'string', 'null'], example: 52.37276, description: 'Degrees, -90 to 90.' });
+export const LON = coordinate(180).openapi({ type: ['number', 'string', 'null'], example: 4.893604, description: 'Degrees, -180 to 180.' });
 const URLS = z.array(z.string().trim().url().max(2000).regex(/^https?:\/\//i, 'Use an http(s) URL.')).max(20);
 const CONTACTS = z.array(HCard).max(50);
 const NAME = z.string().trim().min(1).max(200);
@@ -74,7 +74,7 @@ export type ProjectChanges = z.infer<typeof ProjectPatchBody>;
 export const ProjectSchema = z
   .object({
     id: z.string().openapi({ example: 'prj_01jd8z3b6q0w4y1r7k5t2m9xce' }),
-    organization: z.object({ id: z.string(), slug: z.string(), name: z.string() }).openapi('OrganizationRef'),
+    organization: OrganizationRefSchema,
     slug: z.string(),
     name: z.string(),
     description: z.string(),

@@ -16,6 +16,9 @@ export const SWEEP_GRACE_MS = 24 * 3_600_000;
 const BLOB_REFERENCES = [
   sql`SELECT logo_blob_id FROM organizations WHERE logo_blob_id IS NOT NULL`,
   sql`SELECT logo_blob_id FROM projects WHERE logo_blob_id IS NOT NULL`,
+  sql`SELECT blob_id FROM data_files`,
+  sql`SELECT blob_id FROM spheres`,
+  sql`SELECT blob_id FROM reports WHERE blob_id IS NOT NULL`,
 ];
 
 export interface SweepReport {

@@ -1,0 +1,100 @@
+/**
+ * Who may see and change an asset. An asset in a project follows the project (see
+ * projects/access.ts: read for those who see it, write for editors, managers and org admins; a
+ * project in the trash hides its assets). An asset of the organisation alone is read by its
+ * members and written by its admins. Archived project or organisation: read-only.
+ */
+import { eq, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import { authed, callerId, callerIsSuperuser, type Caller, type Scope } from '../auth/caller';
+import { assets, organizations, projects, users } from '../db/schema';
+import { columnsAs, outer, pick } from '../db/select';
+import { problems } from '../http/problem';
+import { callerRole, type OrgRole } from '../organizations/access';
+import type { ProjectRole } from '../projects/schemas';
+
+export type AssetNeed = 'read' | 'write';
+
+/** SQL: the ids of the live projects the caller may see. */
+export function visibleProjectIds(scope: Scope): SQL {
+  const me = callerId(scope);
+  return sql`(SELECT vp.id FROM projects vp WHERE vp.deleted_at IS NULL AND (${callerIsSuperuser(scope)}
+    OR vp.organization_id IN (SELECT organization_id FROM memberships WHERE user_id = ${me} AND role = 'admin')
+    OR (vp.access = 'organization' AND vp.organization_id IN (SELECT organization_id FROM memberships WHERE user_id = ${me}))
+    OR vp.id IN (SELECT project_id FROM project_members WHERE user_id = ${me})))`;
+}
+
+/** SQL: the caller may see the asset of the current row. */
+export function visibleAsset(scope: Scope): SQL {
+  return sql`(${assets.projectId} IN ${visibleProjectIds(scope)}
+    OR (${assets.projectId} IS NULL AND (${callerIsSuperuser(scope)}
+      OR ${assets.organizationId} IN (SELECT organization_id FROM memberships WHERE user_id = ${callerId(scope)}))))`;
+}
+
+const creator = alias(users, 'asset_creator');
+
+export function assetColumns() {
+  return {
+    asset: columnsAs(assets, 'a'),
+    organization: pick({ id: organizations.id, slug: organizations.slug, name: organizations.name, archived: organizations.archived }, 'o'),
+    project: pick({ id: projects.id, name: projects.name, archived: projects.archived, deletedAt: projects.deletedAt, access: projects.access }, 'p'),
+    creator: pick({ id: creator.id, username: creator.username }, 'c'),
+  };
+}
+
+/** SELECT what an asset representation needs (and `extra`) FROM assets with its joins (LEFT: see projects/access.ts). */
+export function selectAssets<E extends Record<string, SQL.Aliased | SQL>>(scope: Scope, extra: E) {
+  return scope.db
+    .select({ ...assetColumns(), ...extra })
+    .from(assets)
+    .leftJoin(organizations, eq(organizations.id, assets.organizationId))
+    .leftJoin(projects, eq(projects.id, assets.projectId))
+    .leftJoin(creator, eq(creator.id, assets.createdBy));
+}
+
+export function assetWithAccess(scope: Scope, assetId: string) {
+  return selectAssets(scope, {
+    orgRole: callerRole(scope, assets.organizationId),
+    projectRole: sql<ProjectRole | null>`(SELECT pm.role FROM project_members pm WHERE pm.project_id = ${outer(assets.projectId)} AND pm.user_id = ${callerId(scope)})`,
+  })
+    .where(eq(assets.id, assetId))
+    .limit(1);
+}
+
+export type AssetAccessRow = Awaited<ReturnType<typeof assetWithAccess>>[number];
+
+export interface AssetAccess {
+  row: AssetAccessRow;
+  orgRole: OrgRole | null;
+  projectRole: ProjectRole | null;
+  canWrite: boolean;
+  readOnly: string | null;
+}
+
+/** 404 when the caller may not see the asset (as when it does not exist), 403 when they may see but not write. */
+export function requireAsset(caller: Caller, rows: AssetAccessRow[], need: AssetNeed): AssetAccess {
+  const row = rows[0];
+  if (!row) throw problems.notFound('Asset');
+  const { orgRole, projectRole } = row;
+  const isAdmin = caller.isSuperuser || orgRole === 'admin';
+  const inProject = row.asset.projectId !== null;
+  const canRead = inProject
+    ? row.project.deletedAt === null && (isAdmin || projectRole !== null || (orgRole !== null && row.project.access === 'organization'))
+    : isAdmin || orgRole !== null;
+  if (!canRead) throw problems.notFound('Asset');
+  const canWrite = isAdmin || (inProject && (projectRole === 'manager' || projectRole === 'editor'));
+  if (need === 'write' && !canWrite) throw problems.forbidden('Only editors, managers and org admins may change this asset and what is in it.');
+  const readOnly = row.organization.archived ? 'The organization' : inProject && row.project.archived ? 'The project' : null;
+  return { row, orgRole, projectRole, canWrite, readOnly };
+}
+
+export function requireAssetWritable(access: AssetAccess): void {
+  if (access.readOnly) throw problems.archived(access.readOnly);
+}
+
+export async function loadAsset(scope: Scope, assetId: string, need: AssetNeed) {
+  const [caller, rows] = await authed(scope, assetWithAccess(scope, assetId));
+  const access = requireAsset(caller, rows, need);
+  if (need === 'write') requireAssetWritable(access);
+  return { caller, access };
+}

@@ -1,0 +1,172 @@
+import { and, eq, isNotNull, sql, type SQL } from 'drizzle-orm';
+import { authed, type Scope } from '../auth/caller';
+import { conflictOnUnique } from '../db/errors';
+import { ftsQuery } from '../db/fts';
+import { assets, blobs, deletions, organizations, reports, type AssetRow } from '../db/schema';
+import { checkIfMatch, versionGuard } from '../http/etag';
+import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
+import { problems } from '../http/problem';
+import { newId } from '../lib/ids';
+import { orgRef, orgWithRole, requireOrg, requireWritable } from '../organizations/access';
+import { projectWithAccess, requireProject, requireProjectWritable } from '../projects/access';
+import { discardObjects } from '../storage/logos';
+import { assetWithAccess, loadAsset, requireAsset, requireAssetWritable, selectAssets, visibleAsset } from './access';
+import { toAsset, type AssetChanges } from './schemas';
+
+type AssetListRow = Awaited<ReturnType<typeof selectAssets<{}>>>[number];
+
+export const assetListSpec: ListSpec<AssetListRow> = {
+  fields: {
+    name: { expr: assets.name, key: (r) => r.asset.name },
+    created_at: { expr: assets.createdAt, key: (r) => r.asset.createdAt },
+    updated_at: { expr: assets.updatedAt, key: (r) => r.asset.updatedAt },
+  },
+  tiebreaker: { expr: assets.id, key: (r) => r.asset.id },
+  defaultOrdering: 'name',
+};
+
+export interface AssetFilters {
+  project?: string | undefined;
+  organization?: string | undefined;
+  asset_status?: string | undefined;
+  asset_type?: string | undefined;
+  /** minLon, minLat, maxLon, maxLat */
+  bbox?: [number, number, number, number] | undefined;
+}
+
+/**
+ * Assets the caller may see (`scopeProject`: one project's, 404 when it is hidden). `located`
+ * keeps only assets with coordinates (for GeoJSON, so that pages stay full).
+ */
+export async function listAssets(scope: Scope, q: ListQuery & AssetFilters, url: string, opts: { scopeProject?: string; located?: boolean } = {}) {
+  const plan = planPage(assetListSpec, q);
+  const search = q.search ? ftsQuery(q.search) : null;
+  const project = opts.scopeProject ?? q.project;
+  const filters = and(
+    opts.scopeProject ? undefined : visibleAsset(scope),
+    project ? eq(assets.projectId, project) : undefined,
+    q.organization ? eq(assets.organizationId, sql`(SELECT id FROM ${organizations} WHERE ${orgRef(q.organization)})`) : undefined,
+    q.asset_status ? eq(assets.assetStatus, q.asset_status as AssetRow['assetStatus']) : undefined,
+    q.asset_type !== undefined ? eq(assets.assetType, q.asset_type) : undefined,
+    q.bbox
+      ? sql`${assets.seq} IN (SELECT seq FROM assets_rtree WHERE min_lon >= ${q.bbox[0]} AND max_lon <= ${q.bbox[2]} AND min_lat >= ${q.bbox[1]} AND max_lat <= ${q.bbox[3]})`
+      : undefined,
+    opts.located ? and(isNotNull(assets.lat), isNotNull(assets.lon)) : undefined,
+    q.search ? (search ? sql`${assets.seq} IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH ${search})` : sql`0`) : undefined,
+  );
+  const [caller, rows, counted, projectRows] = await authed(
+    scope,
+    paged(selectAssets(scope, {}).$dynamic(), plan, filters),
+    scope.db.select({ n: sql<number>`count(*)` }).from(assets).where(filters),
+    projectWithAccess(scope, opts.scopeProject ?? ''),
+  );
+  if (opts.scopeProject) requireProject(caller, projectRows, 'read');
+  const page = plan.finish(rows, counted[0]?.n ?? 0, url);
+  return { ...page, results: page.results.map(toAsset) };
+}
+
+export async function getAsset(scope: Scope, assetId: string) {
+  const { access } = await loadAsset(scope, assetId, 'read');
+  return toAsset(access.row);
+}
+
+export type NewAsset = AssetChanges & { name: string };
+
+function assetValues(input: NewAsset) {
+  return {
+    assetTag: input.asset_tag ?? null,
+    name: input.name,
+    description: input.description ?? '',
+    assetType: input.asset_type ?? '',
+    assetSubtype: input.asset_subtype ?? '',
+    assetStatus: input.asset_status ?? 'Active',
+    location: input.location ?? '',
+    lat: input.lat ?? null,
+    lon: input.lon ?? null,
+    inServiceDate: input.in_service_date ?? null,
+    attributes: input.attributes ?? {},
+  };
+}
+
+/** In a project (editors, managers, org admins), or of an organisation alone (its admins). */
+export async function createAsset(scope: Scope, where: { project: string } | { organization: string }, input: NewAsset) {
+  let organizationId: string;
+  let projectId: string | null = null;
+  let caller;
+  if ('project' in where) {
+    const [c, rows] = await authed(scope, projectWithAccess(scope, where.project));
+    caller = c;
+    const access = requireProject(caller, rows, 'write');
+    requireProjectWritable(access);
+    organizationId = access.project.organizationId;
+    projectId = access.project.id;
+  } else {
+    const [c, rows] = await authed(scope, orgWithRole(scope, where.organization));
+    caller = c;
+    const org = requireOrg(caller, rows, 'admin');
+    requireWritable(org);
+    organizationId = org.org.id;
+  }
+  const id = newId('ast');
+  await conflictOnUnique(
+    scope.db.insert(assets).values({ id, organizationId, projectId, ...assetValues(input), createdBy: caller.userId, createdAt: scope.now, updatedAt: scope.now }),
+  );
+  return getAsset(scope, id);
+}
+
+export async function updateAsset(scope: Scope, assetId: string, changes: AssetChanges, ifMatch: string | undefined) {
+  const { access } = await loadAsset(scope, assetId, 'write');
+  const current = access.row.asset;
+  await checkIfMatch(ifMatch, toAsset(access.row));
+  const set: Record<string, unknown> = { updatedAt: scope.now, version: sql`${assets.version} + 1` };
+  const map: Record<keyof AssetChanges, keyof AssetRow> = {
+    asset_tag: 'assetTag',
+    name: 'name',
+    description: 'description',
+    asset_type: 'assetType',
+    asset_subtype: 'assetSubtype',
+    asset_status: 'assetStatus',
+    location: 'location',
+    lat: 'lat',
+    lon: 'lon',
+    in_service_date: 'inServiceDate',
+    attributes: 'attributes',
+  };
+  for (const [field, column] of Object.entries(map) as [keyof AssetChanges, keyof AssetRow][]) {
+    if (changes[field] !== undefined) set[column] = changes[field];
+  }
+  const [updated] = await conflictOnUnique(
+    scope.db
+      .update(assets)
+      .set(set as typeof assets.$inferInsert)
+      .where(and(eq(assets.id, current.id), versionGuard(ifMatch, assets.version, current.version)))
+      .returning(),
+  );
+  if (!updated) throw problems.preconditionFailed();
+  return toAsset({ ...access.row, asset: updated });
+}
+
+/** SQL: the blobs of everything stored under the assets `assetIds` (a subquery or a list). */
+export function blobsUnderAssets(assetIds: SQL): SQL {
+  return sql`${blobs.id} IN (SELECT blob_id FROM data_files WHERE asset_id IN ${assetIds}
+    UNION ALL SELECT blob_id FROM spheres WHERE asset_id IN ${assetIds}
+    UNION ALL SELECT blob_id FROM reports WHERE asset_id IN ${assetIds} AND blob_id IS NOT NULL)`;
+}
+
+/** Deletes the asset and everything under it; rows first (one batch), R2 objects after. */
+export async function deleteAsset(scope: Scope, assetId: string, ifMatch: string | undefined) {
+  const under = blobsUnderAssets(sql`(${assetId})`);
+  const [caller, rows, stored] = await authed(scope, assetWithAccess(scope, assetId), scope.db.select({ key: blobs.r2Key }).from(blobs).where(under));
+  const access = requireAsset(caller, rows, 'write');
+  requireAssetWritable(access);
+  await checkIfMatch(ifMatch, toAsset(access.row));
+  await scope.db.batch([
+    // Blob rows while the children still name them; the children go with the asset (cascade).
+    scope.db.delete(blobs).where(under),
+    scope.db.delete(reports).where(eq(reports.assetId, assetId)),
+    scope.db.delete(assets).where(eq(assets.id, assetId)),
+    scope.db.insert(deletions).values({ id: newId('del'), entityType: 'asset', entityId: assetId, organizationId: access.row.asset.organizationId, deletedAt: scope.now }),
+  ]);
+  // A file added between the two round trips loses its row here and its object to the sweep.
+  scope.waitUntil(discardObjects(scope, stored.map((b) => b.key)));
+}

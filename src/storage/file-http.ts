@@ -1,0 +1,80 @@
+/**
+ * The HTTP side of file uploads. Two forms:
+ * - multipart/form-data with a `file` part and metadata fields, as the seeds send files; the
+ *   parser holds a part in memory, so this form takes files up to MULTIPART_FILE_MAX_BYTES;
+ * - the file itself as the body (any Content-Type), its name in `X-File-Name` (URL-encoded) or
+ *   `?name=`, metadata in the query: streamed to R2, up to UPLOAD_MAX_BYTES.
+ */
+import type { Context } from 'hono';
+import type { FormField } from '../http/forms';
+import { formValue, isMultipart, readMultipart } from '../http/multipart';
+import { problems } from '../http/problem';
+import type { IncomingFile } from './uploads';
+
+export const MULTIPART_FILE_MAX_BYTES = 25 * 1024 * 1024;
+
+export interface FileUpload {
+  file: IncomingFile | null;
+  fields: Record<string, unknown>;
+}
+
+function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+}
+
+export async function readFileUpload(c: Context, fields: Record<string, FormField>, maxBytes: number): Promise<FileUpload> {
+  const contentType = c.req.header('Content-Type') ?? '';
+  if (isMultipart(contentType)) {
+    const form = await readMultipart(c.req.raw, Math.min(maxBytes, MULTIPART_FILE_MAX_BYTES));
+    const values: Record<string, unknown> = {};
+    for (const [name, kind] of Object.entries(fields)) {
+      const value = formValue(form, name, kind === 'text' ? 'text' : 'json');
+      if (value !== undefined) values[name] = value;
+    }
+    const part = form.files.file;
+    const file = part
+      ? { filename: part.filename, declaredType: part.mediaType, stream: bytesStream(part.bytes), length: part.bytes.byteLength }
+      : null;
+    return { file, fields: values };
+  }
+  if (!c.req.raw.body) return { file: null, fields: Object.fromEntries(Object.entries(c.req.query())) };
+  const header = c.req.header('X-File-Name');
+  let filename = c.req.query('name') ?? '';
+  if (header) {
+    try {
+      filename = decodeURIComponent(header);
+    } catch {
+      throw problems.invalid([{ path: 'X-File-Name', message: 'URL-encode the file name.' }]);
+    }
+  }
+  const length = c.req.header('Content-Length');
+  const query = Object.fromEntries(Object.entries(c.req.query()).filter(([k]) => k in fields));
+  return {
+    file: { filename, declaredType: contentType || 'application/octet-stream', stream: c.req.raw.body, length: length ? Number(length) : null },
+    fields: { ...query, ...(filename ? { name: query.name ?? filename } : {}) },
+  };
+}
+
+/** OpenAPI body of an upload route: the multipart form with `properties`, or any raw body. */
+export function uploadBody(properties: Record<string, { type: 'string'; description?: string }>, required: string[] = []) {
+  return {
+    required: true,
+    content: {
+      'multipart/form-data': {
+        schema: {
+          type: 'object' as const,
+          required: ['file', ...required],
+          properties: { ...properties, file: { type: 'string' as const, format: 'binary', description: `At most ${MULTIPART_FILE_MAX_BYTES} bytes in this form.` } },
+        },
+      },
+      'application/octet-stream': {
+        schema: { type: 'string' as const, format: 'binary', description: 'Or any media type: the file itself, streamed; name in X-File-Name or ?name=.' },
+      },
+    },
+  };
+}
