@@ -15,6 +15,11 @@ import { healthRoutes } from './meta/routes';
 import { organizationRoutes } from './organizations/routes';
 import { projectRoutes } from './projects/routes';
 import { assetRoutes } from './assets/routes';
+import { dashboardRoutes } from './dashboard/routes';
+import { dataRoutes } from './data/routes';
+import { folderRoutes } from './folders/routes';
+import { reportRoutes } from './reports/routes';
+import { sphereRoutes } from './spheres/routes';
 import { sweepOrphans } from './storage/sweep';
 import { userRoutes } from './users/routes';
 
@@ -38,6 +43,11 @@ app.route('/', userRoutes);
 app.route('/', organizationRoutes);
 app.route('/', projectRoutes);
 app.route('/', assetRoutes);
+app.route('/', folderRoutes);
+app.route('/', dataRoutes);
+app.route('/', sphereRoutes);
+app.route('/', reportRoutes);
+app.route('/', dashboardRoutes);
 mountDocs(app);
 
 app.onError(onError);

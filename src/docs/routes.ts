@@ -72,5 +72,10 @@ const TAGS = [
   { name: 'Organizations', description: 'Organisations, their members and logos.' },
   { name: 'Projects', description: 'Projects, their members, logos and trash.' },
   { name: 'Assets', description: 'Assets of projects and organisations; lists as JSON or GeoJSON.' },
+  { name: 'Folders', description: "Folders of an asset's data tab." },
+  { name: 'Data', description: 'Data files of assets, streamed to and from R2.' },
+  { name: 'Spheres', description: '360° photos of assets.' },
+  { name: 'Reports', description: 'Reports of projects and assets.' },
+  { name: 'Dashboard', description: 'Counts and recent changes across what you may see.' },
   { name: 'Meta', description: 'Health and documents.' },
 ];
