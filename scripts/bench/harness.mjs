@@ -88,7 +88,7 @@ export function table(rows) {
   const lines = ['| request | p50 ms | p95 ms | D1 ms (p50) | D1 round trips | rows | count |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |'];
   for (const r of rows) {
     lines.push(
-      `| ${r.label} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.d1p50.toFixed(1)} | ${r.trips} | ${r.sample?.results?.length ?? 1} | ${r.sample?.count ?? ''} |`,
+      `| ${r.label} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.d1p50.toFixed(1)} | ${r.trips} | ${r.sample?.results?.length ?? r.sample?.features?.length ?? 1} | ${r.sample?.count ?? ''} |`,
     );
   }
   return lines.join('\n');
