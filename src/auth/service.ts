@@ -1,7 +1,7 @@
 import type { SQLiteUpdateSetSource } from 'drizzle-orm/sqlite-core';
 import { and, desc, eq, gt, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { memberships, organizations, tokens, users, type TokenRow } from '../db/schema';
+import { memberships, organizations, tokens, users, type TokenRow, type UserRow } from '../db/schema';
 import type { Settings } from '../env';
 import { checkIfMatch, versionGuard } from '../http/etag';
 import { problems } from '../http/problem';
@@ -128,13 +128,16 @@ export async function updateMe(scope: Scope, patch: MePatch, ifMatch: string | u
   if (patch.username !== undefined) set.username = patch.username;
   const newHash = patch.password !== undefined ? await hashPassword(patch.password) : undefined;
   if (newHash !== undefined) set.passwordHash = newHash;
-  const writes = [
-    scope.db.update(users).set(set).where(and(eq(users.id, user.id), versionGuard(ifMatch, users.version, user.version))).returning({ id: users.id }),
-    ...(newHash !== undefined ? [revokeOtherTokens(scope.db, caller, scope.now, newHash)] : []),
-  ] as const;
-  const [updated] = await conflictOnUnique(scope.db.batch(writes as unknown as Parameters<typeof scope.db.batch>[0]));
-  if ((updated as unknown[]).length === 0) throw problems.preconditionFailed();
-  return getMe(scope);
+  const update = scope.db
+    .update(users)
+    .set(set)
+    .where(and(eq(users.id, user.id), versionGuard(ifMatch, users.version, user.version)))
+    .returning();
+  const [[updated]] = await conflictOnUnique<[UserRow[], ...unknown[]]>(
+    newHash !== undefined ? scope.db.batch([update, revokeOtherTokens(scope.db, caller, scope.now, newHash)]) : scope.db.batch([update]),
+  );
+  if (!updated) throw problems.preconditionFailed();
+  return { ...toUser(updated), organizations: me.organizations };
 }
 
 /**

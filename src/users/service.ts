@@ -167,14 +167,15 @@ export async function createUser(scope: Scope, input: NewUser) {
     requireWritable(access);
     if (input.is_superuser && !caller.isSuperuser) throw problems.forbidden('Only a superuser may create superusers.');
     const row = await insertUser(scope, input, access.org.id);
-    return getUser(scope, row.id);
+    const { org } = access;
+    return { ...toUser(row), organizations: [{ id: org.id, slug: org.slug, name: org.name, short_name: org.shortName, role: input.role ?? 'member' }] };
   }
   const [caller] = await authed(scope);
   if (!caller.isSuperuser) {
     throw problems.invalid([{ path: 'organization', message: 'Required: the organization (slug or id) the new user joins.' }]);
   }
   const row = await insertUser(scope, input, null);
-  return getUser(scope, row.id);
+  return { ...toUser(row), organizations: [] };
 }
 
 export interface UserPatch {
@@ -208,17 +209,17 @@ export async function updateUser(scope: Scope, ref: string, patch: UserPatch, if
     .update(users)
     .set(set)
     .where(and(eq(users.id, user.id), versionGuard(ifMatch, users.version, user.version)))
-    .returning({ id: users.id });
+    .returning();
   // Deactivating revokes the account's tokens, so reactivating it later brings none of them back.
   const revoke = scope.db
     .update(tokens)
     .set({ revokedAt: scope.now })
     .where(and(eq(tokens.userId, user.id), isNull(tokens.revokedAt), sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${user.id} AND ${users.isActive} = 0)`));
-  const [updated] = await conflictOnUnique<[{ id: string }[], ...unknown[]]>(
+  const [[updated]] = await conflictOnUnique<[UserRow[], ...unknown[]]>(
     patch.is_active === false ? scope.db.batch([update, revoke]) : scope.db.batch([update]),
   );
-  if (updated.length === 0) throw problems.preconditionFailed();
-  return getUser(scope, user.id);
+  if (!updated) throw problems.preconditionFailed();
+  return { ...toUser(updated), organizations: profile.organizations };
 }
 
 export async function deleteUser(scope: Scope, ref: string, ifMatch: string | undefined) {
