@@ -26,7 +26,9 @@ const projectParam = z.object({ project: pathParam('project', 'Project id (prj_â
 const BBOX = z
   .string()
   .transform((v, ctx) => {
-    const n = v.split(',').map((p) => Number(p.trim()));
+    // Each part a decimal number: Number() alone reads "" as 0 and takes "0x10" or "1e1".
+    const parts = v.split(',').map((p) => p.trim());
+    const n = parts.map((p) => (/^[-+]?(?:\d+(?:\.\d+)?|\.\d+)$/.test(p) ? Number(p) : NaN));
     const [minLon, minLat, maxLon, maxLat] = n;
     const ok =
       n.length === 4 && n.every(Number.isFinite) && minLon! >= -180 && maxLon! <= 180 && minLat! >= -90 && maxLat! <= 90 && minLon! <= maxLon! && minLat! <= maxLat!;

@@ -22,7 +22,8 @@ const SERVICE_DATE = z
 export const ATTRIBUTES_MAX_BYTES = 16 * 1024;
 const ATTRIBUTES = z
   .record(z.string().max(100), z.unknown())
-  .refine((v) => JSON.stringify(v).length <= ATTRIBUTES_MAX_BYTES, `At most ${ATTRIBUTES_MAX_BYTES} bytes of JSON.`)
+  // Bytes of UTF-8, not UTF-16 code units: "€" is one character but three bytes.
+  .refine((v) => new TextEncoder().encode(JSON.stringify(v)).byteLength <= ATTRIBUTES_MAX_BYTES, `At most ${ATTRIBUTES_MAX_BYTES} bytes of JSON.`)
   .openapi({ type: 'object', additionalProperties: true, description: `Free JSON object, at most ${ATTRIBUTES_MAX_BYTES} bytes.` });
 
 const TEXT = (max: number) => z.string().trim().max(max);
@@ -97,12 +98,14 @@ export const AssetSchema = z
   .openapi('Asset');
 export type AssetOut = z.infer<typeof AssetSchema>;
 
-export function toAsset(row: Pick<AssetAccessRow, 'asset' | 'organization' | 'project' | 'creator'>): AssetOut {
+export function toAsset(
+  row: Pick<AssetAccessRow, 'asset' | 'organization' | 'creator'> & { project: { id: string | null; name: string | null } },
+): AssetOut {
   const a = row.asset;
   return {
     id: a.id,
     organization: { id: row.organization.id, slug: row.organization.slug, name: row.organization.name },
-    project: a.projectId && row.project.id ? { id: row.project.id, name: row.project.name } : null,
+    project: a.projectId && row.project.id && row.project.name !== null ? { id: row.project.id, name: row.project.name } : null,
     asset_tag: a.assetTag,
     name: a.name,
     description: a.description,

@@ -10,7 +10,7 @@ import { newId } from '../lib/ids';
 import { orgRef, orgWithRole, requireOrg, requireWritable } from '../organizations/access';
 import { projectWithAccess, requireProject, requireProjectWritable } from '../projects/access';
 import { discardObjects } from '../storage/logos';
-import { assetWithAccess, loadAsset, requireAsset, requireAssetWritable, selectAssets, visibleAsset } from './access';
+import { assetWithAccess, loadAsset, requireAsset, requireAssetWritable, selectAssets, visibleAsset, type AssetAccessRow } from './access';
 import { toAsset, type AssetChanges } from './schemas';
 
 type AssetListRow = Awaited<ReturnType<typeof selectAssets<{}>>>[number];
@@ -48,8 +48,12 @@ export async function listAssets(scope: Scope, q: ListQuery & AssetFilters, url:
     q.organization ? eq(assets.organizationId, sql`(SELECT id FROM ${organizations} WHERE ${orgRef(q.organization)})`) : undefined,
     q.asset_status ? eq(assets.assetStatus, q.asset_status as AssetRow['assetStatus']) : undefined,
     q.asset_type !== undefined ? eq(assets.assetType, q.asset_type) : undefined,
+    // The R*Tree stores 32-bit floats rounded outwards, so a point's box is a little larger than
+    // the point: the tree finds the candidates whose box overlaps, the real columns decide (a
+    // point on the edge of the bbox is inside).
     q.bbox
-      ? sql`${assets.seq} IN (SELECT seq FROM assets_rtree WHERE min_lon >= ${q.bbox[0]} AND max_lon <= ${q.bbox[2]} AND min_lat >= ${q.bbox[1]} AND max_lat <= ${q.bbox[3]})`
+      ? sql`${assets.seq} IN (SELECT seq FROM assets_rtree WHERE max_lon >= ${q.bbox[0]} AND min_lon <= ${q.bbox[2]} AND max_lat >= ${q.bbox[1]} AND min_lat <= ${q.bbox[3]})
+          AND ${assets.lon} BETWEEN ${q.bbox[0]} AND ${q.bbox[2]} AND ${assets.lat} BETWEEN ${q.bbox[1]} AND ${q.bbox[3]}`
       : undefined,
     opts.located ? and(isNotNull(assets.lat), isNotNull(assets.lon)) : undefined,
     q.search ? (search ? sql`${assets.seq} IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH ${search})` : sql`0`) : undefined,
@@ -88,30 +92,43 @@ function assetValues(input: NewAsset) {
   };
 }
 
-/** In a project (editors, managers, org admins), or of an organisation alone (its admins). */
+/**
+ * In a project (editors, managers, org admins), or of an organisation alone (its admins). Two
+ * round trips: the representation is built from what was read and what the insert returned.
+ */
 export async function createAsset(scope: Scope, where: { project: string } | { organization: string }, input: NewAsset) {
-  let organizationId: string;
-  let projectId: string | null = null;
+  let organization: AssetAccessRow['organization'];
+  let project: { id: string | null; name: string | null } = { id: null, name: null };
   let caller;
   if ('project' in where) {
     const [c, rows] = await authed(scope, projectWithAccess(scope, where.project));
     caller = c;
     const access = requireProject(caller, rows, 'write');
     requireProjectWritable(access);
-    organizationId = access.project.organizationId;
-    projectId = access.project.id;
+    organization = { ...access.organization, archived: access.orgArchived };
+    project = access.project;
   } else {
     const [c, rows] = await authed(scope, orgWithRole(scope, where.organization));
     caller = c;
     const org = requireOrg(caller, rows, 'admin');
     requireWritable(org);
-    organizationId = org.org.id;
+    organization = { id: org.org.id, slug: org.org.slug, name: org.org.name, archived: org.org.archived };
   }
-  const id = newId('ast');
-  await conflictOnUnique(
-    scope.db.insert(assets).values({ id, organizationId, projectId, ...assetValues(input), createdBy: caller.userId, createdAt: scope.now, updatedAt: scope.now }),
+  const [created] = await conflictOnUnique(
+    scope.db
+      .insert(assets)
+      .values({
+        id: newId('ast'),
+        organizationId: organization.id,
+        projectId: project.id,
+        ...assetValues(input),
+        createdBy: caller.userId,
+        createdAt: scope.now,
+        updatedAt: scope.now,
+      })
+      .returning(),
   );
-  return getAsset(scope, id);
+  return toAsset({ asset: created!, organization, project, creator: { id: caller.userId, username: caller.username } });
 }
 
 export async function updateAsset(scope: Scope, assetId: string, changes: AssetChanges, ifMatch: string | undefined) {

@@ -1,4 +1,5 @@
-import { and, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { blobsUnderAssets } from '../assets/service';
 import { authed, callerId, type Scope } from '../auth/caller';
 import { conflictOnUnique } from '../db/errors';
 import { ftsQuery } from '../db/fts';
@@ -207,17 +208,35 @@ export async function deleteProject(scope: Scope, projectId: string, permanent: 
   if (moved.length === 0) throw problems.notFound('Project');
 }
 
-/** Rows first, R2 objects after: a failure in between leaves only objects, which the sweep removes. */
+/**
+ * Rows first, R2 objects after: a failure in between leaves only objects, which the sweep removes.
+ * One batch (one transaction): the blob rows of everything under the project (its assets' data
+ * files, spheres and reports, the project's reports, its logo) go first, while the rows that name
+ * them still exist, and answer their R2 keys (RETURNING), so the keys are exactly the rows deleted
+ * with no read before and no race with an upload in between; then the project row, whose delete
+ * cascades to its members, assets (with their folders, data files, spheres, reports) and reports.
+ */
 async function purge(scope: Scope, access: ProjectAccess) {
   const { project } = access;
-  await scope.db.batch([
+  const assetIds = sql`(SELECT id FROM assets WHERE project_id = ${project.id})`;
+  const [gone] = await scope.db.batch([
+    scope.db
+      .delete(blobs)
+      .where(
+        or(
+          blobsUnderAssets(assetIds),
+          sql`${blobs.id} IN (SELECT blob_id FROM reports WHERE project_id = ${project.id} AND blob_id IS NOT NULL)`,
+          // The logo the project has now, not the one read: it may have been replaced since.
+          sql`${blobs.id} IN (SELECT logo_blob_id FROM projects WHERE id = ${project.id})`,
+        ),
+      )
+      .returning({ key: blobs.r2Key }),
     scope.db.delete(projects).where(eq(projects.id, project.id)),
-    ...(access.logo ? [scope.db.delete(blobs).where(eq(blobs.id, access.logo.id))] : []),
     scope.db
       .insert(deletions)
       .values({ id: newId('del'), entityType: 'project', entityId: project.id, organizationId: project.organizationId, deletedAt: scope.now }),
   ]);
-  if (access.logo) scope.waitUntil(discardObjects(scope, [access.logo.r2Key]));
+  if (gone.length > 0) scope.waitUntil(discardObjects(scope, gone.map((b) => b.key)));
 }
 
 export async function restoreProject(scope: Scope, projectId: string) {

@@ -81,8 +81,9 @@ export function settleType(declared: string, head: Uint8Array, allowed?: string[
     throw problems.invalid([{ path: 'file', message: `Declared as ${claimed} but the content is ${actual}.` }]);
   }
   if (actual && claimed === 'application/octet-stream') type = actual;
-  if (allowed && !allowed.includes(type)) {
-    throw problems.invalid([{ path: 'file', message: `Send one of: ${allowed.join(', ')} (this is ${type}).` }]);
+  // Where only some types are allowed, the content must prove one of them: a declaration is not enough.
+  if (allowed && !(actual && allowed.includes(actual))) {
+    throw problems.invalid([{ path: 'file', message: `Send one of: ${allowed.join(', ')} (the content is ${actual ?? 'not one of them'}).` }]);
   }
   return type;
 }

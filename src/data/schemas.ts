@@ -1,0 +1,77 @@
+import { z } from '@hono/zod-openapi';
+import type { DataFileRow } from '../db/schema';
+import { CreatorSchema, FolderSchema, ITEM_NAME, toCreator } from '../folders/schemas';
+import { iso } from '../lib/time';
+
+const FOLDER_ID = z.string().trim().min(1).max(64);
+
+/** The metadata of an upload, from the multipart fields or the query (raw body). */
+export const DataUploadFields = z.object({
+  name: ITEM_NAME.optional(),
+  folder_id: FOLDER_ID.optional(),
+});
+
+export const DataPatchBody = z
+  .object({
+    name: ITEM_NAME.optional(),
+    folder_id: FOLDER_ID.nullable()
+      .optional()
+      .openapi({ description: 'Move into this folder of the same asset, or null for the top level.' }),
+  })
+  .strict()
+  .openapi('DataFilePatch');
+
+export type DataChanges = z.infer<typeof DataPatchBody>;
+
+export const DataFileSchema = z
+  .object({
+    id: z.string().openapi({ example: 'dat_01jd8z3b6q0w4y1r7k5t2m9xce' }),
+    asset_id: z.string(),
+    folder_id: z.string().nullable().openapi({ description: 'The folder it is in; null at the top level.' }),
+    name: z.string(),
+    mime_type: z.string().openapi({ description: 'As declared, checked against the content for the types whose first bytes prove them.' }),
+    size: z.number().int().openapi({ description: 'Bytes.' }),
+    sha256: z.string().openapi({ description: 'Hex SHA-256 of the content, computed while it was stored.' }),
+    created_by: CreatorSchema,
+    created_at: z.string().datetime(),
+    updated_at: z.string().datetime(),
+    download_url: z.string().openapi({ example: '/v1/data/dat_01jd8z3b6q0w4y1r7k5t2m9xce/download' }),
+  })
+  .openapi('DataFile');
+export type DataFileOut = z.infer<typeof DataFileSchema>;
+
+export function toDataFile(row: { file: DataFileRow; creator: { id: string | null; username: string | null } }): DataFileOut {
+  const f = row.file;
+  return {
+    id: f.id,
+    asset_id: f.assetId,
+    folder_id: f.folderId,
+    name: f.name,
+    mime_type: f.mimeType,
+    size: f.size,
+    sha256: f.sha256,
+    created_by: toCreator(row.creator),
+    created_at: iso(f.createdAt),
+    updated_at: iso(f.updatedAt),
+    download_url: `/v1/data/${f.id}/download`,
+  };
+}
+
+/** One entry of the data tab: a folder or a file, told apart by `kind`. */
+export const ContentItemSchema = z
+  .discriminatedUnion('kind', [
+    FolderSchema.extend({ kind: z.literal('folder') }).openapi('ContentFolder'),
+    DataFileSchema.extend({ kind: z.literal('file') }).openapi('ContentFile'),
+  ])
+  .openapi('ContentItem');
+
+export const ContentsSchema = z
+  .object({
+    count: z.number().int().openapi({ description: 'Folders plus files at this level (all pages).' }),
+    counts: z.object({ folders: z.number().int(), files: z.number().int() }).openapi({ description: 'The two parts of `count`.' }),
+    next: z.string().url().nullable().openapi({ description: 'The next page, or null.' }),
+    previous: z.string().url().nullable().openapi({ description: 'The previous page, or null.' }),
+    folder: FolderSchema.nullable().openapi({ description: 'The folder listed; null at the top level.' }),
+    results: z.array(ContentItemSchema).openapi({ description: 'Folders first, then files; each by name.' }),
+  })
+  .openapi('Contents');

@@ -1,0 +1,101 @@
+/**
+ * Folders and data files take their rights from their asset (assets/access.ts): read for those
+ * who see the asset, write for those who may change it, nothing while its project or
+ * organisation is archived. An item whose asset the caller may not see is 404 exactly as an id
+ * that does not exist, named as the item ("Folder does not exist."), never as the asset.
+ */
+import { eq, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import { callerId, type Caller, type Scope } from '../auth/caller';
+import { assets, folders, users } from '../db/schema';
+import { columnsAs, outer, pick } from '../db/select';
+import { Problem, problems } from '../http/problem';
+import { callerRole } from '../organizations/access';
+import type { ProjectRole } from '../projects/schemas';
+import { requireAsset, requireAssetWritable, selectAssets, type AssetAccess, type AssetAccessRow, type AssetNeed } from '../assets/access';
+
+/**
+ * assetWithAccess (assets/access.ts) for an asset named by SQL: the asset of a folder or a data
+ * file, found inside the same statement so that an item read stays one round trip.
+ */
+export function assetAccessOf(scope: Scope, assetId: SQL<string | null>) {
+  return selectAssets(scope, {
+    orgRole: callerRole(scope, assets.organizationId),
+    projectRole: sql<ProjectRole | null>`(SELECT pm.role FROM project_members pm WHERE pm.project_id = ${outer(assets.projectId)} AND pm.user_id = ${callerId(scope)})`,
+  })
+    .where(eq(assets.id, assetId))
+    .limit(1);
+}
+
+// Compile-time check that the rows above are the rows requireAsset decides on.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _sameRows: Same<Awaited<ReturnType<typeof assetAccessOf>>[number], AssetAccessRow> = true;
+void _sameRows;
+
+/**
+ * requireAsset (and, to write, requireAssetWritable), with the 404 naming `what`: a hidden
+ * asset's item answers exactly like an item that does not exist.
+ */
+export function requireAssetOf(what: string, caller: Caller, rows: AssetAccessRow[], need: AssetNeed): AssetAccess {
+  try {
+    const access = requireAsset(caller, rows, need);
+    if (need === 'write') requireAssetWritable(access);
+    return access;
+  } catch (error) {
+    if (error instanceof Problem && error.status === 404) throw problems.notFound(what);
+    throw error;
+  }
+}
+
+const folderCreator = alias(users, 'folder_creator');
+
+/** SELECT what a folder representation needs FROM folders (unique aliases: safe in a batch). */
+export function selectFolders(scope: Scope) {
+  return scope.db
+    .select({ folder: columnsAs(folders, 'f'), creator: pick({ id: folderCreator.id, username: folderCreator.username }, 'fc') })
+    .from(folders)
+    .leftJoin(folderCreator, eq(folderCreator.id, folders.createdBy));
+}
+
+export type FolderJoined = Awaited<ReturnType<typeof selectFolders>>[number];
+
+export function folderById(scope: Scope, folderId: string) {
+  return selectFolders(scope).where(eq(folders.id, folderId)).limit(1);
+}
+
+/** SQL: the asset id of folder `folderId` (NULL when there is none). */
+export const assetOfFolder = (folderId: string): SQL<string | null> => sql<string | null>`(SELECT af.asset_id FROM folders af WHERE af.id = ${folderId})`;
+
+/** SQL: the ids of folder `folderId` and of every folder below it. */
+export function subtree(folderId: string): SQL {
+  return sql`(WITH RECURSIVE sub(id) AS (SELECT ${folderId} UNION SELECT sf.id FROM folders sf JOIN sub ON sf.parent_id = sub.id) SELECT id FROM sub)`;
+}
+
+/**
+ * SQL: true when folder `folderId` is `parentId` or one of its ancestors, i.e. when moving
+ * `folderId` under `parentId` would make a cycle. UNION (not ALL) ends the walk on any loop.
+ */
+export function wouldCycle(folderId: string, parentId: string): SQL<number> {
+  return sql<number>`EXISTS (WITH RECURSIVE up(id, parent_id) AS (
+      SELECT uf.id, uf.parent_id FROM folders uf WHERE uf.id = ${parentId}
+      UNION SELECT pf.id, pf.parent_id FROM folders pf JOIN up ON pf.id = up.parent_id)
+    SELECT 1 FROM up WHERE up.id = ${folderId})`;
+}
+
+/** SQL: `folderId` is a folder of asset `assetId`. */
+export function folderInAsset(folderId: string, assetId: string): SQL {
+  return sql`EXISTS (SELECT 1 FROM folders tf WHERE tf.id = ${folderId} AND tf.asset_id = ${assetId})`;
+}
+
+/** A folder with its asset's rights, for `authed`: [folder rows, asset rows]. */
+export function folderWithAccess(scope: Scope, folderId: string) {
+  return [folderById(scope, folderId), assetAccessOf(scope, assetOfFolder(folderId))] as const;
+}
+
+/** 404 (as for an id that does not exist) unless the folder is there and the caller may `need` its asset. */
+export function requireFolder(caller: Caller, folderRows: FolderJoined[], assetRows: AssetAccessRow[], need: AssetNeed) {
+  const row = folderRows[0];
+  if (!row) throw problems.notFound('Folder');
+  const access = requireAssetOf('Folder', caller, assetRows, need);
+  return { row, access };
+}

@@ -1,0 +1,193 @@
+/**
+ * Folders of an asset's data tab. A folder sits at the asset's top level or in a parent folder of
+ * the same asset; moves that would put a folder inside itself are refused, in the read and again
+ * in the UPDATE itself (so two concurrent moves cannot make a loop). Deleting refuses a folder
+ * with contents unless `recursive`, which removes the sub-folders and their data files: rows in
+ * one batch (blob rows first, while the files still name them), R2 objects after.
+ */
+import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import { authed, type Scope } from '../auth/caller';
+import { assetWithAccess } from '../assets/access';
+import { blobs, dataFiles, deletions, folders } from '../db/schema';
+import { checkIfMatch, versionGuard } from '../http/etag';
+import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
+import { problems } from '../http/problem';
+import { newId } from '../lib/ids';
+import { discardObjects } from '../storage/logos';
+import {
+  folderById,
+  folderInAsset,
+  folderWithAccess,
+  requireAssetOf,
+  requireFolder,
+  selectFolders,
+  subtree,
+  wouldCycle,
+  type FolderJoined,
+} from './access';
+import { toFolder, type FolderChanges } from './schemas';
+
+export const folderListSpec: ListSpec<FolderJoined> = {
+  fields: {
+    name: { expr: folders.name, key: (r) => r.folder.name },
+    created_at: { expr: folders.createdAt, key: (r) => r.folder.createdAt },
+    updated_at: { expr: folders.updatedAt, key: (r) => r.folder.updatedAt },
+  },
+  tiebreaker: { expr: folders.id, key: (r) => r.folder.id },
+  defaultOrdering: 'name',
+};
+
+/** SQL: folders at the level `ref` names (`root` or a folder id) of asset `assetId`. */
+export function atLevel(column: typeof folders.parentId | typeof dataFiles.folderId, ref: string | undefined): SQL | undefined {
+  if (ref === undefined) return undefined;
+  return ref === 'root' ? isNull(column) : eq(column, ref);
+}
+
+const notInAsset = (path: string) => problems.invalid([{ path, message: 'No such folder in this asset.' }]);
+
+/** A D1 foreign-key failure: what a write referred to was deleted between the read and the write. */
+export function isForeignKeyFailure(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    if (/FOREIGN KEY constraint failed/.test(String((e as { message?: unknown }).message ?? e))) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+export async function listFolders(scope: Scope, assetId: string, q: ListQuery & { parent?: string | undefined }, url: string) {
+  const plan = planPage(folderListSpec, q);
+  const filters = and(eq(folders.assetId, assetId), atLevel(folders.parentId, q.parent));
+  // The rows are only shown once requireAsset has let the caller see the asset.
+  const [caller, assetRows, rows, counted] = await authed(
+    scope,
+    assetWithAccess(scope, assetId),
+    paged(selectFolders(scope).$dynamic(), plan, filters),
+    scope.db.select({ n: sql<number>`count(*)` }).from(folders).where(filters),
+  );
+  requireAssetOf('Asset', caller, assetRows, 'read');
+  const page = plan.finish(rows, counted[0]?.n ?? 0, url);
+  return { ...page, results: page.results.map(toFolder) };
+}
+
+/** A folder; with `assetId`, only if it is that asset's (404 otherwise, as for any unknown id). */
+export async function getFolder(scope: Scope, folderId: string, assetId?: string) {
+  const [caller, folderRows, assetRows] = await authed(scope, ...folderWithAccess(scope, folderId));
+  const { row } = requireFolder(caller, folderRows, assetRows, 'read');
+  if (assetId !== undefined && row.folder.assetId !== assetId) throw problems.notFound('Folder');
+  return toFolder(row);
+}
+
+export async function createFolder(scope: Scope, assetId: string, input: { name: string; parent_id?: string | null | undefined }) {
+  const parentId = input.parent_id ?? null;
+  const [caller, assetRows, parentRows] = await authed(scope, assetWithAccess(scope, assetId), folderById(scope, parentId ?? ''));
+  requireAssetOf('Asset', caller, assetRows, 'write');
+  if (parentId !== null && parentRows[0]?.folder.assetId !== assetId) throw notInAsset('parent_id');
+  const id = newId('fld');
+  let created;
+  try {
+    [created] = await scope.db
+      .insert(folders)
+      .values({ id, assetId, parentId, name: input.name, createdBy: caller.userId, createdAt: scope.now, updatedAt: scope.now })
+      .returning();
+  } catch (error) {
+    if (isForeignKeyFailure(error)) throw problems.conflict('The asset or the parent folder was deleted meanwhile.');
+    throw error;
+  }
+  return toFolder({ folder: created!, creator: { id: caller.userId, username: caller.username } });
+}
+
+export async function updateFolder(scope: Scope, folderId: string, changes: FolderChanges, ifMatch: string | undefined) {
+  const target = changes.parent_id ?? null;
+  const [caller, folderRows, assetRows, targetRows] = await authed(
+    scope,
+    ...folderWithAccess(scope, folderId),
+    scope.db
+      .select({ assetId: folders.assetId, cycle: wouldCycle(folderId, target ?? '').as('would_cycle') })
+      .from(folders)
+      .where(eq(folders.id, target ?? ''))
+      .limit(1),
+  );
+  const { row } = requireFolder(caller, folderRows, assetRows, 'write');
+  const current = row.folder;
+  await checkIfMatch(ifMatch, toFolder(row));
+  const moving = changes.parent_id !== undefined;
+  if (moving && target !== null) {
+    const parent = targetRows[0];
+    if (!parent || parent.assetId !== current.assetId) throw notInAsset('parent_id');
+    if (parent.cycle) {
+      throw problems.conflict('A folder cannot move into itself or into one of its sub-folders.', [
+        { path: 'parent_id', message: 'This folder is the folder being moved or lies inside it.' },
+      ]);
+    }
+  }
+  const set: Record<string, unknown> = { updatedAt: scope.now, version: sql`${folders.version} + 1` };
+  if (changes.name !== undefined) set.name = changes.name;
+  if (moving) set.parentId = target;
+  const [updated] = await scope.db
+    .update(folders)
+    .set(set as typeof folders.$inferInsert)
+    .where(
+      and(
+        eq(folders.id, current.id),
+        versionGuard(ifMatch, folders.version, current.version),
+        // Checked again here: a concurrent move may have changed the tree since the read.
+        moving && target !== null ? and(folderInAsset(target, current.assetId), sql`NOT ${wouldCycle(current.id, target)}`) : undefined,
+      ),
+    )
+    .returning();
+  if (!updated) {
+    if (ifMatch) throw problems.preconditionFailed();
+    throw problems.conflict('The folder or its new parent changed meanwhile; fetch them again and retry.');
+  }
+  return toFolder({ ...row, folder: updated });
+}
+
+/**
+ * Deletes an empty folder, or with `recursive` the folder with everything below it. Rows first
+ * (one batch, every statement guarded so that nothing goes unless the folder does), R2 objects
+ * after, in waitUntil.
+ */
+export async function deleteFolder(scope: Scope, folderId: string, recursive: boolean, ifMatch: string | undefined) {
+  const under = subtree(folderId);
+  const blobsUnder = sql`${blobs.id} IN (SELECT df.blob_id FROM data_files df WHERE df.folder_id IN ${under})`;
+  const [caller, folderRows, assetRows, contents, stored] = await authed(
+    scope,
+    ...folderWithAccess(scope, folderId),
+    scope.db
+      .select({
+        folders: sql<number>`(SELECT count(*) FROM folders cf WHERE cf.parent_id = ${folderId})`.as('child_folders'),
+        files: sql<number>`(SELECT count(*) FROM data_files cd WHERE cd.folder_id = ${folderId})`.as('child_files'),
+      })
+      .from(folders)
+      .where(eq(folders.id, folderId)),
+    scope.db.select({ key: blobs.r2Key }).from(blobs).where(blobsUnder),
+  );
+  const { row, access } = requireFolder(caller, folderRows, assetRows, 'write');
+  await checkIfMatch(ifMatch, toFolder(row));
+  const inside = contents[0] ?? { folders: 0, files: 0 };
+  if (!recursive && (inside.folders > 0 || inside.files > 0)) {
+    throw problems.conflict(
+      `The folder is not empty (${inside.folders} folders, ${inside.files} files): delete or move what is in it, or send recursive=true.`,
+    );
+  }
+  // Every statement goes only if the folder is still there (at the version read, with If-Match)
+  // and, without recursive, still empty.
+  const guard = sql`EXISTS (SELECT 1 FROM folders gf WHERE gf.id = ${folderId}${ifMatch ? sql` AND gf.version = ${row.folder.version}` : sql``}
+    ${recursive ? sql`` : sql`AND NOT EXISTS (SELECT 1 FROM folders gc WHERE gc.parent_id = ${folderId}) AND NOT EXISTS (SELECT 1 FROM data_files gd WHERE gd.folder_id = ${folderId})`})`;
+  const [, , deleted] = await scope.db.batch([
+    scope.db.delete(blobs).where(and(blobsUnder, guard)),
+    scope.db.delete(dataFiles).where(and(sql`${dataFiles.folderId} IN ${under}`, guard)),
+    scope.db.delete(folders).where(and(sql`${folders.id} IN ${under}`, guard)).returning({ id: folders.id }),
+    // Recorded (for the change feed) only once the folder is gone. Columns in the table's order.
+    scope.db.insert(deletions).select(
+      sql`SELECT ${newId('del')}, 'folder', ${folderId}, ${access.row.asset.organizationId}, ${scope.now}
+        WHERE NOT EXISTS (SELECT 1 FROM folders df WHERE df.id = ${folderId})`,
+    ),
+  ]);
+  if (!deleted.some((d) => d.id === folderId)) {
+    if (ifMatch) throw problems.preconditionFailed();
+    throw problems.conflict('The folder changed meanwhile (something was added to it, or it was deleted); fetch it again and retry.');
+  }
+  // A file added between the two round trips loses its row here and its object to the sweep.
+  if (stored.length) scope.waitUntil(discardObjects(scope, stored.map((b) => b.key)));
+}

@@ -1,0 +1,302 @@
+/**
+ * Reports: a project's documents, optionally about one of its assets, with an optional file in
+ * R2. Rights are the project's (projects/access.ts): those who see the project read its reports
+ * (a project in the trash hides them); editors, managers and org admins of a writable project
+ * create, change and delete them. Files are written to R2 before the rows that name them.
+ */
+import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import type { Context } from 'hono';
+import { authed, callerId, type Caller, type Scope } from '../auth/caller';
+import { assetWithAccess, requireAsset, visibleProjectIds } from '../assets/access';
+import { assets, blobs, deletions, projects, reports, users, type ReportRow } from '../db/schema';
+import { columnsAs, joined, outer, pick } from '../db/select';
+import { checkIfMatch, versionGuard } from '../http/etag';
+import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
+import { Problem, problems } from '../http/problem';
+import { newId } from '../lib/ids';
+import { callerRole } from '../organizations/access';
+import { projectWithAccess, requireProject, requireProjectWritable, selectProjects, type ProjectAccess } from '../projects/access';
+import type { ProjectRole } from '../projects/schemas';
+import { discardObjects } from '../storage/logos';
+import { objectResponse } from '../storage/objects';
+import { storeFile, type IncomingFile } from '../storage/uploads';
+import { toReport, type ReportChanges, type ReportInput, type ReportJoined } from './schemas';
+
+const reportCreator = alias(users, 'report_creator');
+const reportFile = alias(blobs, 'report_file');
+
+/** SELECT a report with its project and asset names, its file blob and its creator (aliased for batches). */
+export function selectReports(scope: Scope) {
+  return scope.db
+    .select({
+      report: columnsAs(reports, 'r'),
+      project: pick({ id: projects.id, name: projects.name }, 'rp'),
+      asset: pick({ id: assets.id, name: assets.name }, 'ra'),
+      file: columnsAs(reportFile, 'rf'),
+      creator: pick({ id: reportCreator.id, username: reportCreator.username }, 'rc'),
+    })
+    .from(reports)
+    .leftJoin(projects, eq(projects.id, reports.projectId))
+    .leftJoin(assets, eq(assets.id, reports.assetId))
+    .leftJoin(reportFile, eq(reportFile.id, reports.blobId))
+    .leftJoin(reportCreator, eq(reportCreator.id, reports.createdBy));
+}
+
+type ReportListRow = Awaited<ReturnType<typeof selectReports>>[number];
+
+const joinedRow = (row: ReportListRow): ReportJoined => ({ ...row, file: joined(row.file) });
+
+export const reportListSpec: ListSpec<ReportListRow> = {
+  fields: {
+    name: { expr: reports.name, key: (r) => r.report.name },
+    created_at: { expr: reports.createdAt, key: (r) => r.report.createdAt },
+    updated_at: { expr: reports.updatedAt, key: (r) => r.report.updatedAt },
+  },
+  tiebreaker: { expr: reports.id, key: (r) => r.report.id },
+  defaultOrdering: '-created_at',
+};
+
+export interface ReportFilters {
+  project?: string | undefined;
+  asset?: string | undefined;
+  status?: ReportRow['status'] | undefined;
+}
+
+/** Every report the caller may see (through its project), or with `scopeAsset` one asset's (404 when it is hidden). */
+export async function listReports(scope: Scope, q: ListQuery & ReportFilters, url: string, opts: { scopeAsset?: string } = {}) {
+  const plan = planPage(reportListSpec, q);
+  const filters = and(
+    opts.scopeAsset !== undefined ? eq(reports.assetId, opts.scopeAsset) : sql`${reports.projectId} IN ${visibleProjectIds(scope)}`,
+    q.project !== undefined ? eq(reports.projectId, q.project) : undefined,
+    q.asset !== undefined ? eq(reports.assetId, q.asset) : undefined,
+    q.status !== undefined ? eq(reports.status, q.status) : undefined,
+  );
+  const [caller, rows, counted, assetRows] = await authed(
+    scope,
+    paged(selectReports(scope).$dynamic(), plan, filters),
+    scope.db.select({ n: sql<number>`count(*)` }).from(reports).where(filters),
+    assetWithAccess(scope, opts.scopeAsset ?? ''),
+  );
+  if (opts.scopeAsset !== undefined) requireAsset(caller, assetRows, 'read');
+  const page = plan.finish(rows, counted[0]?.n ?? 0, url);
+  return { ...page, results: page.results.map((r) => toReport(joinedRow(r))) };
+}
+
+/** The project of a report with the caller's roles: projectWithAccess, addressed through the report. */
+function projectOfReport(scope: Scope, reportId: string) {
+  return selectProjects(scope, {
+    orgRole: callerRole(scope, projects.organizationId),
+    projectRole: sql<ProjectRole | null>`(SELECT pm.role FROM project_members pm WHERE pm.project_id = ${outer(projects.id)} AND pm.user_id = ${callerId(scope)})`,
+  })
+    .where(eq(projects.id, sql`(SELECT rx.project_id FROM reports rx WHERE rx.id = ${reportId})`))
+    .limit(1);
+}
+
+/** requireProject, answering a hidden project as a missing report (the caller asked for the report). */
+function requireReportProject(caller: Caller, rows: Awaited<ReturnType<typeof projectOfReport>>, need: 'read' | 'write'): ProjectAccess {
+  try {
+    return requireProject(caller, rows, need);
+  } catch (error) {
+    if (error instanceof Problem && error.status === 404) throw problems.notFound('Report');
+    throw error;
+  }
+}
+
+/**
+ * One round trip: the caller, the report and the rights on it. Through the project for the flat
+ * routes; through the asset for the nested ones (`assetId`: the report must be about it).
+ */
+async function loadReport(scope: Scope, reportId: string, need: 'read' | 'write', assetId?: string) {
+  const where = and(eq(reports.id, reportId), assetId !== undefined ? eq(reports.assetId, assetId) : undefined);
+  const select = selectReports(scope).where(where).limit(1);
+  let caller: Caller;
+  let rows: ReportListRow[];
+  let project: ProjectAccess | null = null;
+  if (assetId !== undefined) {
+    let assetRows;
+    [caller, assetRows, rows] = await authed(scope, assetWithAccess(scope, assetId), select);
+    requireAsset(caller, assetRows, 'read');
+  } else {
+    let projectRows;
+    [caller, projectRows, rows] = await authed(scope, projectOfReport(scope, reportId), select);
+    project = requireReportProject(caller, projectRows, need);
+  }
+  const row = rows[0];
+  if (!row) throw problems.notFound('Report');
+  if (need === 'write' && project) requireProjectWritable(project);
+  const joinedReport = joinedRow(row);
+  return { caller, project, row: joinedReport, report: toReport(joinedReport) };
+}
+
+export async function getReport(scope: Scope, reportId: string, assetId?: string) {
+  return (await loadReport(scope, reportId, 'read', assetId)).report;
+}
+
+/** A row naming a parent that went away between the check and the insert. */
+function isForeignKeyFailure(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    if (/FOREIGN KEY constraint failed/i.test(String((e as { message?: unknown }).message ?? e))) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** Creates a report, with its file when one is sent (two D1 round trips: the rights, then the rows). */
+export async function createReport(scope: Scope, input: ReportInput, file: IncomingFile | null) {
+  const [caller, projectRows, assetRows] = await authed(
+    scope,
+    projectWithAccess(scope, input.project_id),
+    scope.db
+      .select({ id: assets.id, name: assets.name })
+      .from(assets)
+      .where(and(eq(assets.id, input.asset_id ?? ''), eq(assets.projectId, input.project_id)))
+      .limit(1),
+  );
+  const access = requireProject(caller, projectRows, 'write');
+  requireProjectWritable(access);
+  const asset = input.asset_id ? assetRows[0] : null;
+  if (input.asset_id && !asset) throw problems.invalid([{ path: 'asset_id', message: 'No such asset in this project.' }]);
+  const stored = file ? await storeFile(scope, access.project.organizationId, 'report', file, { maxBytes: scope.settings.uploadMaxBytes }) : null;
+  const values = {
+    id: newId('rpt'),
+    projectId: access.project.id,
+    assetId: asset?.id ?? null,
+    name: input.name,
+    description: input.description ?? '',
+    status: input.status ?? 'draft',
+    blobId: stored?.id ?? null,
+    createdBy: caller.userId,
+    createdAt: scope.now,
+    updatedAt: scope.now,
+  } satisfies typeof reports.$inferInsert;
+  let created: ReportRow | undefined;
+  try {
+    [[created]] = await scope.db.batch([scope.db.insert(reports).values(values).returning(), ...(stored ? [scope.db.insert(blobs).values(stored)] : [])]);
+  } catch (error) {
+    if (stored) await discardObjects(scope, [stored.r2Key]);
+    if (isForeignKeyFailure(error)) throw problems.notFound('Project');
+    throw error;
+  }
+  return toReport({
+    report: created!,
+    project: { id: access.project.id, name: access.project.name },
+    asset: asset ?? { id: null, name: null },
+    file: stored,
+    creator: { id: caller.userId, username: caller.username },
+  });
+}
+
+export async function updateReport(scope: Scope, reportId: string, changes: ReportChanges, ifMatch: string | undefined) {
+  const { row, report } = await loadReport(scope, reportId, 'write');
+  await checkIfMatch(ifMatch, report);
+  const set: Partial<Record<keyof ReportRow, unknown>> = { updatedAt: scope.now, version: sql`${reports.version} + 1` };
+  if (changes.name !== undefined) set.name = changes.name;
+  if (changes.description !== undefined) set.description = changes.description;
+  if (changes.status !== undefined) set.status = changes.status;
+  const [updated] = await scope.db
+    .update(reports)
+    .set(set as typeof reports.$inferInsert)
+    .where(and(eq(reports.id, row.report.id), versionGuard(ifMatch, reports.version, row.report.version)))
+    .returning();
+  if (!updated) throw problems.preconditionFailed();
+  return toReport({ ...row, report: updated });
+}
+
+/**
+ * Attaches a file, or replaces the one there. Race-safe as logos are: the row changes only if it
+ * still names the file that was read (and, with If-Match, has the version read); the blob rows
+ * change in the same batch only if that update took effect.
+ */
+export async function putReportFile(scope: Scope, reportId: string, file: IncomingFile, ifMatch: string | undefined) {
+  const { project, row, report } = await loadReport(scope, reportId, 'write');
+  await checkIfMatch(ifMatch, report);
+  const old = row.file;
+  const stored = await storeFile(scope, project!.project.organizationId, 'report', file, { maxBytes: scope.settings.uploadMaxBytes });
+  const tookEffect = sql`EXISTS (SELECT 1 FROM reports rt WHERE rt.id = ${row.report.id} AND rt.blob_id = ${stored.id})`;
+  let updated: ReportRow | undefined;
+  try {
+    const [, changed] = await scope.db.batch([
+      scope.db.insert(blobs).values(stored),
+      scope.db
+        .update(reports)
+        .set({ blobId: stored.id, updatedAt: scope.now, version: sql`${reports.version} + 1` })
+        .where(
+          and(
+            eq(reports.id, row.report.id),
+            old ? eq(reports.blobId, old.id) : sql`${reports.blobId} IS NULL`,
+            versionGuard(ifMatch, reports.version, row.report.version),
+          ),
+        )
+        .returning(),
+      ...(old ? [scope.db.delete(blobs).where(and(eq(blobs.id, old.id), tookEffect))] : []),
+      scope.db.delete(blobs).where(and(eq(blobs.id, stored.id), sql`NOT ${tookEffect}`)),
+    ]);
+    updated = changed[0];
+    if (!updated) {
+      throw ifMatch ? problems.preconditionFailed() : problems.conflict('The report changed while this file was uploading; try again.');
+    }
+  } catch (error) {
+    await discardObjects(scope, [stored.r2Key]);
+    throw error;
+  }
+  if (old) scope.waitUntil(discardObjects(scope, [old.r2Key]));
+  return toReport({ ...row, report: updated, file: stored });
+}
+
+/** A deletion record for the change feed, written only once the entity is really gone. */
+function deletionRecord(scope: Scope, entityType: string, entityId: string, organizationId: string, gone: SQL) {
+  // INSERT … SELECT lists every column of the table, in the schema's order.
+  return scope.db
+    .insert(deletions)
+    .select(sql`SELECT ${newId('del')}, ${entityType}, ${entityId}, ${organizationId}, ${scope.now} WHERE ${gone}`);
+}
+
+/** The rows in one batch (guarded by If-Match), then the R2 object. */
+export async function deleteReport(scope: Scope, reportId: string, ifMatch: string | undefined) {
+  const { project, row, report } = await loadReport(scope, reportId, 'write');
+  await checkIfMatch(ifMatch, report);
+  const id = row.report.id;
+  const file = row.file;
+  const [deleted] = await scope.db.batch([
+    scope.db
+      .delete(reports)
+      .where(and(eq(reports.id, id), versionGuard(ifMatch, reports.version, row.report.version)))
+      .returning({ id: reports.id }),
+    ...(file ? [scope.db.delete(blobs).where(and(eq(blobs.id, file.id), sql`NOT EXISTS (SELECT 1 FROM reports rb WHERE rb.blob_id = ${file.id})`))] : []),
+    deletionRecord(scope, 'report', id, project!.project.organizationId, sql`NOT EXISTS (SELECT 1 FROM reports rg WHERE rg.id = ${id})`),
+  ]);
+  if (deleted.length === 0) throw ifMatch ? problems.preconditionFailed() : problems.notFound('Report');
+  if (file) scope.waitUntil(discardObjects(scope, [file.r2Key]));
+}
+
+const EXTENSIONS: Record<string, string> = {
+  'application/pdf': 'pdf',
+  'application/json': 'json',
+  'application/zip': 'zip',
+  'application/msword': 'doc',
+  'application/vnd.ms-excel': 'xls',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
+  'application/vnd.oasis.opendocument.text': 'odt',
+  'image/gif': 'gif',
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'text/csv': 'csv',
+  'text/html': 'html',
+  'text/plain': 'txt',
+};
+
+/** The file name a download offers: the report's name, with the file's extension unless it has one. */
+export function reportFilename(name: string, mimeType: string): string {
+  const ext = EXTENSIONS[mimeType];
+  if (!ext || /\.[A-Za-z0-9]{1,8}$/.test(name)) return name;
+  return `${name}.${ext}`;
+}
+
+export async function reportDownload(c: Context, scope: Scope, reportId: string, assetId?: string): Promise<Response> {
+  const { row } = await loadReport(scope, reportId, 'read', assetId);
+  if (!row.file) throw problems.notFound('File');
+  return objectResponse(c, scope.files, row.file.r2Key, { filename: reportFilename(row.report.name, row.file.mimeType) });
+}

@@ -1,0 +1,241 @@
+/**
+ * Spheres: 360° photos of an asset. Rights are the asset's (assets/access.ts): those who see the
+ * asset see its spheres; editors, managers and org admins of a writable project add, change and
+ * delete them. The image is a blob in R2, written before the rows that name it; the sphere and
+ * its blob row are inserted, and deleted, in one batch.
+ */
+import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import type { Context } from 'hono';
+import { authed, callerId, type Caller, type Scope } from '../auth/caller';
+import { assets, blobs, deletions, spheres, users, type SphereRow } from '../db/schema';
+import { columnsAs, outer, pick } from '../db/select';
+import { checkIfMatch, versionGuard } from '../http/etag';
+import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
+import { Problem, problems } from '../http/problem';
+import { newId } from '../lib/ids';
+import { callerRole } from '../organizations/access';
+import type { ProjectRole } from '../projects/schemas';
+import { assetWithAccess, loadAsset, requireAsset, requireAssetWritable, selectAssets, type AssetAccess, type AssetAccessRow, type AssetNeed } from '../assets/access';
+import { discardObjects } from '../storage/logos';
+import { objectResponse } from '../storage/objects';
+import { sniff } from '../storage/sniff';
+import { storeFile, type IncomingFile } from '../storage/uploads';
+import { SPHERE_TYPES, toSphere, type SphereChanges, type SphereInput } from './schemas';
+
+const sphereCreator = alias(users, 'sphere_creator');
+
+/** SELECT a sphere with its image blob and creator (columns aliased for batches). */
+export function selectSpheres(scope: Scope) {
+  return scope.db
+    .select({ sphere: columnsAs(spheres, 's'), image: columnsAs(blobs, 'sb'), creator: pick({ id: sphereCreator.id, username: sphereCreator.username }, 'sc') })
+    .from(spheres)
+    .innerJoin(blobs, eq(blobs.id, spheres.blobId))
+    .leftJoin(sphereCreator, eq(sphereCreator.id, spheres.createdBy));
+}
+
+type SphereListRow = Awaited<ReturnType<typeof selectSpheres>>[number];
+
+/** Spheres without captured_at sort as the earliest (SQLite's NULLS FIRST), under a key a cursor can carry. */
+const NO_CAPTURE = -8_640_000_000_000_000;
+
+export const sphereListSpec: ListSpec<SphereListRow> = {
+  fields: {
+    captured_at: { expr: sql`coalesce(${spheres.capturedAt}, ${NO_CAPTURE})`, key: (r) => r.sphere.capturedAt ?? NO_CAPTURE },
+    created_at: { expr: spheres.createdAt, key: (r) => r.sphere.createdAt },
+    name: { expr: spheres.name, key: (r) => r.sphere.name },
+  },
+  tiebreaker: { expr: spheres.id, key: (r) => r.sphere.id },
+  defaultOrdering: 'captured_at',
+};
+
+/** The asset of a sphere with the caller's roles: assetWithAccess, addressed through the sphere. */
+function assetOfSphere(scope: Scope, sphereId: string) {
+  return selectAssets(scope, {
+    orgRole: callerRole(scope, assets.organizationId),
+    projectRole: sql<ProjectRole | null>`(SELECT pm.role FROM project_members pm WHERE pm.project_id = ${outer(assets.projectId)} AND pm.user_id = ${callerId(scope)})`,
+  })
+    .where(eq(assets.id, sql`(SELECT sx.asset_id FROM spheres sx WHERE sx.id = ${sphereId})`))
+    .limit(1);
+}
+
+/** requireAsset, answering a hidden asset as a missing sphere (the caller asked for the sphere). */
+function requireSphereAsset(caller: Caller, rows: AssetAccessRow[], need: AssetNeed): AssetAccess {
+  try {
+    return requireAsset(caller, rows, need);
+  } catch (error) {
+    if (error instanceof Problem && error.status === 404) throw problems.notFound('Sphere');
+    throw error;
+  }
+}
+
+/**
+ * One round trip: the caller, the sphere, and its asset with the caller's rights. `assetId`
+ * (the nested routes) also requires the sphere to belong to that asset.
+ */
+async function loadSphere(scope: Scope, sphereId: string, need: AssetNeed, assetId?: string) {
+  const where = and(eq(spheres.id, sphereId), assetId !== undefined ? eq(spheres.assetId, assetId) : undefined);
+  const [caller, assetRows, rows] = await authed(
+    scope,
+    assetId !== undefined ? assetWithAccess(scope, assetId) : assetOfSphere(scope, sphereId),
+    selectSpheres(scope).where(where).limit(1),
+  );
+  const access = assetId !== undefined ? requireAsset(caller, assetRows, need) : requireSphereAsset(caller, assetRows, need);
+  const row = rows[0];
+  if (!row) throw problems.notFound('Sphere');
+  if (need === 'write') requireAssetWritable(access);
+  return { caller, access, row, sphere: toSphere(row, access.row.asset) };
+}
+
+export async function listSpheres(scope: Scope, assetId: string, q: ListQuery, url: string) {
+  const plan = planPage(sphereListSpec, q);
+  const filters = eq(spheres.assetId, assetId);
+  const [caller, assetRows, rows, counted] = await authed(
+    scope,
+    assetWithAccess(scope, assetId),
+    paged(selectSpheres(scope).$dynamic(), plan, filters),
+    scope.db.select({ n: sql<number>`count(*)` }).from(spheres).where(filters),
+  );
+  const { row: asset } = requireAsset(caller, assetRows, 'read');
+  const page = plan.finish(rows, counted[0]?.n ?? 0, url);
+  return { ...page, results: page.results.map((r) => toSphere(r, asset.asset)) };
+}
+
+export async function getSphere(scope: Scope, sphereId: string, assetId?: string) {
+  return (await loadSphere(scope, sphereId, 'read', assetId)).sphere;
+}
+
+/**
+ * Lets the stream through only if its first bytes prove one of SPHERE_TYPES; otherwise it fails
+ * with a 400 before storeFile writes anything (storeFile reads these bytes before its put).
+ */
+function provenImage(file: IncomingFile): IncomingFile {
+  const NEED = 16;
+  let head = new Uint8Array(0);
+  let decided = false;
+  const check = () => {
+    const type = sniff(head);
+    if (!type || !SPHERE_TYPES.includes(type)) {
+      throw problems.invalid([{ path: 'file', message: `Send a JPEG, PNG or WebP image (this is ${type ?? 'not one'}).` }]);
+    }
+    decided = true;
+  };
+  const guard = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      if (decided) return controller.enqueue(chunk);
+      const joined = new Uint8Array(head.byteLength + chunk.byteLength);
+      joined.set(head);
+      joined.set(chunk, head.byteLength);
+      head = joined;
+      if (head.byteLength >= NEED) {
+        check();
+        controller.enqueue(head);
+      }
+    },
+    flush(controller) {
+      if (decided) return;
+      check();
+      controller.enqueue(head);
+    },
+  });
+  return { ...file, stream: file.stream.pipeThrough(guard) };
+}
+
+/** A row naming a parent that went away between the check and the insert. */
+function isForeignKeyFailure(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    if (/FOREIGN KEY constraint failed/i.test(String((e as { message?: unknown }).message ?? e))) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** Uploads an image into an asset (two D1 round trips: the rights, then the rows). */
+export async function createSphere(scope: Scope, assetId: string, input: SphereInput, file: IncomingFile) {
+  const { caller, access } = await loadAsset(scope, assetId, 'write');
+  const asset = access.row.asset;
+  const image = await storeFile(scope, asset.organizationId, 'sphere', provenImage(file), {
+    maxBytes: scope.settings.uploadMaxBytes,
+    allowedTypes: SPHERE_TYPES,
+  });
+  const values = {
+    id: newId('sph'),
+    assetId: asset.id,
+    name: input.name,
+    blobId: image.id,
+    capturedAt: input.captured_at ?? null,
+    lat: input.lat ?? null,
+    lon: input.lon ?? null,
+    heading: input.heading ?? null,
+    createdBy: caller.userId,
+    createdAt: scope.now,
+    updatedAt: scope.now,
+  } satisfies typeof spheres.$inferInsert;
+  let created: SphereRow | undefined;
+  try {
+    [, [created]] = await scope.db.batch([scope.db.insert(blobs).values(image), scope.db.insert(spheres).values(values).returning()]);
+  } catch (error) {
+    await discardObjects(scope, [image.r2Key]);
+    if (isForeignKeyFailure(error)) throw problems.notFound('Asset');
+    throw error;
+  }
+  return toSphere({ sphere: created!, image, creator: { id: caller.userId, username: caller.username } }, asset);
+}
+
+export async function updateSphere(scope: Scope, sphereId: string, changes: SphereChanges, ifMatch: string | undefined) {
+  const { access, row, sphere } = await loadSphere(scope, sphereId, 'write');
+  await checkIfMatch(ifMatch, sphere);
+  const set: Partial<Record<keyof SphereRow, unknown>> = { updatedAt: scope.now, version: sql`${spheres.version} + 1` };
+  if (changes.name !== undefined) set.name = changes.name;
+  if (changes.captured_at !== undefined) set.capturedAt = changes.captured_at;
+  if (changes.lat !== undefined) set.lat = changes.lat;
+  if (changes.lon !== undefined) set.lon = changes.lon;
+  if (changes.heading !== undefined) set.heading = changes.heading;
+  const [updated] = await scope.db
+    .update(spheres)
+    .set(set as typeof spheres.$inferInsert)
+    .where(and(eq(spheres.id, row.sphere.id), versionGuard(ifMatch, spheres.version, row.sphere.version)))
+    .returning();
+  if (!updated) throw problems.preconditionFailed();
+  return toSphere({ ...row, sphere: updated }, access.row.asset);
+}
+
+/** SQL: a deletion record for the change feed, written only once the entity is really gone. */
+function deletionRecord(scope: Scope, entityType: string, entityId: string, organizationId: string, gone: SQL) {
+  // INSERT … SELECT lists every column of the table, in the schema's order.
+  return scope.db
+    .insert(deletions)
+    .select(sql`SELECT ${newId('del')}, ${entityType}, ${entityId}, ${organizationId}, ${scope.now} WHERE ${gone}`);
+}
+
+/** The rows in one batch (guarded by If-Match), then the R2 object. */
+export async function deleteSphere(scope: Scope, sphereId: string, ifMatch: string | undefined) {
+  const { access, row, sphere } = await loadSphere(scope, sphereId, 'write');
+  await checkIfMatch(ifMatch, sphere);
+  const gone = sql`NOT EXISTS (SELECT 1 FROM spheres sg WHERE sg.id = ${row.sphere.id})`;
+  const [deleted] = await scope.db.batch([
+    scope.db
+      .delete(spheres)
+      .where(and(eq(spheres.id, row.sphere.id), versionGuard(ifMatch, spheres.version, row.sphere.version)))
+      .returning({ id: spheres.id }),
+    // The blob only once no sphere names it (the delete above may have been refused).
+    scope.db.delete(blobs).where(and(eq(blobs.id, row.image.id), sql`NOT EXISTS (SELECT 1 FROM spheres sb WHERE sb.blob_id = ${row.image.id})`)),
+    deletionRecord(scope, 'sphere', row.sphere.id, access.row.asset.organizationId, gone),
+  ]);
+  if (deleted.length === 0) throw ifMatch ? problems.preconditionFailed() : problems.notFound('Sphere');
+  scope.waitUntil(discardObjects(scope, [row.image.r2Key]));
+}
+
+const EXTENSIONS: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
+
+/** The file name a download offers: the sphere's name, with the image's extension unless it has one. */
+function imageFilename(name: string, mimeType: string): string {
+  const ext = EXTENSIONS[mimeType];
+  if (!ext || /\.(jpe?g|png|webp)$/i.test(name)) return name;
+  return `${name}.${ext}`;
+}
+
+export async function sphereImage(c: Context, scope: Scope, sphereId: string): Promise<Response> {
+  const { row } = await loadSphere(scope, sphereId, 'read');
+  return objectResponse(c, scope.files, row.image.r2Key, { filename: imageFilename(row.sphere.name, row.image.mimeType), disposition: 'inline' });
+}

@@ -1,0 +1,182 @@
+/**
+ * DELETE /v1/projects/{project}?permanent=true removes everything under the project: its assets
+ * with their folders, data files and spheres, its reports (of an asset or of the project), the
+ * blob rows of all of them and of the logo, and their R2 objects; another project of the same
+ * organisation keeps all of its own. Files are written by SQL and env.FILES (their routes are
+ * built elsewhere).
+ */
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { newId } from '../src/lib/ids';
+import { call, roundTrips } from './support/api';
+import { count, makeOrg, makeUser, type Actor } from './support/actors';
+
+// A real 1x1 PNG (70 bytes).
+const PNG = Uint8Array.from(
+  atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='),
+  (ch) => ch.charCodeAt(0),
+);
+
+/** Waits (briefly) until `check` holds: for work the worker does in waitUntil. */
+async function eventually(check: () => Promise<boolean>, ms = 3000): Promise<boolean> {
+  const until = Date.now() + ms;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+interface Stored {
+  blobId: string;
+  key: string;
+}
+
+/** An R2 object and its blob row, as an upload leaves them. */
+async function storeFile(organizationId: string, kind: string, body: string): Promise<Stored> {
+  const blobId = newId('blb');
+  const key = `${organizationId}/${kind}/${blobId}`;
+  const bytes = new TextEncoder().encode(body);
+  await env.FILES.put(key, bytes);
+  await env.DB.prepare('INSERT INTO blobs (id, organization_id, r2_key, size, sha256, mime_type, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    .bind(blobId, organizationId, key, bytes.byteLength, '0'.repeat(64), 'text/plain', Date.now())
+    .run();
+  return { blobId, key };
+}
+
+async function createProject(who: Actor, org: { slug: string }, name: string, logo = false) {
+  const fd = new FormData();
+  fd.append('name', name);
+  if (logo) fd.append('logo', new Blob([PNG], { type: 'image/png' }), 'logo.png');
+  const a = await call(`/v1/organizations/${org.slug}/projects`, { headers: who.auth, body: fd });
+  expect(a.status, a.text).toBe(201);
+  return a.body as { id: string; logo: unknown };
+}
+
+async function createAsset(who: Actor, projectId: string, name: string) {
+  const a = await call(`/v1/projects/${projectId}/assets`, { headers: who.auth, json: { name } });
+  expect(a.status, a.text).toBe(201);
+  return a.body as { id: string };
+}
+
+/**
+ * A project with two assets: a folder holding a data file, a data file at the root, a sphere; a
+ * report of an asset (with a file), a report of the project (with a file), a report without one.
+ */
+async function furnish(who: Actor, org: { id: string; slug: string }, name: string, logo = false) {
+  const project = await createProject(who, org, name, logo);
+  const a1 = await createAsset(who, project.id, `${name} pump`);
+  const a2 = await createAsset(who, project.id, `${name} valve`);
+  const now = Date.now();
+  const folderId = newId('fld');
+  await env.DB.prepare('INSERT INTO folders (id, asset_id, parent_id, name, created_at, updated_at) VALUES (?, ?, NULL, ?, ?, ?)')
+    .bind(folderId, a1.id, 'Inspections', now, now)
+    .run();
+  const files: Stored[] = [];
+  const dataIds: string[] = [];
+  for (const folder of [folderId, null]) {
+    const f = await storeFile(org.id, 'data', `data of ${name} in ${folder ?? 'root'}`);
+    const id = newId('dat');
+    await env.DB.prepare(
+      'INSERT INTO data_files (id, asset_id, folder_id, name, mime_type, size, sha256, blob_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    )
+      .bind(id, a1.id, folder, `${id}.txt`, 'text/plain', 10, '0'.repeat(64), f.blobId, now, now)
+      .run();
+    files.push(f);
+    dataIds.push(id);
+  }
+  const sphereFile = await storeFile(org.id, 'sphere', `sphere of ${name}`);
+  const sphereId = newId('sph');
+  await env.DB.prepare('INSERT INTO spheres (id, asset_id, name, blob_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
+    .bind(sphereId, a2.id, 'North view', sphereFile.blobId, now, now)
+    .run();
+  files.push(sphereFile);
+  const reportIds: string[] = [];
+  for (const [assetId, withFile] of [[a1.id, true], [null, true], [null, false]] as const) {
+    const f = withFile ? await storeFile(org.id, 'report', `report of ${name} on ${assetId ?? 'project'}`) : null;
+    const id = newId('rpt');
+    await env.DB.prepare('INSERT INTO reports (id, project_id, asset_id, name, blob_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .bind(id, project.id, assetId, `Report ${id.slice(-6)}`, f?.blobId ?? null, now, now)
+      .run();
+    if (f) files.push(f);
+    reportIds.push(id);
+  }
+  if (logo) {
+    const row = await env.DB.prepare('SELECT b.id AS blobId, b.r2_key AS key FROM projects p JOIN blobs b ON b.id = p.logo_blob_id WHERE p.id = ?')
+      .bind(project.id)
+      .first<Stored>();
+    files.push(row!);
+  }
+  return { project, assetIds: [a1.id, a2.id], folderId, dataIds, sphereId, reportIds, files };
+}
+
+type Furnished = Awaited<ReturnType<typeof furnish>>;
+
+const inList = (ids: string[]) => ids.map(() => '?').join(', ');
+
+/** How many of the project's rows of each kind remain. */
+async function remaining(f: Furnished) {
+  const blobIds = f.files.map((s) => s.blobId);
+  return {
+    projects: await count('projects', 'id = ?', f.project.id),
+    project_members: await count('project_members', 'project_id = ?', f.project.id),
+    assets: await count('assets', `id IN (${inList(f.assetIds)})`, ...f.assetIds),
+    folders: await count('folders', 'id = ?', f.folderId),
+    data_files: await count('data_files', `id IN (${inList(f.dataIds)})`, ...f.dataIds),
+    spheres: await count('spheres', 'id = ?', f.sphereId),
+    reports: await count('reports', `id IN (${inList(f.reportIds)})`, ...f.reportIds),
+    blobs: await count('blobs', `id IN (${inList(blobIds)})`, ...blobIds),
+  };
+}
+
+async function objectsPresent(files: Stored[]): Promise<number> {
+  let n = 0;
+  for (const f of files) if ((await env.FILES.head(f.key)) !== null) n += 1;
+  return n;
+}
+
+describe('purging a project', () => {
+  it('removes its assets, folders, data files, spheres, reports, their blob rows and R2 objects, and nothing of another project', async () => {
+    const admin = await makeUser();
+    const org = await makeOrg(admin);
+    const doomed = await furnish(admin, org, 'Doomed', true);
+    const kept = await furnish(admin, org, 'Kept');
+    // 2 data files, a sphere, 2 report files, the logo.
+    expect(doomed.files).toHaveLength(6);
+    const full = { projects: 1, project_members: 1, assets: 2, folders: 1, data_files: 2, spheres: 1, reports: 3, blobs: 5 };
+    expect(await remaining(doomed)).toEqual({ ...full, blobs: 6 });
+    expect(await remaining(kept)).toEqual(full);
+    expect(await objectsPresent(doomed.files)).toBe(6);
+
+    expect((await call(`/v1/projects/${doomed.project.id}`, { method: 'DELETE', headers: admin.auth })).status).toBe(204);
+    // In the trash nothing is removed yet.
+    expect(await remaining(doomed)).toEqual({ ...full, blobs: 6 });
+
+    const purged = await call(`/v1/projects/${doomed.project.id}?permanent=true`, { method: 'DELETE', headers: admin.auth });
+    expect(purged.status, purged.text).toBe(204);
+    expect(roundTrips(purged)).toBe(2);
+
+    expect(await remaining(doomed)).toEqual({ projects: 0, project_members: 0, assets: 0, folders: 0, data_files: 0, spheres: 0, reports: 0, blobs: 0 });
+    expect(await eventually(async () => (await objectsPresent(doomed.files)) === 0)).toBe(true);
+    expect(await count('deletions', "entity_type = 'project' AND entity_id = ?", doomed.project.id)).toBe(1);
+    // The asset search index forgets them too (its triggers run on the cascade).
+    expect(await count('assets_fts', "assets_fts MATCH 'doomed'")).toBe(0);
+
+    // The other project keeps every row, blob and object.
+    expect(await remaining(kept)).toEqual(full);
+    expect(await objectsPresent(kept.files)).toBe(kept.files.length);
+    expect((await call(`/v1/assets/${kept.assetIds[0]}`, { headers: admin.auth })).status).toBe(200);
+  });
+
+  it('purges a live project with nothing in it (no blob to remove) as before', async () => {
+    const admin = await makeUser();
+    const org = await makeOrg(admin);
+    const empty = await createProject(admin, org, 'Empty');
+    const keysBefore = (await env.FILES.list()).objects.length;
+    const purged = await call(`/v1/projects/${empty.id}?permanent=true`, { method: 'DELETE', headers: admin.auth });
+    expect(purged.status, purged.text).toBe(204);
+    expect(roundTrips(purged)).toBe(2);
+    expect(await count('projects', 'id = ?', empty.id)).toBe(0);
+    expect((await env.FILES.list()).objects.length).toBe(keysBefore);
+  });
+});
