@@ -3,18 +3,17 @@
  * by name, as one list paged by limit and offset. One round trip: the caller, the asset's rights,
  * the folder listed, the page (a UNION ALL ordered by kind, name, id) and the two counts.
  */
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { authed, type Scope } from '../auth/caller';
 import { assetWithAccess } from '../assets/access';
 import { dataFiles, folders, users } from '../db/schema';
-import { folderById, requireAssetOf } from '../folders/access';
+import { atLevel, folderById, requireAssetOf } from '../folders/access';
 import { toCreator, toFolder } from '../folders/schemas';
 import { DEFAULT_LIMIT } from '../http/list';
 import { problems } from '../http/problem';
 import { iso } from '../lib/time';
-import type { z } from '@hono/zod-openapi';
-import type { ContentItemSchema } from './schemas';
+import type { ContentItem } from './schemas';
 
 const folderCreator = alias(users, 'item_folder_creator');
 const fileCreator = alias(users, 'item_file_creator');
@@ -36,8 +35,9 @@ export async function listContents(scope: Scope, assetId: string, q: ContentsQue
   const parentId = q.folder === undefined || q.folder === 'root' ? null : q.folder;
   const limit = q.limit ?? DEFAULT_LIMIT;
   const offset = q.offset ?? 0;
-  const folderLevel = and(eq(folders.assetId, assetId), parentId === null ? isNull(folders.parentId) : eq(folders.parentId, parentId));
-  const fileLevel = and(eq(dataFiles.assetId, assetId), parentId === null ? isNull(dataFiles.folderId) : eq(dataFiles.folderId, parentId));
+  const level = parentId ?? 'root';
+  const folderLevel = and(eq(folders.assetId, assetId), atLevel(folders.parentId, level));
+  const fileLevel = and(eq(dataFiles.assetId, assetId), atLevel(dataFiles.folderId, level));
 
   // Both halves select the same columns under the same aliases; the first half's name them.
   const folderItems = scope.db
@@ -95,7 +95,7 @@ export async function listContents(scope: Scope, assetId: string, q: ContentsQue
 
   const counts = { folders: folderCount[0]?.n ?? 0, files: fileCount[0]?.n ?? 0 };
   const count = counts.folders + counts.files;
-  const results: z.infer<typeof ContentItemSchema>[] = rows.map((r) => {
+  const results: ContentItem[] = rows.map((r) => {
     const common = { id: r.id, asset_id: r.assetId, name: r.name, created_by: toCreator({ id: r.creatorId, username: r.creatorName }) };
     const times = { created_at: iso(r.createdAt), updated_at: iso(r.updatedAt) };
     if (r.rank === 0) return { kind: 'folder' as const, ...common, parent_id: r.parentId, ...times };

@@ -64,6 +64,7 @@ export const ContentItemSchema = z
     DataFileSchema.extend({ kind: z.literal('file') }).openapi('ContentFile'),
   ])
   .openapi('ContentItem');
+export type ContentItem = z.infer<typeof ContentItemSchema>;
 
 export const ContentsSchema = z
   .object({

@@ -4,10 +4,10 @@
  * organisation is archived. An item whose asset the caller may not see is 404 exactly as an id
  * that does not exist, named as the item ("Folder does not exist."), never as the asset.
  */
-import { eq, sql, type SQL } from 'drizzle-orm';
+import { eq, isNull, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { callerId, type Caller, type Scope } from '../auth/caller';
-import { assets, folders, users } from '../db/schema';
+import { assets, dataFiles, folders, users } from '../db/schema';
 import { columnsAs, outer, pick } from '../db/select';
 import { Problem, problems } from '../http/problem';
 import { callerRole } from '../organizations/access';
@@ -98,4 +98,19 @@ export function requireFolder(caller: Caller, folderRows: FolderJoined[], assetR
   if (!row) throw problems.notFound('Folder');
   const access = requireAssetOf('Folder', caller, assetRows, need);
   return { row, access };
+}
+
+/** SQL: the rows at the level `ref` names (`root`: the top level, or a folder id) by their folder column; no filter when undefined. */
+export function atLevel(column: typeof folders.parentId | typeof dataFiles.folderId, ref: string | undefined): SQL | undefined {
+  if (ref === undefined) return undefined;
+  return ref === 'root' ? isNull(column) : eq(column, ref);
+}
+
+/** A D1 foreign-key failure: what a write referred to was deleted between the read and the write. */
+export function isForeignKeyFailure(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    if (/FOREIGN KEY constraint failed/.test(String((e as { message?: unknown }).message ?? e))) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }

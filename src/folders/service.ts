@@ -5,7 +5,7 @@
  * with contents unless `recursive`, which removes the sub-folders and their data files: rows in
  * one batch (blob rows first, while the files still name them), R2 objects after.
  */
-import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { authed, type Scope } from '../auth/caller';
 import { assetWithAccess } from '../assets/access';
 import { blobs, dataFiles, deletions, folders } from '../db/schema';
@@ -15,9 +15,11 @@ import { problems } from '../http/problem';
 import { newId } from '../lib/ids';
 import { discardObjects } from '../storage/logos';
 import {
+  atLevel,
   folderById,
   folderInAsset,
   folderWithAccess,
+  isForeignKeyFailure,
   requireAssetOf,
   requireFolder,
   selectFolders,
@@ -37,22 +39,7 @@ export const folderListSpec: ListSpec<FolderJoined> = {
   defaultOrdering: 'name',
 };
 
-/** SQL: folders at the level `ref` names (`root` or a folder id) of asset `assetId`. */
-export function atLevel(column: typeof folders.parentId | typeof dataFiles.folderId, ref: string | undefined): SQL | undefined {
-  if (ref === undefined) return undefined;
-  return ref === 'root' ? isNull(column) : eq(column, ref);
-}
-
 const notInAsset = (path: string) => problems.invalid([{ path, message: 'No such folder in this asset.' }]);
-
-/** A D1 foreign-key failure: what a write referred to was deleted between the read and the write. */
-export function isForeignKeyFailure(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
-    if (/FOREIGN KEY constraint failed/.test(String((e as { message?: unknown }).message ?? e))) return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
-}
 
 export async function listFolders(scope: Scope, assetId: string, q: ListQuery & { parent?: string | undefined }, url: string) {
   const plan = planPage(folderListSpec, q);
