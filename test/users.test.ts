@@ -15,11 +15,6 @@ function paths(a: Answer): string[] {
   return (a.body.errors ?? []).map((e: { path: string }) => e.path);
 }
 
-async function addMember(admin: Actor, slug: string, user: Actor, role: 'admin' | 'member' = 'member') {
-  const a = await call(`/v1/organizations/${slug}/members`, { headers: admin.auth, json: { user: user.id, role } });
-  expect(a.status, a.text).toBe(201);
-}
-
 async function signIn(login: string, password: string) {
   return call('/v1/auth/sign-in', { json: { login, password } });
 }

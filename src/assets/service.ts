@@ -1,8 +1,9 @@
 import { and, eq, isNotNull, sql, type SQL } from 'drizzle-orm';
+import { recordDeletion } from '../db/deletions';
 import { authed, type Scope } from '../auth/caller';
 import { conflictOnUnique } from '../db/errors';
 import { ftsQuery } from '../db/fts';
-import { assets, blobs, deletions, organizations, reports, type AssetRow } from '../db/schema';
+import { assets, blobs, organizations, reports, type AssetRow } from '../db/schema';
 import { checkIfMatch, versionGuard } from '../http/etag';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
@@ -182,7 +183,7 @@ export async function deleteAsset(scope: Scope, assetId: string, ifMatch: string
     scope.db.delete(blobs).where(under),
     scope.db.delete(reports).where(eq(reports.assetId, assetId)),
     scope.db.delete(assets).where(eq(assets.id, assetId)),
-    scope.db.insert(deletions).values({ id: newId('del'), entityType: 'asset', entityId: assetId, organizationId: access.row.asset.organizationId, deletedAt: scope.now }),
+    recordDeletion(scope, 'asset', assetId, access.row.asset.organizationId),
   ]);
   // A file added between the two round trips loses its row here and its object to the sweep.
   scope.waitUntil(discardObjects(scope, stored.map((b) => b.key)));

@@ -5,12 +5,14 @@
  * drops the rows first (blob row while the file still names it) and the object after.
  */
 import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { isForeignKeyFailure } from '../db/errors';
+import { recordDeletion } from '../db/deletions';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { authed, type Caller, type Scope } from '../auth/caller';
 import { assetWithAccess, type AssetAccessRow, type AssetNeed } from '../assets/access';
-import { blobs, dataFiles, deletions, users } from '../db/schema';
+import { blobs, dataFiles, users } from '../db/schema';
 import { columnsAs, pick } from '../db/select';
-import { assetAccessOf, atLevel, folderById, folderInAsset, isForeignKeyFailure, requireAssetOf } from '../folders/access';
+import { assetAccessOf, atLevel, folderById, folderInAsset, requireAssetOf } from '../folders/access';
 import { checkIfMatch, versionGuard } from '../http/etag';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
@@ -182,11 +184,7 @@ export async function deleteDataFile(scope: Scope, fileId: string, ifMatch: stri
       .delete(dataFiles)
       .where(and(eq(dataFiles.id, fileId), versionGuard(ifMatch, dataFiles.version, current.version)))
       .returning({ id: dataFiles.id }),
-    // Recorded (for the change feed) only once the file is gone. Columns in the table's order.
-    scope.db.insert(deletions).select(
-      sql`SELECT ${newId('del')}, 'data_file', ${fileId}, ${access.row.asset.organizationId}, ${scope.now}
-        WHERE NOT EXISTS (SELECT 1 FROM data_files dd WHERE dd.id = ${fileId})`,
-    ),
+    recordDeletion(scope, 'data_file', fileId, access.row.asset.organizationId, sql`NOT EXISTS (SELECT 1 FROM data_files dd WHERE dd.id = ${fileId})`),
   ]);
   if (deleted.length === 0) {
     if (ifMatch) throw problems.preconditionFailed();

@@ -21,6 +21,11 @@ export function uniqueViolation(error: unknown): string | null {
   return match ? match[1]!.split(', ').at(-1)!.split('.')[1]! : null;
 }
 
+/** A foreign-key failure: what a write referred to was deleted between the read and the write. */
+export function isForeignKeyFailure(error: unknown): boolean {
+  return /FOREIGN KEY constraint failed/i.test(messages(error));
+}
+
 /** Awaits a write; a UNIQUE violation becomes 409 naming the field, anything else is rethrown. */
 export async function conflictOnUnique<T>(write: Promise<T>): Promise<T> {
   try {

@@ -106,11 +106,3 @@ export function atLevel(column: typeof folders.parentId | typeof dataFiles.folde
   return ref === 'root' ? isNull(column) : eq(column, ref);
 }
 
-/** A D1 foreign-key failure: what a write referred to was deleted between the read and the write. */
-export function isForeignKeyFailure(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
-    if (/FOREIGN KEY constraint failed/.test(String((e as { message?: unknown }).message ?? e))) return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
-}

@@ -6,9 +6,11 @@
  * one batch (blob rows first, while the files still name them), R2 objects after.
  */
 import { and, eq, sql } from 'drizzle-orm';
+import { isForeignKeyFailure } from '../db/errors';
+import { recordDeletion } from '../db/deletions';
 import { authed, type Scope } from '../auth/caller';
 import { assetWithAccess } from '../assets/access';
-import { blobs, dataFiles, deletions, folders } from '../db/schema';
+import { blobs, dataFiles, folders } from '../db/schema';
 import { checkIfMatch, versionGuard } from '../http/etag';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
@@ -19,7 +21,6 @@ import {
   folderById,
   folderInAsset,
   folderWithAccess,
-  isForeignKeyFailure,
   requireAssetOf,
   requireFolder,
   selectFolders,
@@ -165,11 +166,7 @@ export async function deleteFolder(scope: Scope, folderId: string, recursive: bo
     scope.db.delete(blobs).where(and(blobsUnder, guard)),
     scope.db.delete(dataFiles).where(and(sql`${dataFiles.folderId} IN ${under}`, guard)),
     scope.db.delete(folders).where(and(sql`${folders.id} IN ${under}`, guard)).returning({ id: folders.id }),
-    // Recorded (for the change feed) only once the folder is gone. Columns in the table's order.
-    scope.db.insert(deletions).select(
-      sql`SELECT ${newId('del')}, 'folder', ${folderId}, ${access.row.asset.organizationId}, ${scope.now}
-        WHERE NOT EXISTS (SELECT 1 FROM folders df WHERE df.id = ${folderId})`,
-    ),
+    recordDeletion(scope, 'folder', folderId, access.row.asset.organizationId, sql`NOT EXISTS (SELECT 1 FROM folders df WHERE df.id = ${folderId})`),
   ]);
   if (!deleted.some((d) => d.id === folderId)) {
     if (ifMatch) throw problems.preconditionFailed();

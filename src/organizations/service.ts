@@ -1,9 +1,10 @@
 import type { SQLiteUpdateSetSource } from 'drizzle-orm/sqlite-core';
+import { recordDeletion } from '../db/deletions';
 import { and, eq, or, sql } from 'drizzle-orm';
 import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller';
 import { conflictOnUnique } from '../db/errors';
 import { columnsAs, joined } from '../db/select';
-import { blobs, deletions, memberships, organizations, type BlobRow, type OrganizationRow } from '../db/schema';
+import { blobs, memberships, organizations, type BlobRow, type OrganizationRow } from '../db/schema';
 import { checkIfMatch, versionGuard } from '../http/etag';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
@@ -134,7 +135,7 @@ export async function deleteOrganization(scope: Scope, ref: string, ifMatch: str
     orgBlobs,
     scope.db.delete(blobs).where(eq(blobs.organizationId, access.org.id)),
     scope.db.delete(organizations).where(eq(organizations.id, access.org.id)),
-    scope.db.insert(deletions).values({ id: newId('del'), entityType: 'organization', entityId: access.org.id, organizationId: access.org.id, deletedAt: scope.now }),
+    recordDeletion(scope, 'organization', access.org.id, access.org.id),
   ]);
   // Rows first, objects after: a failure here leaves objects without rows, which the sweep removes.
   scope.waitUntil(discardObjects(scope, keys.map((k) => k.key)));

@@ -1,9 +1,10 @@
-import { and, eq, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, or, sql } from 'drizzle-orm';
+import { recordDeletion } from '../db/deletions';
 import { blobsUnderAssets } from '../assets/service';
 import { authed, callerId, type Scope } from '../auth/caller';
 import { conflictOnUnique } from '../db/errors';
 import { ftsQuery } from '../db/fts';
-import { blobs, deletions, organizations, projectMembers, projects, users, type ProjectRow } from '../db/schema';
+import { blobs, organizations, projectMembers, projects, users, type ProjectRow } from '../db/schema';
 import { checkIfMatch, versionGuard } from '../http/etag';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
@@ -232,9 +233,7 @@ async function purge(scope: Scope, access: ProjectAccess) {
       )
       .returning({ key: blobs.r2Key }),
     scope.db.delete(projects).where(eq(projects.id, project.id)),
-    scope.db
-      .insert(deletions)
-      .values({ id: newId('del'), entityType: 'project', entityId: project.id, organizationId: project.organizationId, deletedAt: scope.now }),
+    recordDeletion(scope, 'project', project.id, project.organizationId),
   ]);
   if (gone.length > 0) scope.waitUntil(discardObjects(scope, gone.map((b) => b.key)));
 }

@@ -4,12 +4,14 @@
  * (a project in the trash hides them); editors, managers and org admins of a writable project
  * create, change and delete them. Files are written to R2 before the rows that name them.
  */
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
+import { isForeignKeyFailure } from '../db/errors';
+import { recordDeletion } from '../db/deletions';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Context } from 'hono';
 import { authed, callerId, type Caller, type Scope } from '../auth/caller';
 import { assetWithAccess, requireAsset, visibleProjectIds } from '../assets/access';
-import { assets, blobs, deletions, projects, reports, users, type ReportRow } from '../db/schema';
+import { assets, blobs, projects, reports, users, type ReportRow } from '../db/schema';
 import { columnsAs, joined, outer, pick } from '../db/select';
 import { checkIfMatch, versionGuard } from '../http/etag';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
@@ -133,14 +135,6 @@ export async function getReport(scope: Scope, reportId: string, assetId?: string
   return (await loadReport(scope, reportId, 'read', assetId)).report;
 }
 
-/** A row naming a parent that went away between the check and the insert. */
-function isForeignKeyFailure(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
-    if (/FOREIGN KEY constraint failed/i.test(String((e as { message?: unknown }).message ?? e))) return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
-}
 
 /** Creates a report, with its file when one is sent (two D1 round trips: the rights, then the rows). */
 export async function createReport(scope: Scope, input: ReportInput, file: IncomingFile | null) {
@@ -244,13 +238,6 @@ export async function putReportFile(scope: Scope, reportId: string, file: Incomi
   return toReport({ ...row, report: updated, file: stored });
 }
 
-/** A deletion record for the change feed, written only once the entity is really gone. */
-function deletionRecord(scope: Scope, entityType: string, entityId: string, organizationId: string, gone: SQL) {
-  // INSERT … SELECT lists every column of the table, in the schema's order.
-  return scope.db
-    .insert(deletions)
-    .select(sql`SELECT ${newId('del')}, ${entityType}, ${entityId}, ${organizationId}, ${scope.now} WHERE ${gone}`);
-}
 
 /** The rows in one batch (guarded by If-Match), then the R2 object. */
 export async function deleteReport(scope: Scope, reportId: string, ifMatch: string | undefined) {
@@ -264,7 +251,7 @@ export async function deleteReport(scope: Scope, reportId: string, ifMatch: stri
       .where(and(eq(reports.id, id), versionGuard(ifMatch, reports.version, row.report.version)))
       .returning({ id: reports.id }),
     ...(file ? [scope.db.delete(blobs).where(and(eq(blobs.id, file.id), sql`NOT EXISTS (SELECT 1 FROM reports rb WHERE rb.blob_id = ${file.id})`))] : []),
-    deletionRecord(scope, 'report', id, project!.project.organizationId, sql`NOT EXISTS (SELECT 1 FROM reports rg WHERE rg.id = ${id})`),
+    recordDeletion(scope, 'report', id, project!.project.organizationId, sql`NOT EXISTS (SELECT 1 FROM reports rg WHERE rg.id = ${id})`),
   ]);
   if (deleted.length === 0) throw ifMatch ? problems.preconditionFailed() : problems.notFound('Report');
   if (file) scope.waitUntil(discardObjects(scope, [file.r2Key]));

@@ -4,11 +4,13 @@
  * delete them. The image is a blob in R2, written before the rows that name it; the sphere and
  * its blob row are inserted, and deleted, in one batch.
  */
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
+import { isForeignKeyFailure } from '../db/errors';
+import { recordDeletion } from '../db/deletions';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Context } from 'hono';
 import { authed, callerId, type Caller, type Scope } from '../auth/caller';
-import { assets, blobs, deletions, spheres, users, type SphereRow } from '../db/schema';
+import { assets, blobs, spheres, users, type SphereRow } from '../db/schema';
 import { columnsAs, outer, pick } from '../db/select';
 import { checkIfMatch, versionGuard } from '../http/etag';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
@@ -141,14 +143,6 @@ function provenImage(file: IncomingFile): IncomingFile {
   return { ...file, stream: file.stream.pipeThrough(guard) };
 }
 
-/** A row naming a parent that went away between the check and the insert. */
-function isForeignKeyFailure(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
-    if (/FOREIGN KEY constraint failed/i.test(String((e as { message?: unknown }).message ?? e))) return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
-}
 
 /** Uploads an image into an asset (two D1 round trips: the rights, then the rows). */
 export async function createSphere(scope: Scope, assetId: string, input: SphereInput, file: IncomingFile) {
@@ -200,13 +194,6 @@ export async function updateSphere(scope: Scope, sphereId: string, changes: Sphe
   return toSphere({ ...row, sphere: updated }, access.row.asset);
 }
 
-/** SQL: a deletion record for the change feed, written only once the entity is really gone. */
-function deletionRecord(scope: Scope, entityType: string, entityId: string, organizationId: string, gone: SQL) {
-  // INSERT … SELECT lists every column of the table, in the schema's order.
-  return scope.db
-    .insert(deletions)
-    .select(sql`SELECT ${newId('del')}, ${entityType}, ${entityId}, ${organizationId}, ${scope.now} WHERE ${gone}`);
-}
 
 /** The rows in one batch (guarded by If-Match), then the R2 object. */
 export async function deleteSphere(scope: Scope, sphereId: string, ifMatch: string | undefined) {
@@ -220,7 +207,7 @@ export async function deleteSphere(scope: Scope, sphereId: string, ifMatch: stri
       .returning({ id: spheres.id }),
     // The blob only once no sphere names it (the delete above may have been refused).
     scope.db.delete(blobs).where(and(eq(blobs.id, row.image.id), sql`NOT EXISTS (SELECT 1 FROM spheres sb WHERE sb.blob_id = ${row.image.id})`)),
-    deletionRecord(scope, 'sphere', row.sphere.id, access.row.asset.organizationId, gone),
+    recordDeletion(scope, 'sphere', row.sphere.id, access.row.asset.organizationId, gone),
   ]);
   if (deleted.length === 0) throw ifMatch ? problems.preconditionFailed() : problems.notFound('Sphere');
   scope.waitUntil(discardObjects(scope, [row.image.r2Key]));

@@ -1,4 +1,5 @@
 import type { SQLiteUpdateSetSource } from 'drizzle-orm/sqlite-core';
+import { recordDeletion } from '../db/deletions';
 import { and, eq, getTableColumns, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
@@ -6,7 +7,7 @@ import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller'
 import { hashPassword, UNUSABLE_PASSWORD } from '../auth/password';
 import { conflictOnUnique } from '../db/errors';
 import { outer } from '../db/select';
-import { deletions, memberships, organizations, tokens, users, type UserRow } from '../db/schema';
+import { memberships, organizations, tokens, users, type UserRow } from '../db/schema';
 import { checkIfMatch, versionGuard } from '../http/etag';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
@@ -237,6 +238,6 @@ export async function deleteUser(scope: Scope, ref: string, ifMatch: string | un
 export async function deleteUserRow(scope: Scope, userId: string) {
   await scope.db.batch([
     scope.db.delete(users).where(eq(users.id, userId)),
-    scope.db.insert(deletions).values({ id: newId('del'), entityType: 'user', entityId: userId, organizationId: null, deletedAt: scope.now }),
+    recordDeletion(scope, 'user', userId, null),
   ]);
 }
