@@ -11,21 +11,35 @@ import { assets, organizations, projects, users } from '../db/schema';
 import { columnsAs, outer, pick } from '../db/select';
 import { problems } from '../http/problem';
 import { callerRole, type OrgRole } from '../organizations/access';
+import { visibleProject } from '../projects/access';
 import type { ProjectRole } from '../projects/schemas';
 
 export type AssetNeed = 'read' | 'write';
 
-/** SQL: the ids of the live projects the caller may see. */
-export function visibleProjectIds(scope: Scope): SQL {
+/** SQL: the ids of the live projects the caller may see (`count`: through projects' index-union form). */
+export function visibleProjectIds(scope: Scope, form: 'page' | 'count' = 'page'): SQL {
   const me = callerId(scope);
+  if (form === 'count') {
+    return sql`(SELECT ${projects.id} FROM ${projects} WHERE ${projects.deletedAt} IS NULL AND ${visibleProject(scope, 'count')})`;
+  }
   return sql`(SELECT vp.id FROM projects vp WHERE vp.deleted_at IS NULL AND (${callerIsSuperuser(scope)}
     OR vp.organization_id IN (SELECT organization_id FROM memberships WHERE user_id = ${me} AND role = 'admin')
     OR (vp.access = 'organization' AND vp.organization_id IN (SELECT organization_id FROM memberships WHERE user_id = ${me}))
     OR vp.id IN (SELECT project_id FROM project_members WHERE user_id = ${me})))`;
 }
 
-/** SQL: the caller may see the asset of the current row. */
-export function visibleAsset(scope: Scope): SQL {
+/**
+ * SQL: the caller may see the asset of the current row. Two equivalent forms, for two plans (as
+ * visibleProject): `page` checks each row of an ordering index; `count` is a union of index
+ * ranges, assets by visible project and organisation-alone assets by organisation (`+` keeps
+ * SQLite off the project index, where every tenant's organisation-alone assets share NULL).
+ */
+export function visibleAsset(scope: Scope, form: 'page' | 'count' = 'page'): SQL {
+  if (form === 'count') {
+    return sql`(${assets.projectId} IN ${visibleProjectIds(scope, 'count')}
+      OR (+${assets.projectId} IS NULL AND ${assets.organizationId} IN (SELECT organization_id FROM memberships WHERE user_id = ${callerId(scope)}
+        UNION ALL SELECT id FROM organizations WHERE ${callerIsSuperuser(scope)})))`;
+  }
   return sql`(${assets.projectId} IN ${visibleProjectIds(scope)}
     OR (${assets.projectId} IS NULL AND (${callerIsSuperuser(scope)}
       OR ${assets.organizationId} IN (SELECT organization_id FROM memberships WHERE user_id = ${callerId(scope)}))))`;

@@ -43,8 +43,7 @@ export async function listAssets(scope: Scope, q: ListQuery & AssetFilters, url:
   const plan = planPage(assetListSpec, q);
   const search = q.search ? ftsQuery(q.search) : null;
   const project = opts.scopeProject ?? q.project;
-  const filters = and(
-    opts.scopeProject ? undefined : visibleAsset(scope),
+  const narrowing = and(
     project ? eq(assets.projectId, project) : undefined,
     q.organization ? eq(assets.organizationId, sql`(SELECT id FROM ${organizations} WHERE ${orgRef(q.organization)})`) : undefined,
     q.asset_status ? eq(assets.assetStatus, q.asset_status as AssetRow['assetStatus']) : undefined,
@@ -59,10 +58,12 @@ export async function listAssets(scope: Scope, q: ListQuery & AssetFilters, url:
     opts.located ? and(isNotNull(assets.lat), isNotNull(assets.lon)) : undefined,
     q.search ? (search ? sql`${assets.seq} IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH ${search})` : sql`0`) : undefined,
   );
+  // In one project, its visibility is checked once (requireProject); across projects, per row.
+  const visible = (form: 'page' | 'count') => (opts.scopeProject ? undefined : visibleAsset(scope, form));
   const [caller, rows, counted, projectRows] = await authed(
     scope,
-    paged(selectAssets(scope, {}).$dynamic(), plan, filters),
-    scope.db.select({ n: sql<number>`count(*)` }).from(assets).where(filters),
+    paged(selectAssets(scope, {}).$dynamic(), plan, and(visible('page'), narrowing)),
+    scope.db.select({ n: sql<number>`count(*)` }).from(assets).where(and(visible('count'), narrowing)),
     projectWithAccess(scope, opts.scopeProject ?? ''),
   );
   if (opts.scopeProject) requireProject(caller, projectRows, 'read');

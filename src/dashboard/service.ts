@@ -17,6 +17,7 @@ import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller'
 import { ASSET_STATUSES, assets, dataFiles, organizations, projects, reports } from '../db/schema';
 import { pick } from '../db/select';
 import { iso } from '../lib/time';
+import { visibleAsset } from '../assets/access';
 import { visibleProject } from '../projects/access';
 import type { Dashboard } from './schemas';
 
@@ -37,16 +38,6 @@ function liveVisibleProjects(scope: Scope) {
     .select({ id: projects.id })
     .from(projects)
     .where(and(isNull(projects.deletedAt), visibleProject(scope, 'count')));
-}
-
-/**
- * SQL: the caller may see the asset of the current row (visibleAsset's rule). Each branch is an
- * index range: assets by project, and org-alone assets by organisation (`+` keeps SQLite from
- * using the project index, where every tenant's org-alone assets share the NULL key).
- */
-function visibleAssetByIndex(scope: Scope): SQL {
-  return sql`(${inArray(assets.projectId, liveVisibleProjects(scope))}
-    OR (+${assets.projectId} IS NULL AND ${assets.organizationId} IN ${memberOrganizationIds(scope)}))`;
 }
 
 /** SQL: the joined project (of the current row) is live and the caller may see it. */
@@ -71,12 +62,12 @@ function queries(scope: Scope) {
     scope.db
       .select({ status: assets.assetStatus, n: count('assets') })
       .from(assets)
-      .where(visibleAssetByIndex(scope))
+      .where(visibleAsset(scope, 'count'))
       .groupBy(assets.assetStatus),
     scope.db
       .select({ n: count('data_files'), bytes: sql<number>`coalesce(sum(${dataFiles.size}), 0)`.as('bytes') })
       .from(dataFiles)
-      .where(inArray(dataFiles.assetId, scope.db.select({ id: assets.id }).from(assets).where(visibleAssetByIndex(scope)))),
+      .where(inArray(dataFiles.assetId, scope.db.select({ id: assets.id }).from(assets).where(visibleAsset(scope, 'count')))),
     scope.db
       .select({ n: count('reports') })
       .from(reports)
