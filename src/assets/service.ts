@@ -60,13 +60,13 @@ export async function listAssets(scope: Scope, q: ListQuery & AssetFilters, url:
   );
   // In one project, its visibility is checked once (requireProject); across projects, per row.
   const visible = (form: 'page' | 'count') => (opts.scopeProject ? undefined : visibleAsset(scope, form));
-  const [caller, rows, counted, projectRows] = await authed(
+  const [caller, rows, counted, ...scoped] = await authed(
     scope,
     paged(selectAssets(scope, {}).$dynamic(), plan, and(visible('page'), narrowing)),
     scope.db.select({ n: sql<number>`count(*)` }).from(assets).where(and(visible('count'), narrowing)),
-    projectWithAccess(scope, opts.scopeProject ?? ''),
+    ...(opts.scopeProject ? [projectWithAccess(scope, opts.scopeProject)] : []),
   );
-  if (opts.scopeProject) requireProject(caller, projectRows, 'read');
+  if (opts.scopeProject) requireProject(caller, scoped[0]!, 'read');
   const page = plan.finish(rows, counted[0]?.n ?? 0, url);
   return { ...page, results: page.results.map(toAsset) };
 }

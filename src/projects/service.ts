@@ -64,13 +64,13 @@ export async function listProjects(scope: Scope, q: ListQuery & ProjectFilters, 
   );
   const visible = (form: 'page' | 'count') =>
     q.deleted ? and(isNotNull(projects.deletedAt), administeredProject(scope)) : and(isNull(projects.deletedAt), visibleProject(scope, form));
-  const [caller, rows, counted, org] = await authed(
+  const [caller, rows, counted, ...org] = await authed(
     scope,
     paged(selectProjects(scope, {}).$dynamic(), plan, and(visible('page'), narrowing)),
     scope.db.select({ n: sql<number>`count(*)` }).from(projects).where(and(visible('count'), narrowing)),
-    orgWithRole(scope, scopeOrg ?? ''),
+    ...(scopeOrg ? [orgWithRole(scope, scopeOrg)] : []),
   );
-  if (scopeOrg) requireOrg(caller, org, 'read');
+  if (scopeOrg) requireOrg(caller, org[0]!, 'read');
   const page = plan.finish(rows, counted[0]?.n ?? 0, url);
   return { ...page, results: page.results.map((r) => toProject(toJoined(r))) };
 }
