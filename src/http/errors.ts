@@ -13,7 +13,7 @@ export function onError(error: Error, c: Context<AppEnv>): Response {
   if (error instanceof HTTPException) {
     const status = error.status;
     if (status === 400) return problemResponse(c, problems.malformed(error.message || 'The body is not valid JSON.'));
-    if (status === 413) return problemResponse(c, problems.tooLarge(0));
+    if (status === 413) return problemResponse(c, problems.tooLarge());
     if (status === 415) return problemResponse(c, problems.unsupportedMediaType(['the declared content type']));
     if (status === 401) return problemResponse(c, problems.unauthenticated());
     return problemResponse(c, new Problem(status, 'http-error', error.message || 'Error', error.message));

@@ -55,8 +55,8 @@ export const problems = {
       'Precondition failed',
       'The entity has changed since the ETag in If-Match: fetch it again and retry.',
     ),
-  tooLarge: (limit: number) =>
-    new Problem(413, 'payload-too-large', 'Payload too large', `The body exceeds the limit of ${limit} bytes.`),
+  tooLarge: (limit?: number) =>
+    new Problem(413, 'payload-too-large', 'Payload too large', limit ? `The body exceeds the limit of ${limit} bytes.` : 'The body is too large.'),
   unsupportedMediaType: (accepted: string[]) =>
     new Problem(415, 'unsupported-media-type', 'Unsupported media type', `Send ${accepted.join(' or ')}.`),
   locked: (retryAfterSeconds: number) =>
