@@ -19,6 +19,8 @@ import { dashboardRoutes } from './dashboard/routes';
 import { dataRoutes } from './data/routes';
 import { folderRoutes } from './folders/routes';
 import { reportRoutes } from './reports/routes';
+import { resourceRoutes } from './resources/routes';
+import { documentRoutes } from './documents/routes';
 import { sphereRoutes } from './spheres/routes';
 import { sweepOrphans } from './storage/sweep';
 import { userRoutes } from './users/routes';
@@ -47,6 +49,8 @@ app.route('/', folderRoutes);
 app.route('/', dataRoutes);
 app.route('/', sphereRoutes);
 app.route('/', reportRoutes);
+app.route('/', resourceRoutes);
+app.route('/', documentRoutes);
 app.route('/', dashboardRoutes);
 mountDocs(app);
 

@@ -358,3 +358,64 @@ export type FolderRow = typeof folders.$inferSelect;
 export type DataFileRow = typeof dataFiles.$inferSelect;
 export type SphereRow = typeof spheres.$inferSelect;
 export type ReportRow = typeof reports.$inferSelect;
+
+export const RESOURCE_ENTITY_TYPES = ['organization', 'project', 'asset', 'report'] as const;
+export type ResourceEntityType = (typeof RESOURCE_ENTITY_TYPES)[number];
+
+/**
+ * A resource (seed 004) = a document (seed 003): a file with metadata, owned by the organisation
+ * whose R2 prefix holds its bytes, attached to one or more entities (resource_attachments).
+ * Resources of one organisation with the same bytes share one blob (deduplicated on
+ * (organization_id, sha256)); the blob goes when the last resource naming it goes.
+ */
+export const resources = sqliteTable(
+  'resources',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    mimeType: text('mime_type').notNull(),
+    size: integer('size').notNull(),
+    sha256: text('sha256').notNull(),
+    blobId: text('blob_id').notNull(),
+    archived: integer('archived', { mode: 'boolean' }).notNull().default(false),
+    attributes: text('attributes', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    version: version(),
+  },
+  (t) => [
+    index('resources_name_idx').on(t.name, t.id),
+    index('resources_created_idx').on(t.createdAt, t.id),
+    index('resources_size_idx').on(t.size, t.id),
+    index('resources_org_idx').on(t.organizationId),
+    index('resources_blob_idx').on(t.blobId),
+  ],
+);
+
+/**
+ * What a resource is attached to. `entity_id` names an organisation, project, asset or report,
+ * possibly of another organisation than the resource's; no foreign key (four possible tables),
+ * so deleting an entity leaves its attachments dangling: visibility ignores them and the
+ * scheduled sweep removes them (src/storage/sweep.ts).
+ */
+export const resourceAttachments = sqliteTable(
+  'resource_attachments',
+  {
+    resourceId: text('resource_id')
+      .notNull()
+      .references(() => resources.id, { onDelete: 'cascade' }),
+    entityType: text('entity_type', { enum: RESOURCE_ENTITY_TYPES }).notNull(),
+    entityId: text('entity_id').notNull(),
+    organizationId: text('organization_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.resourceId, t.entityType, t.entityId] }), index('resource_attachments_entity_idx').on(t.entityType, t.entityId)],
+);
+
+export type ResourceRow = typeof resources.$inferSelect;
+export type ResourceAttachmentRow = typeof resourceAttachments.$inferSelect;

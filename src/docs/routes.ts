@@ -76,6 +76,8 @@ const TAGS = [
   { name: 'Data', description: 'Data files of assets, streamed to and from R2.' },
   { name: 'Spheres', description: '360° photos of assets.' },
   { name: 'Reports', description: 'Reports of projects and assets.' },
+  { name: 'Resources', description: 'Files with metadata attached to organisations, projects, assets and reports (seed 004).' },
+  { name: 'Documents', description: 'Seed 003’s documents of an entity: its resources.' },
   { name: 'Dashboard', description: 'Counts and recent changes across what you may see.' },
   { name: 'Meta', description: 'Health and documents.' },
 ];

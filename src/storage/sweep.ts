@@ -4,6 +4,11 @@
  * object after, so a failure there leaves the same. After a grace period (longer than any
  * upload can take) such objects are deleted. Blob rows that no entity refers to any more are
  * removed with their objects.
+ *
+ * Resources: an entity deleted elsewhere (an organisation, a purged project, an asset, a report)
+ * leaves its resource attachments dangling, as they have no foreign key. The sweep deletes those
+ * attachments, then the resources left without any (their blobs, unreferenced, then go with
+ * the step after once past the grace period).
  */
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
@@ -19,6 +24,7 @@ const BLOB_REFERENCES = [
   sql`SELECT blob_id FROM data_files`,
   sql`SELECT blob_id FROM spheres`,
   sql`SELECT blob_id FROM reports WHERE blob_id IS NOT NULL`,
+  sql`SELECT blob_id FROM resources`,
 ];
 
 export interface SweepReport {
@@ -31,14 +37,28 @@ export async function sweepOrphans(env: Bindings, now: number): Promise<SweepRep
   const cutoff = now - SWEEP_GRACE_MS;
   const report: SweepReport = { orphanObjects: 0, unreferencedBlobs: 0 };
 
-  const referenced = sql.join(BLOB_REFERENCES, sql` UNION `);
+  await db.batch([
+    db.run(sql`DELETE FROM resource_attachments WHERE
+      (entity_type = 'organization' AND entity_id NOT IN (SELECT id FROM organizations))
+      OR (entity_type = 'project' AND entity_id NOT IN (SELECT id FROM projects))
+      OR (entity_type = 'asset' AND entity_id NOT IN (SELECT id FROM assets))
+      OR (entity_type = 'report' AND entity_id NOT IN (SELECT id FROM reports))`),
+    // A resource is created with its attachments in one batch, so none is ever legitimately bare.
+    db.run(sql`DELETE FROM resources WHERE id NOT IN (SELECT resource_id FROM resource_attachments)`),
+  ]);
+
+  // One NOT IN per reference, not a UNION of them: D1 allows at most 5 terms in a compound SELECT.
+  const unreferencedBlob = sql.join(
+    BLOB_REFERENCES.map((r) => sql`${blobs.id} NOT IN (${r})`),
+    sql` AND `,
+  );
   const unreferenced = await db
     .select({ id: blobs.id, r2Key: blobs.r2Key })
     .from(blobs)
-    .where(sql`${blobs.createdAt} < ${cutoff} AND ${blobs.id} NOT IN (${referenced})`)
+    .where(sql`${blobs.createdAt} < ${cutoff} AND ${unreferencedBlob}`)
     .limit(500);
   for (const blob of unreferenced) {
-    await db.delete(blobs).where(sql`${blobs.id} = ${blob.id} AND ${blobs.id} NOT IN (${referenced})`);
+    await db.delete(blobs).where(sql`${blobs.id} = ${blob.id} AND ${unreferencedBlob}`);
     await env.FILES.delete(blob.r2Key);
     report.unreferencedBlobs += 1;
   }
