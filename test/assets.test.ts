@@ -10,6 +10,7 @@ import { app } from '../src/index';
 import { newId } from '../src/lib/ids';
 import { call, expectProblem, roundTrips, sameProblem, type Answer } from './support/api';
 import { count, makeOrg, makeUser, unique, type Actor } from './support/actors';
+import { eventually, links } from './support/files';
 
 const GEO = 'application/geo+json';
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
@@ -21,22 +22,6 @@ const paths = (a: Answer) => a.body.errors.map((e: { path: string }) => e.path);
 const featureIds = (a: Answer) => a.body.features.map((f: { id: string }) => f.id);
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
-
-/** Waits (briefly) until `check` holds: for work the worker does in waitUntil. */
-async function eventually(check: () => Promise<boolean>, ms = 3000): Promise<boolean> {
-  const until = Date.now() + ms;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > until) return false;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function links(header: string | null): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of (header ?? '').matchAll(/<([^>]+)>;\s*rel="(\w+)"/g)) out[m[2]!] = m[1]!;
-  return out;
-}
 
 /** The 404 a caller gets for an asset id that does not exist at all. */
 async function missingAsset(actor: Actor, method = 'GET', json?: unknown) {

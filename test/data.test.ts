@@ -4,7 +4,7 @@
  * rename and move, delete with the R2 object, downloads (headers, ranges, conditional GET), the
  * data tab (folders then files, counts, paging), rights, and 401 on every route.
  */
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Scope } from '../src/auth/caller';
 import { tokenHash } from '../src/auth/tokens';
@@ -14,9 +14,9 @@ import { settings } from '../src/env';
 import { Problem } from '../src/http/problem';
 import { app } from '../src/index';
 import { newId } from '../src/lib/ids';
-import { call, expectProblem, ORIGIN, roundTrips, sameProblem, type Answer } from './support/api';
+import { call, expectProblem, roundTrips, sameProblem, type Answer } from './support/api';
 import { count, makeOrg, makeUser, unique, type Actor } from './support/actors';
-import { checkContract } from './support/contract';
+import { download, eventually, links, r2Keys, sha256Hex } from './support/files';
 
 const LIMIT = 2 * 1024 * 1024; // UPLOAD_MAX_BYTES in vitest.config.ts
 
@@ -31,11 +31,6 @@ const names = (a: Answer) => a.body.results.map((r: Row) => r.name);
 const paths = (a: Answer) => (a.body.errors ?? []).map((e: { path: string }) => e.path);
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z$/;
 const text = (s: string) => new TextEncoder().encode(s);
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /** `n` bytes of a repeating, position-dependent pattern (so ranges and hashes are meaningful). */
 function pattern(n: number, seed = 1): Uint8Array {
@@ -54,38 +49,6 @@ function chunked(bytes: Uint8Array, chunk = 64 * 1024): ReadableStream<Uint8Arra
       at += chunk;
     },
   });
-}
-
-/** Waits (briefly) until `check` holds: for work the worker does in waitUntil. */
-async function eventually(check: () => Promise<boolean>, ms = 3000): Promise<boolean> {
-  const until = Date.now() + ms;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > until) return false;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-async function r2Keys(prefix: string): Promise<string[]> {
-  const listed = await env.FILES.list({ prefix });
-  return listed.objects.map((o) => o.key).sort();
-}
-
-function links(header: string | null): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of (header ?? '').matchAll(/<([^>]+)>;\s*rel="(\w+)"/g)) out[m[2]!] = m[1]!;
-  return out;
-}
-
-/** A download: the body as bytes, checked against the contract. */
-async function download(path: string, headers: Record<string, string>) {
-  const res = await exports.default.fetch(new Request(ORIGIN + path, { headers }));
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  const type = res.headers.get('Content-Type') ?? '';
-  const body = type.includes('json') ? new TextDecoder().decode(bytes) : '';
-  const answer: Answer = { res, status: res.status, headers: res.headers, body: body ? JSON.parse(body) : '', text: body };
-  checkContract('GET', path, answer);
-  return { ...answer, bytes };
 }
 
 async function createProject(actor: Actor, org: { slug: string }, fields: Record<string, unknown> = {}) {

@@ -16,32 +16,12 @@ import { app } from '../src/index';
 import { newId } from '../src/lib/ids';
 import { call, expectProblem, roundTrips, sameProblem, type Answer } from './support/api';
 import { count, makeOrg, makeUser, unique, type Actor } from './support/actors';
+import { eventually, links, r2Keys } from './support/files';
 
 type Row = { id: string; name: string; [k: string]: any };
 const names = (a: Answer) => a.body.results.map((r: Row) => r.name);
 const paths = (a: Answer) => (a.body.errors ?? []).map((e: { path: string }) => e.path);
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z$/;
-
-/** Waits (briefly) until `check` holds: for work the worker does in waitUntil. */
-async function eventually(check: () => Promise<boolean>, ms = 3000): Promise<boolean> {
-  const until = Date.now() + ms;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > until) return false;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-async function r2Keys(prefix: string): Promise<string[]> {
-  const listed = await env.FILES.list({ prefix });
-  return listed.objects.map((o) => o.key).sort();
-}
-
-function links(header: string | null): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of (header ?? '').matchAll(/<([^>]+)>;\s*rel="(\w+)"/g)) out[m[2]!] = m[1]!;
-  return out;
-}
 
 async function createProject(actor: Actor, org: { slug: string }, fields: Record<string, unknown> = {}) {
   const a = await call(`/v1/organizations/${org.slug}/projects`, { headers: actor.auth, json: { name: unique('Project '), ...fields } });

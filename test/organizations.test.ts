@@ -2,11 +2,11 @@
  * Organisations: create (JSON and multipart with a logo), read, list, update, archive, delete,
  * and the logo. Members live in members.test.ts.
  */
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { call, expectProblem, ORIGIN, roundTrips, sameProblem, type Answer } from './support/api';
+import { call, expectProblem, roundTrips, sameProblem, type Answer } from './support/api';
 import { count, makeOrg, makeUser, unique, type Actor } from './support/actors';
-import { checkContract } from './support/contract';
+import { download, eventually, links, r2Keys, sha256Hex } from './support/files';
 
 // A real 1x1 PNG (70 bytes).
 const PNG = Uint8Array.from(
@@ -16,31 +16,11 @@ const PNG = Uint8Array.from(
 // A second, different image (GIF header is enough for the sniffer; declared as such).
 const GIF = new Uint8Array([...new TextEncoder().encode('GIF89a'), 1, 0, 1, 0, 0, 0, 0, 0x3b]);
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 /** The 404 a caller gets for an organisation that does not exist at all (at `suffix` below it). */
 async function missing(actor: Actor, suffix = '', method = 'GET', json?: unknown) {
   const a = await call(`/v1/organizations/${unique('no-such-')}${suffix}`, { method, headers: actor.auth, json });
   expectProblem(a, 404, 'not-found');
   return sameProblem(a);
-}
-
-/** Waits (briefly) until `check` holds: for work the worker does in waitUntil. */
-async function eventually(check: () => Promise<boolean>, ms = 3000): Promise<boolean> {
-  const until = Date.now() + ms;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > until) return false;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-async function r2Keys(prefix = ''): Promise<string[]> {
-  const listed = await env.FILES.list({ prefix });
-  return listed.objects.map((o) => o.key);
 }
 
 async function logoKey(orgId: string): Promise<string> {
@@ -49,28 +29,11 @@ async function logoKey(orgId: string): Promise<string> {
   return row.r2_key;
 }
 
-/** A download: the body as bytes (call() would decode it as text), checked against the contract. */
-async function download(path: string, headers: Record<string, string>) {
-  const res = await exports.default.fetch(new Request(ORIGIN + path, { headers }));
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  const type = res.headers.get('Content-Type') ?? '';
-  const text = type.includes('json') ? new TextDecoder().decode(bytes) : '';
-  const answer: Answer = { res, status: res.status, headers: res.headers, body: text ? JSON.parse(text) : '', text };
-  checkContract('GET', path, answer);
-  return { ...answer, bytes };
-}
-
 function form(fields: Record<string, string>, logo?: { bytes: Uint8Array; type: string; name?: string }): FormData {
   const fd = new FormData();
   for (const [k, v] of Object.entries(fields)) fd.append(k, v);
   if (logo) fd.append('logo', new Blob([logo.bytes], { type: logo.type }), logo.name ?? 'logo.png');
   return fd;
-}
-
-function links(header: string | null): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of (header ?? '').matchAll(/<([^>]+)>;\s*rel="(\w+)"/g)) out[m[2]!] = m[1]!;
-  return out;
 }
 
 async function setup(members = 0) {

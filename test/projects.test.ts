@@ -3,13 +3,13 @@
  * logo), read, the lists (visibility, filters, ordering, search, keyset paging), update, archive,
  * the trash (soft delete, restore, purge) and 401 on every route. Members have their own file.
  */
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { app } from '../src/index';
 import { newId } from '../src/lib/ids';
-import { call, expectProblem, ORIGIN, roundTrips, sameProblem, type Answer } from './support/api';
+import { call, expectProblem, roundTrips, sameProblem, type Answer } from './support/api';
 import { count, makeOrg, makeUser, unique, type Actor } from './support/actors';
-import { checkContract } from './support/contract';
+import { download, eventually, links, sha256Hex } from './support/files';
 
 // A real 1x1 PNG (70 bytes).
 const PNG = Uint8Array.from(
@@ -22,45 +22,13 @@ const ids = (a: Answer) => a.body.results.map((p: Row) => p.id);
 const names = (a: Answer) => a.body.results.map((p: Row) => p.name);
 const paths = (a: Answer) => a.body.errors.map((e: { path: string }) => e.path);
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** Waits (briefly) until `check` holds: for work the worker does in waitUntil. */
-async function eventually(check: () => Promise<boolean>, ms = 3000): Promise<boolean> {
-  const until = Date.now() + ms;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > until) return false;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 const tick = () => new Promise((r) => setTimeout(r, 5));
-
-/** A download: the body as bytes, checked against the contract. */
-async function download(path: string, headers: Record<string, string>) {
-  const res = await exports.default.fetch(new Request(ORIGIN + path, { headers }));
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  const type = res.headers.get('Content-Type') ?? '';
-  const text = type.includes('json') ? new TextDecoder().decode(bytes) : '';
-  const answer: Answer = { res, status: res.status, headers: res.headers, body: text ? JSON.parse(text) : '', text };
-  checkContract('GET', path, answer);
-  return { ...answer, bytes };
-}
 
 function form(fields: Record<string, string>, logo?: { bytes: Uint8Array; type: string; name?: string }): FormData {
   const fd = new FormData();
   for (const [k, v] of Object.entries(fields)) fd.append(k, v);
   if (logo) fd.append('logo', new Blob([logo.bytes], { type: logo.type }), logo.name ?? 'logo.png');
   return fd;
-}
-
-function links(header: string | null): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of (header ?? '').matchAll(/<([^>]+)>;\s*rel="(\w+)"/g)) out[m[2]!] = m[1]!;
-  return out;
 }
 
 /** The 404 a caller gets for a project id that does not exist at all. */

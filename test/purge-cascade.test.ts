@@ -10,22 +10,13 @@ import { describe, expect, it } from 'vitest';
 import { newId } from '../src/lib/ids';
 import { call, roundTrips } from './support/api';
 import { count, makeOrg, makeUser, type Actor } from './support/actors';
+import { eventually } from './support/files';
 
 // A real 1x1 PNG (70 bytes).
 const PNG = Uint8Array.from(
   atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='),
   (ch) => ch.charCodeAt(0),
 );
-
-/** Waits (briefly) until `check` holds: for work the worker does in waitUntil. */
-async function eventually(check: () => Promise<boolean>, ms = 3000): Promise<boolean> {
-  const until = Date.now() + ms;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > until) return false;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 interface Stored {
   blobId: string;

@@ -5,12 +5,12 @@
  * ranges, conditional GET, 404 without a file), and the rights: 401, 403 for a project viewer,
  * 404 exactly as a missing report when hidden, 409 in an archived project.
  */
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { newId } from '../src/lib/ids';
-import { call, expectProblem, ORIGIN, roundTrips, sameProblem, type Answer } from './support/api';
+import { call, expectProblem, roundTrips, sameProblem, type Answer } from './support/api';
 import { count, makeOrg, makeUser, unique, type Actor } from './support/actors';
-import { checkContract } from './support/contract';
+import { download, eventually, links, r2Keys, sha256Hex } from './support/files';
 
 const PDF = new TextEncoder().encode('%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 const CSV = new TextEncoder().encode('asset,condition\nBridge 12,good\nBridge 13,poor\n');
@@ -25,44 +25,7 @@ const ids = (a: Answer) => a.body.results.map((r: Row) => r.id);
 const paths = (a: Answer) => a.body.errors.map((e: { path: string }) => e.path);
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
-async function sha256Hex(data: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', data);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** Waits (briefly) until `check` holds: for work the worker does in waitUntil. */
-async function eventually(check: () => Promise<boolean>, ms = 3000): Promise<boolean> {
-  const until = Date.now() + ms;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > until) return false;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 const tick = () => new Promise((r) => setTimeout(r, 5));
-
-async function r2Keys(prefix = ''): Promise<string[]> {
-  const listed = await env.FILES.list({ prefix });
-  return listed.objects.map((o) => o.key);
-}
-
-/** A download: the body as bytes (call() would decode it as text), checked against the contract. */
-async function download(path: string, headers: Record<string, string>) {
-  const res = await exports.default.fetch(new Request(ORIGIN + path, { headers }));
-  const body = new Uint8Array(await res.arrayBuffer());
-  const type = res.headers.get('Content-Type') ?? '';
-  const text = type.includes('json') ? new TextDecoder().decode(body) : '';
-  const answer: Answer = { res, status: res.status, headers: res.headers, body: text ? JSON.parse(text) : '', text };
-  checkContract('GET', path, answer);
-  return { ...answer, bytes: body };
-}
-
-function links(header: string | null): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of (header ?? '').matchAll(/<([^>]+)>;\s*rel="(\w+)"/g)) out[m[2]!] = m[1]!;
-  return out;
-}
 
 interface Attachment {
   bytes: Uint8Array;

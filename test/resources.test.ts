@@ -13,6 +13,7 @@ import { SWEEP_GRACE_MS, sweepOrphans } from '../src/storage/sweep';
 import { call, expectProblem, ORIGIN, roundTrips, sameProblem, type Answer } from './support/api';
 import { count, makeOrg, makeUser, unique, type Actor } from './support/actors';
 import { checkContract } from './support/contract';
+import { eventually, r2Keys, sha256Hex } from './support/files';
 
 const LIMIT = 2 * 1024 * 1024; // UPLOAD_MAX_BYTES in vitest.config.ts
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z$/;
@@ -20,25 +21,6 @@ const text = (s: string) => new TextEncoder().encode(s);
 type Row = { id: string; name: string; [k: string]: any };
 const ids = (a: Answer) => a.body.results.map((r: Row) => r.id).sort();
 const paths = (a: Answer) => (a.body.errors ?? []).map((e: { path: string }) => e.path);
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-async function eventually(check: () => Promise<boolean>, ms = 3000): Promise<boolean> {
-  const until = Date.now() + ms;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > until) return false;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-async function r2Keys(prefix: string): Promise<string[]> {
-  const listed = await env.FILES.list({ prefix });
-  return listed.objects.map((o) => o.key).sort();
-}
 
 export async function download(path: string, headers: Record<string, string>) {
   const res = await exports.default.fetch(new Request(ORIGIN + path, { headers }));
