@@ -17,17 +17,10 @@
  * {id} of the documents routes is P's resource (also attached to the asset and the report); under
  * the organisation it is a document of the organisation itself.
  */
-import { env, exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { newId, type IdPrefix } from '../src/lib/ids';
-import { call, ORIGIN, sameProblem, type Answer } from './support/api';
-import { checkContract } from './support/contract';
-import { makeOrg, makeUser, mintToken, unique, type Actor } from './support/actors';
+import { call, sameProblem } from './support/api';
+import { bodyFor, buildWorld, fill, send, snapshot, type World } from './support/world';
 
-const PNG = Uint8Array.from(
-  atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='),
-  (ch) => ch.charCodeAt(0),
-);
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
 const ACTORS = ['anonymous', 'revoked', 'expired', 'otherOrgAdmin', 'orgMember', 'viewer', 'editor', 'manager', 'orgAdmin', 'superuser'] as const;
@@ -179,82 +172,10 @@ const POLICY: Record<string, Row> = {
   'GET /v1/dashboard': R_SELF,
 };
 
-interface World {
-  actors: Record<Exclude<ActorName, 'anonymous' | 'revoked' | 'expired'>, Actor>;
-  revoked: string;
-  expired: string;
-  viewerEmail: string;
-  org: { id: string; slug: string };
-  orgB: { id: string; slug: string };
-  project: string;
-  asset: string;
-  folder: string;
-  data: string;
-  report: string;
-  resource: string;
-  orgDocument: string;
-  sphere: string;
-  viewerTokenId: string;
-  names: { project: string; asset: string; report: string };
-}
 let w: World;
 
-function ok(a: Answer, what: string) {
-  if (a.status >= 300) throw new Error(`${what}: ${a.status} ${a.text}`);
-  return a.body;
-}
-
-function fileForm(fields: [string, string][], bytes: Uint8Array = new TextEncoder().encode('isolation'), type = 'text/plain', name = 'probe.txt') {
-  const fd = new FormData();
-  for (const [k, v] of fields) fd.append(k, v);
-  fd.append('file', new Blob([bytes], { type }), name);
-  return fd;
-}
-
 beforeAll(async () => {
-  const [orgAdmin, orgMember, viewer, editor, manager, otherOrgAdmin, superuser] = await Promise.all([
-    makeUser(), makeUser(), makeUser(), makeUser(), makeUser(), makeUser(), makeUser({ superuser: true }),
-  ]);
-  const org = await makeOrg(orgAdmin, [orgMember, viewer, editor, manager]);
-  const orgB = await makeOrg(otherOrgAdmin);
-  const A = orgAdmin.auth;
-  ok(await call(`/v1/organizations/${org.slug}/logo`, { method: 'PUT', headers: { ...A, 'Content-Type': 'image/png' }, body: PNG }), 'org logo');
-  const names = { project: unique('Private '), asset: unique('Asset '), report: unique('Report ') };
-  const project = ok(await call(`/v1/organizations/${org.slug}/projects`, { headers: A, json: { name: names.project, access: 'private' } }), 'project').id as string;
-  for (const [u, role] of [[manager, 'manager'], [editor, 'editor'], [viewer, 'viewer']] as const) {
-    ok(await call(`/v1/projects/${project}/members`, { headers: A, json: { user: u.id, role } }), `member ${role}`);
-  }
-  ok(await call(`/v1/projects/${project}/logo`, { method: 'PUT', headers: { ...A, 'Content-Type': 'image/png' }, body: PNG }), 'project logo');
-  const E = editor.auth;
-  const asset = ok(await call(`/v1/projects/${project}/assets`, { headers: E, json: { name: names.asset } }), 'asset').id as string;
-  const folder = ok(await call(`/v1/assets/${asset}/folders`, { headers: E, json: { name: 'docs' } }), 'folder').id as string;
-  const data = ok(
-    await call(`/v1/assets/${asset}/data?folder_id=${folder}`, {
-      method: 'POST',
-      headers: { ...E, 'Content-Type': 'application/octet-stream', 'X-File-Name': 'small.bin' },
-      body: new TextEncoder().encode('a small data file'),
-    }),
-    'data',
-  ).id as string;
-  const report = ok(
-    await call('/v1/reports', { method: 'POST', headers: E, body: fileForm([['project_id', project], ['asset_id', asset], ['name', names.report]]) }),
-    'report',
-  ).id as string;
-  const resource = ok(await call(`/v1/projects/${project}/resources`, { method: 'POST', headers: E, body: fileForm([['name', 'plan']]) }), 'resource').id as string;
-  // Also a document of the asset and of the report, so {id} under those is the same resource.
-  ok(await call(`/v1/resources/${resource}/attachments`, { headers: E, json: { entity_type: 'asset', entity_id: asset } }), 'attach asset');
-  ok(await call(`/v1/resources/${resource}/attachments`, { headers: E, json: { entity_type: 'report', entity_id: report } }), 'attach report');
-  const orgDocument = ok(await call(`/v1/organizations/${org.slug}/resources`, { method: 'POST', headers: A, body: fileForm([['name', 'org doc']]) }), 'org document').id as string;
-  const sphere = ok(await call(`/v1/assets/${asset}/spheres`, { method: 'POST', headers: E, body: fileForm([['name', 'pano']], PNG, 'image/png', 'pano.png') }), 'sphere').id as string;
-  const now = Date.now();
-  const revoked = await mintToken(viewer.id, { revoked: true });
-  const expired = await mintToken(viewer.id, { expiresAt: now - 60_000 });
-  const tok = await env.DB.prepare('SELECT id FROM tokens WHERE user_id = ? ORDER BY created_at LIMIT 1').bind(viewer.id).first<{ id: string }>();
-  w = {
-    actors: { otherOrgAdmin, orgMember, viewer, editor, manager, orgAdmin, superuser },
-    revoked, expired, viewerEmail: viewer.email,
-    org, orgB, project, asset, folder, data, report, resource, orgDocument, sphere, viewerTokenId: tok!.id, names,
-  };
+  w = await buildWorld();
 }, 60_000);
 
 /** The credentials an actor is tried with: none for anonymous, Bearer and the email/token pair otherwise. */
@@ -268,106 +189,9 @@ function credentials(actor: ActorName): [string, Record<string, string>][] {
   return [['bearer', a.auth], ['pair', a.pair]];
 }
 
-const PREFIX: Record<string, IdPrefix> = {
-  project: 'prj', asset: 'ast', folder: 'fld', data: 'dat', report: 'rpt', resource: 'res', id: 'res', sphere: 'sph', token: 'tok',
-};
-
-/** The path with the world's ids; `hide` replaces the named parameter with a random one of its kind. */
-function fill(path: string, hide?: string): string | undefined {
-  const values: Record<string, string> = {
-    org: w.org.slug,
-    project: w.project,
-    asset: w.asset,
-    folder: w.folder,
-    data: w.data,
-    report: w.report,
-    resource: w.resource,
-    sphere: w.sphere,
-    user: w.actors.editor.username,
-    token: w.viewerTokenId,
-    entity_type: 'project',
-    entity_id: w.project,
-    id: path.startsWith('/v1/organizations/') ? w.orgDocument : w.resource,
-  };
-  let missing = false;
-  const out = path.replace(/\{(\w+)\}/g, (_, name: string) => {
-    if (name === hide) return name === 'org' ? unique('no-such-') : name === 'user' ? unique('nobody') : newId(PREFIX[name]!);
-    const v = values[name];
-    if (v === undefined) missing = true;
-    return v ?? '';
-  });
-  return missing ? undefined : out;
-}
-
 /** The parameter whose random stand-in gives the same 404: the outermost container in the path. */
 function hiddenParam(path: string): string | undefined {
   return /\{(\w+)\}/.exec(path)?.[1];
-}
-
-/** A body that would be valid, so a refusal cannot be a validation error. */
-function bodyFor(method: string, path: string): { json?: unknown; body?: BodyInit; headers?: Record<string, string> } {
-  const key = `${method} ${path}`;
-  if (method === 'GET' || method === 'DELETE' || key.endsWith('/restore') || key === 'POST /v1/auth/sign-out') return {};
-  if (path.endsWith('/logo')) return { body: PNG, headers: { 'Content-Type': 'image/png' } };
-  if (path.endsWith('/spheres')) return { body: fileForm([['name', 'pano']], PNG, 'image/png', 'pano.png') };
-  if (path.endsWith('/file') || path.endsWith('/data') || path.endsWith('/resources') || path.endsWith('/documents')) {
-    const fields: [string, string][] = [['name', 'probe']];
-    if (path === '/v1/resources') fields.push(['attach', `project:${w.project}`]);
-    return { body: fileForm(fields) };
-  }
-  const org = path.startsWith('/v1/organizations/');
-  if (path.endsWith('/members/{user}')) return { json: { role: org ? 'admin' : 'manager' } };
-  if (path.endsWith('/members')) return { json: { user: w.actors.otherOrgAdmin.id, role: org ? 'member' : 'viewer' } };
-  if (path.endsWith('/users')) {
-    const u = unique('probe');
-    return { json: { username: u, email: `${u}@example.test` } };
-  }
-  if (path.endsWith('/attachments')) return { json: { entity_type: 'asset', entity_id: w.asset } };
-  if (key === 'POST /v1/me/tokens') return { json: { name: 'probe' } };
-  if (key === 'POST /v1/organizations') {
-    const s = unique('org-probe-');
-    return { json: { name: s, slug: s } };
-  }
-  if (key === 'POST /v1/projects') return { json: { organization: w.org.slug, name: 'probe' } };
-  if (key === 'POST /v1/assets') return { json: { project_id: w.project, name: 'probe' } };
-  if (key === 'POST /v1/reports') return { json: { project_id: w.project, name: 'probe' } };
-  return { json: { name: 'probe' } };
-}
-
-async function snapshot() {
-  const tables = ['organizations', 'memberships', 'projects', 'project_members', 'assets', 'folders', 'data_files', 'spheres', 'reports', 'resources', 'resource_attachments', 'blobs', 'deletions', 'users'];
-  const out: Record<string, unknown> = {};
-  for (const t of tables) {
-    const rows = await env.DB.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all();
-    out[t] = t === 'users' ? rows.results.map((r: any) => ({ ...r, last_login: undefined, updated_at: undefined, failed_attempts: undefined })) : rows.results;
-  }
-  out.tokens = (await env.DB.prepare('SELECT id, revoked_at, expires_at FROM tokens ORDER BY id').all()).results;
-  const keys: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await env.FILES.list({ cursor });
-    keys.push(...page.objects.map((o) => o.key));
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
-  out.r2 = keys.sort();
-  return out;
-}
-
-/** Like call(), but binary bodies (downloads, images) are read as bytes, not text; the contract is still checked. */
-async function send(path: string, method: string, headers: Record<string, string>, b: { json?: unknown; body?: BodyInit }): Promise<Answer> {
-  const h = new Headers(headers);
-  let body: BodyInit | null = b.body ?? null;
-  if (b.json !== undefined) {
-    h.set('Content-Type', 'application/json');
-    body = JSON.stringify(b.json);
-  }
-  const res = await exports.default.fetch(new Request(ORIGIN + path, { method, headers: h, body }));
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  const type = res.headers.get('Content-Type') ?? '';
-  const text = type.includes('json') ? new TextDecoder().decode(bytes) : '';
-  const answer: Answer = { res, status: res.status, headers: res.headers, body: text ? JSON.parse(text) : '', text };
-  checkContract(method, path.split('?')[0]!, answer);
-  return answer;
 }
 
 function classOf(status: number): Outcome {
@@ -391,7 +215,7 @@ describe('isolation matrix', () => {
     let pairs = 0;
     for (const { method, path } of ops) {
       const row = POLICY[`${method} ${path}`]!;
-      const url = fill(path);
+      const url = fill(w, path);
       if (!url) {
         skipped.push(`${method} ${path}`);
         continue;
@@ -400,7 +224,7 @@ describe('isolation matrix', () => {
         const expected = row[i]!;
         if (expected === '-') continue;
         for (const [cred, headers] of credentials(actor)) {
-          const b = bodyFor(method, path);
+          const b = bodyFor(w, method, path);
           const a = await send(url, method, { ...headers, ...b.headers }, b);
           pairs += 1;
           const where = `${method} ${path} as ${actor} (${cred})`;
@@ -410,8 +234,8 @@ describe('isolation matrix', () => {
           }
           if (expected === '404') {
             const hide = hiddenParam(path)!;
-            const b2 = bodyFor(method, path);
-            const random = await send(fill(path, hide)!, method, { ...headers, ...b2.headers }, b2);
+            const b2 = bodyFor(w, method, path);
+            const random = await send(fill(w, path, hide)!, method, { ...headers, ...b2.headers }, b2);
             if (random.status !== 404 || JSON.stringify(sameProblem(random)) !== JSON.stringify(sameProblem(a))) {
               failures.push(`${where}: 404 differs from a random ${hide}'s: ${a.text.slice(0, 160)} vs ${random.status} ${random.text.slice(0, 160)}`);
             }
