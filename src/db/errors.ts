@@ -3,7 +3,8 @@ import { problems } from '../http/problem';
 // "UNIQUE constraint failed: projects.organization_id, projects.slug": the columns of the index.
 const UNIQUE = /UNIQUE constraint failed: ((?:\w+\.\w+)(?:, \w+\.\w+)*)/;
 
-function messages(error: unknown): string {
+/** The messages of an error and its causes (drizzle wraps D1's own message in `cause`). */
+export function messages(error: unknown): string {
   const parts: string[] = [];
   for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
     parts.push(String((e as { message?: unknown }).message ?? e));

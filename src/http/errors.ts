@@ -5,6 +5,7 @@
  */
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { messages } from '../db/errors';
 import type { AppEnv } from './context';
 import { Problem, problemResponse, problems } from './problem';
 
@@ -18,6 +19,10 @@ export function onError(error: Error, c: Context<AppEnv>): Response {
     if (status === 401) return problemResponse(c, problems.unauthenticated());
     return problemResponse(c, new Problem(status, 'http-error', error.message || 'Error', error.message));
   }
-  console.error(JSON.stringify({ level: 'error', request_id: c.get('requestId'), error: error.message, stack: error.stack }));
+  // The whole cause chain (D1's reason sits under drizzle's "Failed query"), without the bound
+  // parameters, which hold users' data and hashes.
+  const reason = messages(error).replace(/\nparams: [^|]*/g, '');
+  const frames = (error.stack ?? '').split('\n').filter((line) => line.trimStart().startsWith('at '));
+  console.error(JSON.stringify({ level: 'error', request_id: c.get('requestId'), error: reason, stack: frames.join('\n') }));
   return problemResponse(c, problems.internal());
 }
