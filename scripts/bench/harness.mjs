@@ -8,17 +8,24 @@ import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
+/** Bundles the worker; answers the bundle's path and wrangler's report (it holds the upload sizes). */
 export function buildWorker() {
   const outdir = join(ROOT, '.bench', 'worker');
-  execFileSync(join(ROOT, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', outdir], { cwd: ROOT, stdio: 'pipe' });
-  return join(outdir, 'index.js');
+  const report = execFileSync(join(ROOT, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', outdir], { cwd: ROOT, stdio: 'pipe', encoding: 'utf8' });
+  return { scriptPath: join(outdir, 'index.js'), report };
 }
 
-export async function startWorker(name) {
-  const scriptPath = buildWorker();
+/**
+ * `shared`: extra Miniflare shared options, e.g. the host and port of the entry socket (the load
+ * bench drives that socket over HTTP) or another persistence path. Answers the entry socket's URL
+ * and the build report beside the Miniflare instance and its D1.
+ */
+export async function startWorker(name, shared = {}) {
+  const { scriptPath, report } = buildWorker();
   // Miniflare 5 takes a new option shape; the long-documented v4 shape converts to it.
   const mf = new Miniflare(convertV4MiniflareOptions({
     resourcePersistencePath: join(ROOT, '.bench', 'state'),
+    ...shared,
     workers: [
       {
         name: 'fieldbase',
@@ -31,8 +38,8 @@ export async function startWorker(name) {
       },
     ],
   }));
-  await mf.ready;
-  return { mf, db: await mf.getD1Database('DB') };
+  const url = await mf.ready;
+  return { mf, db: await mf.getD1Database('DB'), url, report };
 }
 
 /** Applies migrations/ in order, once (tracked in the same table wrangler uses); answers how many ran. */
