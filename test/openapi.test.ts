@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { app } from '../src/index';
 import { call } from './support/api';
+import { ApiDocument } from './support/openapi-doc';
 
 type Operation = {
   operationId?: string;
@@ -77,6 +78,36 @@ describe('/openapi.json', () => {
           expect(statuses, `${where}: a body can have the wrong type`).toContain('415');
         }
       }
+    }
+  });
+
+  it('holds only schemas a JSON Schema validator compiles, with patterns as ECMA-262 regular expressions', async () => {
+    const doc = await documentOf();
+    // Validators compile patterns with the u flag and never see JS flags: a regex written with
+    // /i or /u is emitted as "source/flags", which then demands those characters literally.
+    const patterns: string[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === 'object') {
+        for (const [k, v] of Object.entries(node)) {
+          if (k === 'pattern' && typeof v === 'string') patterns.push(v);
+          walk(v);
+        }
+      }
+    };
+    walk(doc);
+    expect(patterns.length).toBeGreaterThan(10);
+    for (const p of patterns) {
+      expect(() => new RegExp(p, 'u'), p).not.toThrow();
+      expect(p, 'a JS flag emitted into the pattern').not.toMatch(/[^\\]\/[dgimsuvy]+$/);
+    }
+    const doc2 = new ApiDocument(doc);
+    expect(doc2.operations.length).toBeGreaterThan(100);
+    for (const op of doc2.operations) {
+      for (const [status, r] of Object.entries(op.responses)) {
+        for (const type of Object.keys(r.content ?? {})) expect(() => doc2.validator(op, status, type), `${op.key} ${status} ${type}`).not.toThrow();
+      }
+      for (const type of Object.keys(op.body)) expect(() => doc2.requestValidator(op, type), `${op.key} request ${type}`).not.toThrow();
     }
   });
 

@@ -25,6 +25,7 @@ const projectParam = z.object({ project: pathParam('project', 'Project id (prj_â
 
 const BBOX = z
   .string()
+  .max(200)
   .transform((v, ctx) => {
     // Each part a decimal number: Number() alone reads "" as 0 and takes "0x10" or "1e1".
     const parts = v.split(',').map((p) => p.trim());
@@ -39,7 +40,7 @@ const BBOX = z
     return n as [number, number, number, number];
   })
   .optional()
-  .openapi({ type: 'string', example: '4.85,52.35,4.95,52.40', description: 'minLon,minLat,maxLon,maxLat' });
+  .openapi({ type: 'string', maxLength: 200, example: '4.85,52.35,4.95,52.40', description: 'minLon,minLat,maxLon,maxLat' });
 
 const listQuery = listQuerySchema(service.assetListSpec).extend({
   search: searchParam('Full-text search over name, asset tag and description (every word, as a prefix).'),

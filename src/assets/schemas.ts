@@ -1,8 +1,11 @@
 import { z } from '@hono/zod-openapi';
 import { ASSET_STATUSES } from '../db/schema';
+import { MAX_LIMIT, PAGE_LINK } from '../http/list';
+import { COUNT, ID, TIMESTAMP } from '../http/schemas';
 import { iso } from '../lib/time';
 import { OrganizationRefSchema } from '../organizations/schemas';
-import { LAT, LON } from '../projects/schemas';
+import { LAT, LON, PROJECT_LIMITS } from '../projects/schemas';
+import { USERNAME_OUT } from '../users/schemas';
 import type { AssetAccessRow } from './access';
 
 export const ASSET_STATUS = z.enum(ASSET_STATUSES).openapi({ description: 'A fixed vocabulary; seed 000 uses "To Be Inspected".' });
@@ -17,7 +20,7 @@ const SERVICE_DATE = z
   })
   .pipe(z.iso.date())
   .nullable()
-  .openapi({ type: ['string', 'null'], example: '2018-11-23' });
+  .openapi({ type: ['string', 'null'], maxLength: 10, example: '2018-11-23' });
 
 export const ATTRIBUTES_MAX_BYTES = 16 * 1024;
 const ATTRIBUTES = z
@@ -28,14 +31,17 @@ const ATTRIBUTES = z
 
 const TEXT = (max: number) => z.string().trim().max(max);
 
+/** Field limits, shared by the bodies and the answers (which hold only what the bodies let in). */
+export const ASSET_LIMITS = { asset_tag: 100, name: 200, description: 10_000, asset_type: 100, asset_subtype: 100, location: 500 } as const;
+
 const fields = {
-  asset_tag: z.string().trim().min(1).max(100).nullable().optional().openapi({ description: 'Unique in the organisation.' }),
-  name: z.string().trim().min(1).max(200),
-  description: TEXT(10_000).optional(),
-  asset_type: TEXT(100).optional(),
-  asset_subtype: TEXT(100).optional(),
+  asset_tag: z.string().trim().min(1).max(ASSET_LIMITS.asset_tag).nullable().optional().openapi({ description: 'Unique in the organisation.' }),
+  name: z.string().trim().min(1).max(ASSET_LIMITS.name),
+  description: TEXT(ASSET_LIMITS.description).optional(),
+  asset_type: TEXT(ASSET_LIMITS.asset_type).optional(),
+  asset_subtype: TEXT(ASSET_LIMITS.asset_subtype).optional(),
   asset_status: ASSET_STATUS.optional(),
-  location: TEXT(500).optional(),
+  location: TEXT(ASSET_LIMITS.location).optional(),
   lat: LAT.optional(),
   lon: LON.optional(),
   in_service_date: SERVICE_DATE.optional(),
@@ -44,10 +50,15 @@ const fields = {
 
 export const AssetCreateBody = z.object(fields).strict().openapi('AssetCreate');
 
-export const AssetCreateAnywhereBody = AssetCreateBody.extend({
-  project_id: z.string().trim().max(64).optional().openapi({ description: 'The project (seed 000); or leave it out and name `organization`.' }),
-  organization: z.string().trim().max(254).optional().openapi({ description: 'For an asset of the organisation alone (seed 003): slug or id.' }),
-})
+// The shape, not .extend(): the generator would emit allOf with the strict AssetCreate, whose
+// additionalProperties: false refuses the very fields added here.
+export const AssetCreateAnywhereBody = z
+  .object({
+    ...fields,
+    project_id: z.string().trim().max(64).optional().openapi({ description: 'The project (seed 000); or leave it out and name `organization`.' }),
+    organization: z.string().trim().max(254).optional().openapi({ description: 'For an asset of the organisation alone (seed 003): slug or id.' }),
+  })
+  .strict()
   .refine((b) => (b.project_id === undefined) !== (b.organization === undefined), {
     message: 'Send exactly one of project_id or organization.',
     path: ['project_id'],
@@ -58,13 +69,13 @@ export const AssetPatchBody = z.object({ ...fields, name: fields.name.optional()
 
 export const AssetPutBody = z
   .object({
-    asset_tag: z.string().trim().min(1).max(100).nullable().default(null),
+    asset_tag: z.string().trim().min(1).max(ASSET_LIMITS.asset_tag).nullable().default(null),
     name: fields.name,
-    description: TEXT(10_000).default(''),
-    asset_type: TEXT(100).default(''),
-    asset_subtype: TEXT(100).default(''),
+    description: TEXT(ASSET_LIMITS.description).default(''),
+    asset_type: TEXT(ASSET_LIMITS.asset_type).default(''),
+    asset_subtype: TEXT(ASSET_LIMITS.asset_subtype).default(''),
     asset_status: ASSET_STATUS.default('Active'),
-    location: TEXT(500).default(''),
+    location: TEXT(ASSET_LIMITS.location).default(''),
     lat: LAT.default(null),
     lon: LON.default(null),
     in_service_date: SERVICE_DATE.default(null),
@@ -77,23 +88,23 @@ export type AssetChanges = z.infer<typeof AssetPatchBody>;
 
 export const AssetSchema = z
   .object({
-    id: z.string().openapi({ description: "The asset's object key.", example: 'ast_01jd8z3b6q0w4y1r7k5t2m9xce' }),
+    id: ID.openapi({ description: "The asset's object key.", example: 'ast_01jd8z3b6q0w4y1r7k5t2m9xce' }),
     organization: OrganizationRefSchema,
-    project: z.object({ id: z.string(), name: z.string() }).nullable().openapi('ProjectRef'),
-    asset_tag: z.string().nullable(),
-    name: z.string(),
-    description: z.string(),
-    asset_type: z.string(),
-    asset_subtype: z.string(),
+    project: z.object({ id: ID, name: z.string().max(PROJECT_LIMITS.name) }).nullable().openapi('ProjectRef'),
+    asset_tag: z.string().max(ASSET_LIMITS.asset_tag).nullable(),
+    name: z.string().max(ASSET_LIMITS.name),
+    description: z.string().max(ASSET_LIMITS.description),
+    asset_type: z.string().max(ASSET_LIMITS.asset_type),
+    asset_subtype: z.string().max(ASSET_LIMITS.asset_subtype),
     asset_status: ASSET_STATUS,
-    location: z.string(),
+    location: z.string().max(ASSET_LIMITS.location),
     lat: z.number().nullable(),
     lon: z.number().nullable(),
-    in_service_date: z.string().nullable(),
+    in_service_date: z.string().max(10).nullable(),
     attributes: z.record(z.string(), z.any()).openapi({ type: 'object', additionalProperties: true }),
-    created_by: z.object({ id: z.string(), username: z.string() }).nullable(),
-    created_at: z.string().datetime(),
-    updated_at: z.string().datetime(),
+    created_by: z.object({ id: ID, username: USERNAME_OUT }).nullable(),
+    created_at: TIMESTAMP,
+    updated_at: TIMESTAMP,
   })
   .openapi('Asset');
 export type AssetOut = z.infer<typeof AssetSchema>;
@@ -128,19 +139,21 @@ export const GEOJSON = 'application/geo+json';
 export const AssetFeatureCollection = z
   .object({
     type: z.literal('FeatureCollection'),
-    features: z.array(
-      z
-        .object({
-          type: z.literal('Feature'),
-          id: z.string(),
-          geometry: z.object({ type: z.literal('Point'), coordinates: z.array(z.number()).length(2).openapi({ description: '[lon, lat]' }) }),
-          properties: AssetSchema.omit({ lat: true, lon: true }),
-        })
-        .openapi('AssetFeature'),
-    ),
-    count: z.number().int().openapi({ description: 'Assets with coordinates matching the filters (foreign member).' }),
-    next: z.string().url().nullable(),
-    previous: z.string().url().nullable(),
+    features: z
+      .array(
+        z
+          .object({
+            type: z.literal('Feature'),
+            id: ID,
+            geometry: z.object({ type: z.literal('Point'), coordinates: z.array(z.number()).min(2).max(2).openapi({ description: '[lon, lat]' }) }),
+            properties: AssetSchema.omit({ lat: true, lon: true }),
+          })
+          .openapi('AssetFeature'),
+      )
+      .max(MAX_LIMIT),
+    count: COUNT.openapi({ description: 'Assets with coordinates matching the filters (foreign member).' }),
+    next: PAGE_LINK,
+    previous: PAGE_LINK,
   })
   .openapi('AssetFeatureCollection');
 

@@ -83,7 +83,7 @@ authRoutes.openapi(
     path: '/v1/me/tokens',
     tags: ['Me'],
     summary: 'Your live tokens (sessions and personal tokens)',
-    responses: { 200: json(z.object({ results: z.array(TokenSchema) }).openapi('TokenList'), 'Live tokens, newest first.') },
+    responses: { 200: json(z.object({ results: z.array(TokenSchema).max(500) }).openapi('TokenList'), 'Live tokens, newest first (500 at most).') },
   }),
   async (c) => c.json({ results: await auth.listTokens(scopeOf(c)) }, 200),
 );

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { ID, TIMESTAMP } from '../http/schemas';
 import { MembershipSummarySchema, EMAIL, PASSWORD, PERSON_NAME, USERNAME, UserSchema } from '../users/schemas';
 
 export const SignInBody = z
@@ -14,10 +15,13 @@ export const SignInBody = z
   })
   .openapi('SignIn');
 
+/** A token's secret: `fbt_` and 32 random bytes in base64url (auth/tokens.ts). */
+const SECRET = z.string().length(47).regex(/^fbt_[A-Za-z0-9_-]{43}$/);
+
 export const SessionSchema = z
   .object({
-    token: z.string().openapi({ description: 'Shown once. Send as `Authorization: Bearer <token>`.', example: 'fbt_…' }),
-    expires_at: z.string().datetime(),
+    token: SECRET.openapi({ description: 'Shown once. Send as `Authorization: Bearer <token>`.', example: 'fbt_EXAMPLE0EXAMPLE0EXAMPLE0EXAMPLE0EXAMPLE0EXA' }),
+    expires_at: TIMESTAMP,
     user: UserSchema,
   })
   .openapi('Session');
@@ -37,24 +41,24 @@ export const MePatchBody = z
 
 export const TokenSchema = z
   .object({
-    id: z.string().openapi({ example: 'tok_01jd8z3b6q0w4y1r7k5t2m9xce' }),
-    name: z.string(),
+    id: ID.openapi({ example: 'tok_01jd8z3b6q0w4y1r7k5t2m9xce' }),
+    name: z.string().max(100),
     kind: z.enum(['session', 'personal']),
-    created_at: z.string().datetime(),
-    last_used_at: z.string().datetime().nullable().openapi({ description: 'Kept to a 5-minute resolution.' }),
-    expires_at: z.string().datetime(),
+    created_at: TIMESTAMP,
+    last_used_at: TIMESTAMP.nullable().openapi({ description: 'Kept to a 5-minute resolution.' }),
+    expires_at: TIMESTAMP,
     current: z.boolean().openapi({ description: 'This is the token of the request.' }),
   })
   .openapi('Token');
 
 export const NewTokenSchema = TokenSchema.extend({
-  token: z.string().openapi({ description: 'The secret, shown this once.' }),
+  token: SECRET.openapi({ description: 'The secret, shown this once.' }),
 }).openapi('NewToken');
 
 export const TokenCreateBody = z
   .object({
     name: z.string().trim().min(1).max(100),
-    expires_in_days: z.number().int().min(1).max(365).default(90),
+    expires_in_days: z.number().int().min(1).max(365).default(90).openapi({ format: 'int32' }),
   })
   .strict()
   .openapi('TokenCreate');

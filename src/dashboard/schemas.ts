@@ -1,10 +1,12 @@
 import { z } from '@hono/zod-openapi';
 import { ASSET_STATUSES } from '../db/schema';
-import { ASSET_STATUS } from '../assets/schemas';
+import { ASSET_LIMITS, ASSET_STATUS } from '../assets/schemas';
+import { COUNT, ID, TIMESTAMP } from '../http/schemas';
+import { PROJECT_LIMITS } from '../projects/schemas';
+import { REPORT_LIMITS } from '../reports/schemas';
+import { RECENT } from './service';
 
-const COUNT = z.number().int().min(0);
-
-const ProjectBrief = z.object({ id: z.string(), name: z.string() }).openapi('DashboardProject');
+const ProjectBrief = z.object({ id: ID, name: z.string().max(PROJECT_LIMITS.name) }).openapi('DashboardProject');
 
 /** Every status of the vocabulary is present, 0 where there is none. */
 const ByStatus = z
@@ -13,20 +15,20 @@ const ByStatus = z
 
 export const RecentAssetSchema = z
   .object({
-    id: z.string(),
-    name: z.string(),
+    id: ID,
+    name: z.string().max(ASSET_LIMITS.name),
     asset_status: ASSET_STATUS,
-    updated_at: z.string().datetime(),
+    updated_at: TIMESTAMP,
     project: ProjectBrief.nullable().openapi({ description: 'null for an asset of the organisation alone.' }),
   })
   .openapi('DashboardRecentAsset');
 
 export const RecentReportSchema = z
   .object({
-    id: z.string(),
-    name: z.string(),
+    id: ID,
+    name: z.string().max(REPORT_LIMITS.name),
     status: z.enum(['draft', 'final']),
-    updated_at: z.string().datetime(),
+    updated_at: TIMESTAMP,
     project: ProjectBrief,
   })
   .openapi('DashboardRecentReport');
@@ -43,8 +45,8 @@ export const DashboardSchema = z
     data_files: z.object({ count: COUNT, bytes: COUNT.openapi({ description: 'Sum of the data files’ sizes.' }) }),
     reports: z.object({ count: COUNT }),
     recent: z.object({
-      assets: z.array(RecentAssetSchema).openapi({ description: 'The 10 most recently changed, newest first.' }),
-      reports: z.array(RecentReportSchema).openapi({ description: 'The 10 most recently changed, newest first.' }),
+      assets: z.array(RecentAssetSchema).max(RECENT).openapi({ description: `The ${RECENT} most recently changed, newest first.` }),
+      reports: z.array(RecentReportSchema).max(RECENT).openapi({ description: `The ${RECENT} most recently changed, newest first.` }),
     }),
   })
   .openapi('Dashboard');

@@ -5,13 +5,13 @@ import { settings } from '../env';
 import { FOLDER_REF, ITEM_NAME } from '../folders/schemas';
 import type { AppEnv } from '../http/context';
 import { entityJson } from '../http/etag';
-import { DEFAULT_LIMIT, LIST_HEADERS, listEnvelope, listQuerySchema, MAX_LIMIT } from '../http/list';
-import { authedRoute, ETAG_HEADER, IF_MATCH } from '../http/openapi';
+import { DEFAULT_LIMIT, INT32_MAX, LIST_HEADERS, listEnvelope, listQuerySchema, MAX_LIMIT } from '../http/list';
+import { authedRoute, binary, ETAG_HEADER, FILE_NAME_HEADER, IF_MATCH, IF_NONE_MATCH, RANGE } from '../http/openapi';
 import { errorResponses, problems } from '../http/problem';
 import { createRouter, fieldErrors } from '../http/router';
 import { json, jsonBody, pathParam } from '../http/schemas';
 import { readFileUpload, uploadBody } from '../storage/file-http';
-import { objectResponse } from '../storage/objects';
+import { DOWNLOAD_HEADERS, objectResponse } from '../storage/objects';
 import { listContents } from './contents';
 import { ContentsSchema, DataFileSchema, DataPatchBody, DataUploadFields } from './schemas';
 import * as service from './service';
@@ -26,8 +26,8 @@ const listQuery = listQuerySchema(service.dataListSpec).extend({
 
 const contentsQuery = z.object({
   folder: FOLDER_REF.openapi({ description: '`root` (the default) or a folder id: the level listed.' }),
-  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).optional().openapi({ description: `Page size (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT}).` }),
-  offset: z.coerce.number().int().min(0).optional().openapi({ description: 'Items to skip.' }),
+  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).optional().openapi({ format: 'int32', description: `Page size (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT}).` }),
+  offset: z.coerce.number().int().min(0).max(INT32_MAX).optional().openapi({ format: 'int32', description: 'Items to skip.' }),
 });
 
 const uploadQuery = z.object({
@@ -35,37 +35,13 @@ const uploadQuery = z.object({
   folder_id: z.string().max(64).optional().openapi({ description: 'With a raw body: the folder to put the file in (a folder of this asset).' }),
 });
 
-const FILE_NAME_HEADER = {
-  name: 'X-File-Name',
-  in: 'header' as const,
-  required: false,
-  description: 'With a raw body: the file name, URL-encoded.',
-  schema: { type: 'string' as const },
-};
-
 const DATA_OK = (description: string) => ({ ...json(DataFileSchema, description), headers: ETAG_HEADER });
 
-const BINARY = { schema: { type: 'string' as const, format: 'binary' } };
-const text = (description: string) => ({ description, schema: { type: 'string' as const } });
-const DOWNLOAD_HEADERS = {
-  'Content-Length': text('Bytes in this response.'),
-  'Content-Disposition': text('attachment, with the file name (ASCII fallback and exact `filename*`).'),
-  ETag: text('The stored object’s entity tag.'),
-  'Last-Modified': text('When the file was stored.'),
-  'Accept-Ranges': text('bytes'),
-  'X-Content-Type-Options': text('nosniff'),
-};
-const DOWNLOAD_PARAMETERS = [
-  { name: 'Range', in: 'header' as const, required: false, description: 'One byte range, e.g. bytes=0-1023 or bytes=-500.', schema: { type: 'string' as const } },
-  { name: 'If-None-Match', in: 'header' as const, required: false, description: 'The ETag of a copy you hold: 304 when it is current.', schema: { type: 'string' as const } },
-];
+const BINARY = { schema: binary() };
+const DOWNLOAD_PARAMETERS = [RANGE, IF_NONE_MATCH];
 const DOWNLOAD_RESPONSES = {
-  200: { description: 'The file, streamed, with the type it was stored with.', headers: DOWNLOAD_HEADERS, content: { '*/*': BINARY } },
-  206: {
-    description: 'The requested range.',
-    headers: { ...DOWNLOAD_HEADERS, 'Content-Range': text('bytes start-end/size') },
-    content: { '*/*': BINARY },
-  },
+  200: { description: 'The file, streamed, with the type it was stored with.', headers: DOWNLOAD_HEADERS.full, content: { '*/*': BINARY } },
+  206: { description: 'The requested range.', headers: DOWNLOAD_HEADERS.partial, content: { '*/*': BINARY } },
   304: { description: 'Not modified.' },
   ...errorResponses(404),
   416: { ...errorResponses(416)[416]!, description: 'The range starts past the end of the file; Content-Range gives the size.' },
@@ -100,7 +76,10 @@ dataRoutes.openapi(
     description:
       'multipart/form-data with a `file` part and optional `name` and `folder_id` fields; or the file itself as the body (streamed: the way for large files) with its name in X-File-Name or ?name= and the folder in ?folder_id=. ' +
       'The declared type is checked against the content for PNG, JPEG, GIF, WebP and PDF (400 when they disagree); the SHA-256 is computed while the file is stored. 413 above the configured size limit.',
-    request: { params: assetParam, query: uploadQuery, body: uploadBody({ name: { type: 'string', description: 'Defaults to the file’s own name.' }, folder_id: { type: 'string', description: 'A folder of this asset.' } }) },
+    request: { params: assetParam, query: uploadQuery, body: uploadBody({
+      name: { type: 'string', maxLength: 255, description: 'Defaults to the file’s own name.' },
+      folder_id: { type: 'string', maxLength: 64, description: 'A folder of this asset.' },
+    }) },
     parameters: [FILE_NAME_HEADER],
     responses: { 201: DATA_OK('Stored.'), ...errorResponses(400, 403, 404, 409, 413, 415) },
   }),

@@ -1,6 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import type { DataFileRow } from '../db/schema';
-import { CreatorSchema, FolderSchema, ITEM_NAME, toCreator } from '../folders/schemas';
+import { CreatorSchema, FolderSchema, ITEM_NAME, ITEM_NAME_MAX, toCreator } from '../folders/schemas';
+import { MAX_LIMIT, PAGE_LINK } from '../http/list';
+import { API_PATH, COUNT, ID, SHA256, TIMESTAMP } from '../http/schemas';
 import { iso } from '../lib/time';
 
 const FOLDER_ID = z.string().trim().min(1).max(64);
@@ -25,17 +27,17 @@ export type DataChanges = z.infer<typeof DataPatchBody>;
 
 export const DataFileSchema = z
   .object({
-    id: z.string().openapi({ example: 'dat_01jd8z3b6q0w4y1r7k5t2m9xce' }),
-    asset_id: z.string(),
-    folder_id: z.string().nullable().openapi({ description: 'The folder it is in; null at the top level.' }),
-    name: z.string(),
+    id: ID.openapi({ example: 'dat_01jd8z3b6q0w4y1r7k5t2m9xce' }),
+    asset_id: ID,
+    folder_id: ID.nullable().openapi({ description: 'The folder it is in; null at the top level.' }),
+    name: z.string().max(ITEM_NAME_MAX),
     mime_type: z.string().openapi({ description: 'As declared, checked against the content for the types whose first bytes prove them.' }),
-    size: z.number().int().openapi({ description: 'Bytes.' }),
-    sha256: z.string().openapi({ description: 'Hex SHA-256 of the content, computed while it was stored.' }),
+    size: COUNT.openapi({ description: 'Bytes.' }),
+    sha256: SHA256.openapi({ description: 'Hex SHA-256 of the content, computed while it was stored.' }),
     created_by: CreatorSchema,
-    created_at: z.string().datetime(),
-    updated_at: z.string().datetime(),
-    download_url: z.string().openapi({ example: '/v1/data/dat_01jd8z3b6q0w4y1r7k5t2m9xce/download' }),
+    created_at: TIMESTAMP,
+    updated_at: TIMESTAMP,
+    download_url: API_PATH.openapi({ example: '/v1/data/dat_01jd8z3b6q0w4y1r7k5t2m9xce/download' }),
   })
   .openapi('DataFile');
 export type DataFileOut = z.infer<typeof DataFileSchema>;
@@ -68,11 +70,13 @@ export type ContentItem = z.infer<typeof ContentItemSchema>;
 
 export const ContentsSchema = z
   .object({
-    count: z.number().int().openapi({ description: 'Folders plus files at this level (all pages).' }),
-    counts: z.object({ folders: z.number().int(), files: z.number().int() }).openapi({ description: 'The two parts of `count`.' }),
-    next: z.string().url().nullable().openapi({ description: 'The next page, or null.' }),
-    previous: z.string().url().nullable().openapi({ description: 'The previous page, or null.' }),
-    folder: FolderSchema.nullable().openapi({ description: 'The folder listed; null at the top level.' }),
-    results: z.array(ContentItemSchema).openapi({ description: 'Folders first, then files; each by name.' }),
+    count: COUNT.openapi({ description: 'Folders plus files at this level (all pages).' }),
+    counts: z.object({ folders: COUNT, files: COUNT }).openapi({ description: 'The two parts of `count`.' }),
+    next: PAGE_LINK,
+    previous: PAGE_LINK,
+    // A union, not .nullable(): on a registered schema with a description the generator emits an
+    // allOf that no null satisfies.
+    folder: z.union([FolderSchema, z.null()]).openapi({ description: 'The folder listed; null at the top level.' }),
+    results: z.array(ContentItemSchema).max(MAX_LIMIT).openapi({ description: 'Folders first, then files; each by name.' }),
   })
   .openapi('Contents');

@@ -5,7 +5,7 @@
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/context';
-import { SECURITY_SCHEMES } from '../http/openapi';
+import { SECURITY_SCHEMES, SHARED_COMPONENTS } from '../http/openapi';
 
 export const API_INFO = {
   title: 'Fieldbase API',
@@ -48,9 +48,12 @@ export function mountDocs(app: OpenAPIHono<AppEnv>) {
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) {
     app.openAPIRegistry.registerComponent('securitySchemes', name, scheme);
   }
+  for (const [kind, components] of Object.entries(SHARED_COMPONENTS) as [keyof typeof SHARED_COMPONENTS, Record<string, object>][]) {
+    for (const [name, component] of Object.entries(components)) app.openAPIRegistry.registerComponent(kind, name, component as never);
+  }
   let document: unknown;
   app.get('/openapi.json', (c) => {
-    document ??= app.getOpenAPI31Document({ openapi: '3.1.0', info: API_INFO, servers: [{ url: '/' }], tags: TAGS });
+    document ??= app.getOpenAPI31Document({ openapi: '3.1.0', info: API_INFO, servers: [{ url: '/', 'x-internal': false }], tags: TAGS });
     return c.json(document, 200, { 'Cache-Control': 'public, max-age=300' });
   });
   app.get('/docs', (c) => c.html(PAGE, 200, { 'Content-Security-Policy': CSP }));

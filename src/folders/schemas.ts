@@ -1,13 +1,16 @@
 import { z } from '@hono/zod-openapi';
 import type { FolderRow } from '../db/schema';
+import { ID, TIMESTAMP } from '../http/schemas';
 import { iso } from '../lib/time';
+import { USERNAME_OUT } from '../users/schemas';
 
 /** A folder or file name as people type it: trimmed, 1 to 255 characters, no control characters. */
+export const ITEM_NAME_MAX = 255;
 export const ITEM_NAME = z
   .string()
   .trim()
   .min(1)
-  .max(255)
+  .max(ITEM_NAME_MAX)
   .regex(/^[^\u0000-\u001f\u007f]*$/, 'No control characters.');
 
 const FOLDER_ID = z.string().trim().min(1).max(64);
@@ -16,6 +19,7 @@ const FOLDER_ID = z.string().trim().min(1).max(64);
 export const FOLDER_REF = z
   .string()
   .trim()
+  .max(64)
   .regex(/^(root|fld_[0-9a-z]{1,60})$/, 'root, or a folder id (fld_…).')
   .optional()
   .openapi({ example: 'root' });
@@ -41,7 +45,7 @@ export const FolderPatchBody = z
 export type FolderChanges = z.infer<typeof FolderPatchBody>;
 
 export const CreatorSchema = z
-  .object({ id: z.string(), username: z.string() })
+  .object({ id: ID, username: USERNAME_OUT })
   .nullable()
   .openapi({ description: 'Who created it; null once the account is deleted.' });
 
@@ -51,13 +55,13 @@ export function toCreator(creator: { id: string | null; username: string | null 
 
 export const FolderSchema = z
   .object({
-    id: z.string().openapi({ example: 'fld_01jd8z3b6q0w4y1r7k5t2m9xce' }),
-    asset_id: z.string(),
-    parent_id: z.string().nullable().openapi({ description: 'The folder it sits in; null at the top level.' }),
-    name: z.string(),
+    id: ID.openapi({ example: 'fld_01jd8z3b6q0w4y1r7k5t2m9xce' }),
+    asset_id: ID,
+    parent_id: ID.nullable().openapi({ description: 'The folder it sits in; null at the top level.' }),
+    name: z.string().max(ITEM_NAME_MAX),
     created_by: CreatorSchema,
-    created_at: z.string().datetime(),
-    updated_at: z.string().datetime(),
+    created_at: TIMESTAMP,
+    updated_at: TIMESTAMP,
   })
   .openapi('Folder');
 export type FolderOut = z.infer<typeof FolderSchema>;

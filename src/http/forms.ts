@@ -8,6 +8,24 @@ import { formValue, isMultipart, readMultipart, type UploadedFile } from './mult
 import { problems } from './problem';
 import { fieldErrors } from './router';
 
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/**
+ * The JSON body of a route that also takes multipart: the route's validator has parsed it already
+ * (hono caches it) when it is JSON; no body reads as {}; any other type is refused, not parsed.
+ */
+export async function readJsonBody(c: Context): Promise<Record<string, unknown>> {
+  const type = c.req.header('Content-Type');
+  if (!type) return {};
+  if (!JSON_TYPE.test(type)) throw problems.unsupportedMediaType(['application/json', 'multipart/form-data']);
+  try {
+    return await c.req.json();
+  } catch {
+    // A JSON type the validator did not take for JSON (odd parameters) reaches here unparsed.
+    throw problems.malformed('The body is not valid JSON.');
+  }
+}
+
 /** How a form field becomes a JSON value: text, JSON text, or a list (JSON text or repeated fields). */
 export type FormField = 'text' | 'json' | 'list';
 
@@ -32,8 +50,7 @@ export async function readJsonOrForm<S extends z.ZodTypeAny>(
     candidate = values;
     file = form.files[opts.file];
   } else {
-    // The route's validator has parsed a JSON body already (hono caches it); no body reads as {}.
-    candidate = c.req.header('Content-Type') ? await c.req.json() : {};
+    candidate = await readJsonBody(c);
   }
   const parsed = schema.safeParse(candidate);
   if (!parsed.success) throw problems.invalid(fieldErrors(parsed.error), 'The request body is not valid.');

@@ -8,7 +8,9 @@
 import { z } from '@hono/zod-openapi';
 import { and, asc, desc, or, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteSelect } from 'drizzle-orm/sqlite-core';
+import { LINK_HEADER } from './openapi';
 import { problems } from './problem';
+import { COUNT } from './schemas';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 200;
@@ -29,11 +31,10 @@ export interface ListSpec<Row> {
   defaultOrdering: string;
 }
 
-const int = (min: number, max?: number) => {
-  let s = z.coerce.number().int().min(min);
-  if (max !== undefined) s = s.max(max);
-  return s.optional();
-};
+/** Paging integers are int32: a page or an offset past 2^31 − 1 rows is no list this API holds. */
+export const INT32_MAX = 2_147_483_647;
+
+const int = (min: number, max = INT32_MAX) => z.coerce.number().int().min(min).max(max).optional().openapi({ format: 'int32' });
 
 /** Query parameters shared by every list; `ordering` is checked against the spec at run time. */
 export function listQuerySchema<Row>(spec: ListSpec<Row>) {
@@ -240,17 +241,19 @@ export function paged<T extends SQLiteSelect>(query: T, plan: PagePlan<unknown>,
 export function listEnvelope<T extends z.ZodTypeAny>(item: T, name: string) {
   return z
     .object({
-      count: z.number().int().openapi({ description: 'Rows matching the filters (all pages).' }),
-      next: z.string().url().nullable().openapi({ description: 'The next page, or null.' }),
-      previous: z.string().url().nullable().openapi({ description: 'The previous page, or null.' }),
-      results: z.array(item),
+      count: COUNT.openapi({ description: 'Rows matching the filters (all pages).' }),
+      next: PAGE_LINK,
+      previous: PAGE_LINK,
+      results: z.array(item).max(MAX_LIMIT).openapi({ description: `The page: at most \`limit\` items, and \`limit\` is ${MAX_LIMIT} at most.` }),
     })
     .openapi(name);
 }
 
-export const LIST_HEADERS = {
-  Link: {
-    description: 'RFC 8288 links: first, prev, next, last.',
-    schema: { type: 'string' as const },
-  },
-};
+/** `next` and `previous` of a list: the request's own URL with other paging parameters, or null. */
+export const PAGE_LINK = z
+  .string()
+  .url()
+  .nullable()
+  .openapi('PageLink', { description: 'Another page of the same list (the next or the previous): this request’s URL with other paging parameters; null when there is none.' });
+
+export const LIST_HEADERS = { Link: LINK_HEADER };

@@ -26,8 +26,11 @@ type Declared = RouteConfig & { operationId: string; summary: string };
 /** Spectral wants a description on every operation: the summary stands in where none is written. */
 const described = <R extends Declared>(config: R): R => ({ ...config, description: config.description ?? config.summary });
 
+/** An operation that validates input (path, query, headers or body) answers 400 when it is not valid. */
+const validation = (config: Declared) => (config.request && Object.values(config.request).some(Boolean) ? [400] : []);
+
 export function publicRoute<const R extends Declared>(config: R) {
-  return createRoute({ ...described(config), security: [], responses: { ...errorResponses(), ...config.responses } } as R);
+  return createRoute({ ...described(config), security: [], responses: { ...errorResponses(...validation(config)), ...config.responses } } as R);
 }
 
 export function authedRoute<const R extends Declared>(config: R) {
@@ -35,18 +38,70 @@ export function authedRoute<const R extends Declared>(config: R) {
     ...described(config),
     security: SECURITY,
     middleware: [requireCredential],
-    responses: { ...errorResponses(401), ...config.responses },
+    responses: { ...errorResponses(...validation(config), 401), ...config.responses },
   } as R);
 }
 
-export const IF_MATCH = {
-  name: 'If-Match',
-  in: 'header' as const,
-  required: false,
-  description: 'The ETag of the copy being changed; 412 when it is no longer current.',
-  schema: { type: 'string' as const },
+/**
+ * Request headers and response headers that many operations share, and the schema of file bodies:
+ * components, declared once (registered with the document in docs/routes.ts) and referenced.
+ */
+export const SHARED_COMPONENTS = {
+  parameters: {
+    IfMatch: {
+      name: 'If-Match',
+      in: 'header' as const,
+      required: false,
+      description: 'The ETag of the copy being changed; 412 when it is no longer current.',
+      schema: { type: 'string' as const },
+    },
+    IfNoneMatch: {
+      name: 'If-None-Match',
+      in: 'header' as const,
+      required: false,
+      description: 'The ETag of a copy you hold: 304 when it is current.',
+      schema: { type: 'string' as const },
+    },
+    Range: {
+      name: 'Range',
+      in: 'header' as const,
+      required: false,
+      description: 'One byte range, e.g. bytes=0-1023 or bytes=-500; any other form is ignored and the whole file is sent.',
+      schema: { type: 'string' as const },
+    },
+    FileName: {
+      name: 'X-File-Name',
+      in: 'header' as const,
+      required: false,
+      description: 'With a raw body: the file name, URL-encoded.',
+      schema: { type: 'string' as const },
+    },
+  },
+  headers: {
+    Link: { description: 'RFC 8288 links: first, prev, next, last.', schema: { type: 'string' as const } },
+  },
+  schemas: {
+    Binary: { type: 'string' as const, format: 'binary', description: 'The bytes of a file.' },
+  },
 };
 
+const ref = (kind: keyof typeof SHARED_COMPONENTS, name: string) => ({ $ref: `#/components/${kind}/${name}` });
+
+export const IF_MATCH = ref('parameters', 'IfMatch');
+export const IF_NONE_MATCH = ref('parameters', 'IfNoneMatch');
+export const RANGE = ref('parameters', 'Range');
+export const FILE_NAME_HEADER = ref('parameters', 'FileName');
+export const LINK_HEADER = ref('headers', 'Link');
+
+/**
+ * A file body or file part; `description` states its size limit where the operation has one. With a
+ * description the reference sits in an allOf, so that the schema stays the one Binary component.
+ */
+export const binary = (description?: string) => (description ? { description, allOf: [ref('schemas', 'Binary')] } : ref('schemas', 'Binary'));
+
 export const ETAG_HEADER = {
-  ETag: { description: 'Strong validator of this representation.', schema: { type: 'string' as const } },
+  ETag: {
+    description: 'Strong validator of this representation.',
+    schema: { type: 'string' as const, maxLength: 26, pattern: '^"[A-Za-z0-9_-]{24}"$' },
+  },
 };

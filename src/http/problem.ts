@@ -87,12 +87,15 @@ export function problemResponse(c: Context, p: Problem): Response {
 
 export const ProblemSchema = z
   .object({
-    type: z.string().url().openapi({ example: PROBLEM_TYPE_BASE + 'not-found' }),
+    type: z.string().url().max(200).openapi({ example: PROBLEM_TYPE_BASE + 'not-found' }),
     title: z.string().openapi({ example: 'Not found' }),
-    status: z.number().int().openapi({ example: 404 }),
+    status: z.number().int().min(400).max(599).openapi({ format: 'int32', example: 404 }),
     detail: z.string().openapi({ example: 'Organization does not exist.' }),
     instance: z.string().openapi({ example: '/v1/organizations/acme' }),
-    request_id: z.string().openapi({ example: '01JD8Z3B6Q0W4Y1R7K5T2M9XCE' }),
+    request_id: z
+      .string()
+      .max(128)
+      .openapi({ description: 'X-Request-Id: the client’s own (8 to 128 of A-Z a-z 0-9 . _ -) or a UUID.', example: '01JD8Z3B6Q0W4Y1R7K5T2M9XCE' }),
     errors: z
       .array(z.object({ path: z.string(), message: z.string() }).openapi('FieldError'))
       .optional()
@@ -112,12 +115,26 @@ const descriptions: Record<number, string> = {
   429: 'Too many attempts: wait for Retry-After seconds.',
 };
 
+/** Headers an error answer carries, where the status has one. */
+const errorHeaders: Record<number, Record<string, { description: string; schema: object }>> = {
+  429: {
+    'Retry-After': {
+      description: 'Seconds to wait before trying again.',
+      schema: { type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+    },
+  },
+};
+
 /** OpenAPI response entries for the listed error statuses, all in problem+json. */
 export function errorResponses(...statuses: number[]) {
-  const out: Record<number, { description: string; content: Record<string, { schema: typeof ProblemSchema }> }> = {};
+  const out: Record<
+    number,
+    { description: string; headers?: Record<string, { description: string; schema: object }>; content: Record<string, { schema: typeof ProblemSchema }> }
+  > = {};
   for (const s of [...statuses, 500]) {
     out[s] = {
       description: descriptions[s] ?? 'Unexpected failure; quote the request id.',
+      ...(errorHeaders[s] ? { headers: errorHeaders[s] } : {}),
       content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
     };
   }

@@ -23,3 +23,23 @@ export const queryBool = z
   .enum(['true', 'false', '1', '0'])
   .transform((v) => v === 'true' || v === '1')
   .optional();
+
+/*
+ * Response fields, bounded where the server bounds them (OWASP API4: the document says how large
+ * an answer can be). A limit here is a fact about what the server sends, never a guess.
+ */
+
+/** A count or a size in bytes: an integer JavaScript holds exactly (int64, 0 to 2^53 − 1). */
+export const COUNT = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).openapi({ format: 'int64' });
+
+/** An id as answers carry it: a TypeID (`prj_` and 26 characters), at most 64 as request bodies take ids. */
+export const ID = z.string().max(64);
+
+/** A timestamp as answers carry it: RFC 3339 UTC with milliseconds (24 characters). */
+export const TIMESTAMP = z.string().datetime().max(30);
+
+/** A hex SHA-256 of a stored file. */
+export const SHA256 = z.string().length(64).regex(/^[0-9a-f]{64}$/);
+
+/** A path of this API that the server builds from ids and slugs (links to downloads, logos, members). */
+export const API_PATH = z.string().max(200).regex(/^\/v1\//);

@@ -20,6 +20,7 @@ import {
   OrganizationPatchBody,
   OrganizationPutBody,
   OrganizationSchema,
+  ORG_LIMITS,
   ROLE,
 } from './schemas';
 import * as orgs from './service';
@@ -27,16 +28,17 @@ import * as orgs from './service';
 const orgParam = z.object({ org: pathParam('org', 'Organisation slug or id.', 'habitat') });
 const memberParams = orgParam.extend({ user: pathParam('user', 'User id, username or email.', 'kieran') });
 
+/** The form's text fields, with the JSON body's limits (the same schema checks them); JSON text within the form's part limit. */
 const MULTIPART_ORG = {
   type: 'object' as const,
   required: ['name'],
   properties: {
-    name: { type: 'string' as const },
-    slug: { type: 'string' as const },
-    short_name: { type: 'string' as const },
-    description: { type: 'string' as const },
-    urls: { type: 'string' as const, description: 'A JSON array of URLs, or one URL per `url` field.' },
-    contacts: { type: 'string' as const, description: 'A JSON array of h-cards.' },
+    name: { type: 'string' as const, maxLength: ORG_LIMITS.name },
+    slug: { type: 'string' as const, maxLength: ORG_LIMITS.slug },
+    short_name: { type: 'string' as const, maxLength: ORG_LIMITS.short_name },
+    description: { type: 'string' as const, maxLength: ORG_LIMITS.description },
+    urls: { type: 'string' as const, maxLength: LOGO_MAX_BYTES, description: 'A JSON array of URLs, or one URL per `url` field.' },
+    contacts: { type: 'string' as const, maxLength: LOGO_MAX_BYTES, description: 'A JSON array of h-cards.' },
     logo: LOGO_FORM_PROPERTY,
   },
 };

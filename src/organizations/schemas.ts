@@ -1,6 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import type { BlobRow, OrganizationRow } from '../db/schema';
+import { API_PATH, COUNT, ID, SHA256, TIMESTAMP } from '../http/schemas';
 import { iso } from '../lib/time';
+import { LOGO_TYPES } from '../storage/sniff';
 import { MemberUserSchema, UserCreateBody } from '../users/schemas';
 
 export const SLUG = z
@@ -26,11 +28,14 @@ export const HCard = z
   .strict()
   .openapi('HCard', { example: { type: ['h-card'], properties: { name: ['John Doe'], email: ['mailto:d.john@example.com'] } } });
 
-const URLS = z.array(z.string().trim().url().max(2000).regex(/^https?:\/\//i, 'Use an http(s) URL.')).max(20);
-const CONTACTS = z.array(HCard).max(50);
-const NAME = z.string().trim().min(1).max(200);
-const SHORT_NAME = z.string().trim().max(50);
-const DESCRIPTION = z.string().trim().max(5000);
+/** Field limits, shared by the bodies and the answers (which hold only what the bodies let in). */
+export const ORG_LIMITS = { slug: 50, name: 200, short_name: 50, description: 5000, url: 2000, urls: 20, contacts: 50 } as const;
+
+const URLS = z.array(z.string().trim().url().max(ORG_LIMITS.url).regex(/^[hH][tT][tT][pP][sS]?:\/\//, 'Use an http(s) URL.')).max(ORG_LIMITS.urls);
+const CONTACTS = z.array(HCard).max(ORG_LIMITS.contacts);
+const NAME = z.string().trim().min(1).max(ORG_LIMITS.name);
+const SHORT_NAME = z.string().trim().max(ORG_LIMITS.short_name);
+const DESCRIPTION = z.string().trim().max(ORG_LIMITS.description);
 
 export const OrganizationCreateBody = z
   .object({
@@ -75,26 +80,26 @@ export type OrganizationChanges = z.infer<typeof OrganizationPatchBody>;
 
 export const LogoSchema = z
   .object({
-    url: z.string().openapi({ example: '/v1/organizations/habitat/logo' }),
-    mime_type: z.string(),
-    size: z.number().int(),
-    sha256: z.string(),
+    url: API_PATH.openapi({ example: '/v1/organizations/habitat/logo' }),
+    mime_type: z.enum(LOGO_TYPES as [string, ...string[]]).openapi({ description: 'A logo is one of these, proved by its content.' }),
+    size: COUNT.openapi({ description: 'Bytes.' }),
+    sha256: SHA256,
   })
   .openapi('Logo');
 
 export const OrganizationSchema = z
   .object({
-    id: z.string().openapi({ example: 'org_01jd8z3b6q0w4y1r7k5t2m9xce' }),
-    slug: z.string(),
-    name: z.string(),
-    short_name: z.string(),
-    description: z.string(),
-    urls: z.array(z.string()),
-    contacts: z.array(HCard),
+    id: ID.openapi({ example: 'org_01jd8z3b6q0w4y1r7k5t2m9xce' }),
+    slug: z.string().max(ORG_LIMITS.slug),
+    name: z.string().max(ORG_LIMITS.name),
+    short_name: z.string().max(ORG_LIMITS.short_name),
+    description: z.string().max(ORG_LIMITS.description),
+    urls: z.array(z.string().max(ORG_LIMITS.url)).max(ORG_LIMITS.urls),
+    contacts: z.array(HCard).max(ORG_LIMITS.contacts),
     logo: LogoSchema.nullable(),
     archived: z.boolean(),
-    created_at: z.string().datetime(),
-    updated_at: z.string().datetime(),
+    created_at: TIMESTAMP,
+    updated_at: TIMESTAMP,
   })
   .openapi('Organization');
 export type OrganizationOut = z.infer<typeof OrganizationSchema>;
@@ -116,7 +121,9 @@ export function toOrganization(org: OrganizationRow, logo: BlobRow | null): Orga
 }
 
 /** An organisation as other entities name it. */
-export const OrganizationRefSchema = z.object({ id: z.string(), slug: z.string(), name: z.string() }).openapi('OrganizationRef');
+export const OrganizationRefSchema = z
+  .object({ id: ID, slug: z.string().max(ORG_LIMITS.slug), name: z.string().max(ORG_LIMITS.name) })
+  .openapi('OrganizationRef');
 
 export const ROLE = z.enum(['admin', 'member']);
 
@@ -124,7 +131,7 @@ export const MemberSchema = z
   .object({
     user: MemberUserSchema,
     role: ROLE,
-    joined_at: z.string().datetime(),
+    joined_at: TIMESTAMP,
   })
   .openapi('Member');
 

@@ -12,6 +12,9 @@ import { LOGO_MAX_BYTES } from '../storage/logos';
 import { deleteProjectLogo, projectLogo, putProjectLogo } from './logo';
 import * as members from './members';
 import {
+  ACCESS,
+  NUMERIC_TEXT_MAX,
+  PROJECT_LIMITS,
   PROJECT_ROLE,
   ProjectAccountBody,
   ProjectCreateBody,
@@ -51,20 +54,36 @@ const FORM_FIELDS = {
   contacts: 'json',
 } as const;
 
+/** The form's text fields, with the JSON body's limits (the same schema checks them); JSON text within the form's part limit. */
+const text = (maxLength: number, description?: string) => ({ type: 'string' as const, maxLength, ...(description ? { description } : {}) });
 const MULTIPART_PROJECT = {
   type: 'object' as const,
   required: ['name'],
   properties: {
-    ...Object.fromEntries(Object.keys(FORM_FIELDS).map((k) => [k, { type: 'string' as const }])),
-    urls: { type: 'string' as const, description: 'A JSON array of URLs, or one URL per `url` field.' },
-    contacts: { type: 'string' as const, description: 'A JSON array of h-cards.' },
+    name: text(PROJECT_LIMITS.name),
+    slug: text(50),
+    description: text(PROJECT_LIMITS.description),
+    country: text(PROJECT_LIMITS.country),
+    location: text(PROJECT_LIMITS.location),
+    lat: text(NUMERIC_TEXT_MAX, 'Degrees, -90 to 90 (a decimal number).'),
+    lon: text(NUMERIC_TEXT_MAX, 'Degrees, -180 to 180 (a decimal number).'),
+    project_type: text(PROJECT_LIMITS.project_type),
+    access: { type: 'string' as const, enum: [...ACCESS.options] },
+    urls: text(LOGO_MAX_BYTES, 'A JSON array of URLs, or one URL per `url` field.'),
+    contacts: text(LOGO_MAX_BYTES, 'A JSON array of h-cards.'),
     logo: LOGO_FORM_PROPERTY,
   },
-};
+} satisfies Record<string, unknown> & { properties: Record<keyof typeof FORM_FIELDS | 'logo', object> };
 
-const ProjectCreateWithOrgBody = ProjectCreateBody.extend({
-  organization: z.string().trim().min(1).max(254).openapi({ description: 'Slug or id of the organisation (seed 001 `team`).' }),
-}).openapi('ProjectCreateInOrganization');
+// The shape, not .extend(): the generator would emit allOf with the strict ProjectCreate, whose
+// additionalProperties: false refuses the very field added here.
+const ProjectCreateWithOrgBody = z
+  .object({
+    ...ProjectCreateBody.shape,
+    organization: z.string().trim().min(1).max(254).openapi({ description: 'Slug or id of the organisation (seed 001 `team`).' }),
+  })
+  .strict()
+  .openapi('ProjectCreateInOrganization');
 
 export const projectRoutes = createRouter();
 

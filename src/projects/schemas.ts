@@ -1,8 +1,9 @@
 import { z } from '@hono/zod-openapi';
 import type { BlobRow, ProjectRow } from '../db/schema';
+import { API_PATH, COUNT, ID, TIMESTAMP } from '../http/schemas';
 import { iso } from '../lib/time';
 import { HCard, LogoSchema, OrganizationRefSchema, SLUG } from '../organizations/schemas';
-import { MemberUserSchema, UserCreateBody } from '../users/schemas';
+import { MemberUserSchema, USERNAME_OUT, UserCreateBody } from '../users/schemas';
 
 /** A coordinate as a number or, as seed 000 sends it, a numeric string ("52.372760"); null clears it. */
 export const coordinate = (limit: number) =>
@@ -12,17 +13,46 @@ export const coordinate = (limit: number) =>
       z
         .string()
         .trim()
+        .max(NUMERIC_TEXT_MAX)
         .regex(/^[-+]?\d+(\.\d+)?$/, 'A decimal number.')
         .transform(Number),
     ])
     .pipe(z.number().min(-limit).max(limit))
     .nullable();
 
-export const LAT = coordinate(90).openapi({ type: ['number', 'string', 'null'], example: 52.37276, description: 'Degrees, -90 to 90.' });
-export const LON = coordinate(180).openapi({ type: ['number', 'string', 'null'], example: 4.893604, description: 'Degrees, -180 to 180.' });
-const URLS = z.array(z.string().trim().url().max(2000).regex(/^https?:\/\//i, 'Use an http(s) URL.')).max(20);
-const CONTACTS = z.array(HCard).max(50);
-const NAME = z.string().trim().min(1).max(200);
+/** The longest numeric string a coordinate or heading may be sent as (spheres' query took 32 already). */
+export const NUMERIC_TEXT_MAX = 32;
+
+export const LAT = coordinate(90).openapi({
+  type: ['number', 'string', 'null'],
+  maxLength: NUMERIC_TEXT_MAX,
+  example: 52.37276,
+  description: 'Degrees, -90 to 90.',
+});
+export const LON = coordinate(180).openapi({
+  type: ['number', 'string', 'null'],
+  maxLength: NUMERIC_TEXT_MAX,
+  example: 4.893604,
+  description: 'Degrees, -180 to 180.',
+});
+
+/** Field limits, shared by the bodies and the answers (which hold only what the bodies let in). */
+export const PROJECT_LIMITS = {
+  name: 200,
+  description: 10_000,
+  country: 100,
+  location: 500,
+  project_type: 100,
+  url: 2000,
+  urls: 20,
+  contacts: 50,
+} as const;
+
+const URLS = z
+  .array(z.string().trim().url().max(PROJECT_LIMITS.url).regex(/^[hH][tT][tT][pP][sS]?:\/\//, 'Use an http(s) URL.'))
+  .max(PROJECT_LIMITS.urls);
+const CONTACTS = z.array(HCard).max(PROJECT_LIMITS.contacts);
+const NAME = z.string().trim().min(1).max(PROJECT_LIMITS.name);
 const TEXT = (max: number) => z.string().trim().max(max);
 
 export const ACCESS = z
@@ -32,12 +62,12 @@ export const ACCESS = z
 const fields = {
   name: NAME,
   slug: SLUG.optional().openapi({ description: 'Unique in the organisation; derived from the name when left out.' }),
-  description: TEXT(10_000).optional(),
-  country: TEXT(100).optional(),
-  location: TEXT(500).optional(),
+  description: TEXT(PROJECT_LIMITS.description).optional(),
+  country: TEXT(PROJECT_LIMITS.country).optional(),
+  location: TEXT(PROJECT_LIMITS.location).optional(),
   lat: LAT.optional(),
   lon: LON.optional(),
-  project_type: TEXT(100).optional(),
+  project_type: TEXT(PROJECT_LIMITS.project_type).optional(),
   urls: URLS.optional(),
   contacts: CONTACTS.optional(),
   access: ACCESS.optional(),
@@ -55,12 +85,12 @@ export const ProjectPutBody = z
   .object({
     name: NAME,
     slug: fields.slug,
-    description: TEXT(10_000).default(''),
-    country: TEXT(100).default(''),
-    location: TEXT(500).default(''),
+    description: TEXT(PROJECT_LIMITS.description).default(''),
+    country: TEXT(PROJECT_LIMITS.country).default(''),
+    location: TEXT(PROJECT_LIMITS.location).default(''),
     lat: LAT.default(null),
     lon: LON.default(null),
-    project_type: TEXT(100).default(''),
+    project_type: TEXT(PROJECT_LIMITS.project_type).default(''),
     urls: URLS.default([]),
     contacts: CONTACTS.default([]),
     access: ACCESS.default('organization'),
@@ -73,25 +103,25 @@ export type ProjectChanges = z.infer<typeof ProjectPatchBody>;
 
 export const ProjectSchema = z
   .object({
-    id: z.string().openapi({ example: 'prj_01jd8z3b6q0w4y1r7k5t2m9xce' }),
+    id: ID.openapi({ example: 'prj_01jd8z3b6q0w4y1r7k5t2m9xce' }),
     organization: OrganizationRefSchema,
-    slug: z.string(),
-    name: z.string(),
-    description: z.string(),
-    country: z.string(),
-    location: z.string(),
+    slug: z.string().max(50),
+    name: z.string().max(PROJECT_LIMITS.name),
+    description: z.string().max(PROJECT_LIMITS.description),
+    country: z.string().max(PROJECT_LIMITS.country),
+    location: z.string().max(PROJECT_LIMITS.location),
     lat: z.number().nullable(),
     lon: z.number().nullable(),
-    project_type: z.string(),
-    urls: z.array(z.string()),
-    contacts: z.array(HCard),
+    project_type: z.string().max(PROJECT_LIMITS.project_type),
+    urls: z.array(z.string().max(PROJECT_LIMITS.url)).max(PROJECT_LIMITS.urls),
+    contacts: z.array(HCard).max(PROJECT_LIMITS.contacts),
     logo: LogoSchema.nullable(),
     access: ACCESS,
     archived: z.boolean(),
-    creator: z.object({ id: z.string(), username: z.string() }).nullable().openapi({ description: 'Null once the account is deleted.' }),
-    created_at: z.string().datetime(),
-    updated_at: z.string().datetime(),
-    deleted_at: z.string().datetime().nullable().openapi({ description: 'Set while the project is in the trash.' }),
+    creator: z.object({ id: ID, username: USERNAME_OUT }).nullable().openapi({ description: 'Null once the account is deleted.' }),
+    created_at: TIMESTAMP,
+    updated_at: TIMESTAMP,
+    deleted_at: TIMESTAMP.nullable().openapi({ description: 'Set while the project is in the trash.' }),
   })
   .openapi('Project');
 export type ProjectOut = z.infer<typeof ProjectSchema>;
@@ -100,15 +130,18 @@ export const PROJECT_ROLE = z.enum(['manager', 'editor', 'viewer']);
 export type ProjectRole = z.infer<typeof PROJECT_ROLE>;
 
 export const ProjectMemberSchema = z
-  .object({ user: MemberUserSchema, role: PROJECT_ROLE, joined_at: z.string().datetime() })
+  .object({ user: MemberUserSchema, role: PROJECT_ROLE, joined_at: TIMESTAMP })
   .openapi('ProjectMember');
 
 export const MEMBERS_EMBEDDED = 20;
 
 export const ProjectDetailSchema = ProjectSchema.extend({
-  members: z.array(ProjectMemberSchema).openapi({ description: `The first ${MEMBERS_EMBEDDED} members by username; the rest via links.members.` }),
-  member_count: z.number().int(),
-  links: z.object({ members: z.string(), logo: z.string() }).openapi('ProjectLinks'),
+  members: z
+    .array(ProjectMemberSchema)
+    .max(MEMBERS_EMBEDDED)
+    .openapi({ description: `The first ${MEMBERS_EMBEDDED} members by username; the rest via links.members.` }),
+  member_count: COUNT,
+  links: z.object({ members: API_PATH, logo: API_PATH }).openapi('ProjectLinks'),
 }).openapi('ProjectDetail');
 
 export const ProjectMemberAddBody = z

@@ -1,15 +1,16 @@
 import { z } from '@hono/zod-openapi';
 import { scopeOf } from '../auth/caller';
 import { entityJson } from '../http/etag';
+import { readJsonBody } from '../http/forms';
 import { LIST_HEADERS, listEnvelope, listQuerySchema } from '../http/list';
 import { isMultipart } from '../http/multipart';
-import { authedRoute, ETAG_HEADER, IF_MATCH } from '../http/openapi';
+import { authedRoute, binary, ETAG_HEADER, IF_MATCH } from '../http/openapi';
 import { errorResponses, problems } from '../http/problem';
 import { createRouter, fieldErrors } from '../http/router';
 import { json, jsonBody, pathParam } from '../http/schemas';
 import { MULTIPART_FILE_MAX_BYTES, readFileUpload, uploadBody } from '../storage/file-http';
 import type { IncomingFile } from '../storage/uploads';
-import { REPORT_FORM_FIELDS, REPORT_STATUS, ReportCreateBody, ReportPatchBody, ReportSchema } from './schemas';
+import { REPORT_FORM_FIELDS, REPORT_LIMITS, REPORT_STATUS, ReportCreateBody, ReportPatchBody, ReportSchema } from './schemas';
 import * as service from './service';
 
 const reportParam = z.object({ report: pathParam('report', 'Report id (rpt_…).', 'rpt_01jd8z3b6q0w4y1r7k5t2m9xce') });
@@ -25,21 +26,22 @@ const listQuery = baseQuery.extend({
 const ReportList = listEnvelope(ReportSchema, 'ReportList');
 const item = { 200: { ...json(ReportSchema, 'The report.'), headers: ETAG_HEADER }, 304: { description: 'Not modified.' } };
 
+/** The form's text fields, with the limits ReportCreateBody checks. */
 const MULTIPART_REPORT = {
   type: 'object' as const,
   required: ['project_id'],
   properties: {
-    project_id: { type: 'string' as const },
-    asset_id: { type: 'string' as const },
-    name: { type: 'string' as const, description: 'Defaults to the file name.' },
-    description: { type: 'string' as const },
+    project_id: { type: 'string' as const, maxLength: REPORT_LIMITS.id },
+    asset_id: { type: 'string' as const, maxLength: REPORT_LIMITS.id },
+    name: { type: 'string' as const, maxLength: REPORT_LIMITS.name, description: 'Defaults to the file name.' },
+    description: { type: 'string' as const, maxLength: REPORT_LIMITS.description },
     status: { type: 'string' as const, enum: ['draft', 'final'] },
-    file: { type: 'string' as const, format: 'binary', description: `Optional; at most ${MULTIPART_FILE_MAX_BYTES} bytes in this form (larger files: PUT …/file).` },
+    file: binary(`Optional; at most ${MULTIPART_FILE_MAX_BYTES} bytes in this form (larger files: PUT …/file).`),
   },
 };
 
 const DOWNLOAD_RESPONSES = {
-  200: { description: 'The file, as an attachment.', content: { '*/*': { schema: { type: 'string' as const, format: 'binary' } } } },
+  200: { description: 'The file, as an attachment.', content: { '*/*': { schema: binary() } } },
   206: { description: 'The requested range.' },
   304: { description: 'Not modified.' },
   ...errorResponses(404),
@@ -89,8 +91,7 @@ reportRoutes.openapi(
       file = upload.file;
       if (candidate.name === undefined && file?.filename) candidate.name = file.filename;
     } else {
-      // The route's validator has parsed a JSON body already (hono caches it); no body reads as {}.
-      candidate = c.req.header('Content-Type') ? await c.req.json() : {};
+      candidate = await readJsonBody(c);
     }
     const parsed = ReportCreateBody.safeParse(candidate);
     if (!parsed.success) throw problems.invalid(fieldErrors(parsed.error), 'The request body is not valid.');

@@ -1,17 +1,24 @@
 import { z } from '@hono/zod-openapi';
 import type { BlobRow, ReportRow } from '../db/schema';
+import { API_PATH, COUNT, ID, SHA256, TIMESTAMP } from '../http/schemas';
 import { iso } from '../lib/time';
+import { ASSET_LIMITS } from '../assets/schemas';
+import { PROJECT_LIMITS } from '../projects/schemas';
+import { USERNAME_OUT } from '../users/schemas';
 
 export const REPORT_STATUS = z.enum(['draft', 'final']).openapi({ description: '`draft` while it is being written, `final` once issued.' });
 
-const NAME = z.string().trim().min(1).max(200);
-const DESCRIPTION = z.string().trim().max(10_000);
-const ID = z.string().trim().min(1).max(64);
+/** Field limits, shared by the bodies and the answers (which hold only what the bodies let in). */
+export const REPORT_LIMITS = { name: 200, description: 10_000, id: 64 } as const;
+
+const NAME = z.string().trim().min(1).max(REPORT_LIMITS.name);
+const DESCRIPTION = z.string().trim().max(REPORT_LIMITS.description);
+const ID_IN = z.string().trim().min(1).max(REPORT_LIMITS.id);
 
 export const ReportCreateBody = z
   .object({
-    project_id: ID.openapi({ description: 'The project the report belongs to (prj_…).' }),
-    asset_id: ID.nullable().optional().openapi({ description: 'Optionally, an asset of that project (ast_…).' }),
+    project_id: ID_IN.openapi({ description: 'The project the report belongs to (prj_…).' }),
+    asset_id: ID_IN.nullable().optional().openapi({ description: 'Optionally, an asset of that project (ast_…).' }),
     name: NAME,
     description: DESCRIPTION.optional(),
     status: REPORT_STATUS.optional(),
@@ -33,25 +40,25 @@ export type ReportChanges = z.infer<typeof ReportPatchBody>;
 
 export const ReportFileSchema = z
   .object({
-    url: z.string().openapi({ example: '/v1/reports/rpt_01jd8z3b6q0w4y1r7k5t2m9xce/download' }),
+    url: API_PATH.openapi({ example: '/v1/reports/rpt_01jd8z3b6q0w4y1r7k5t2m9xce/download' }),
     mime_type: z.string(),
-    size: z.number().int(),
-    sha256: z.string(),
+    size: COUNT.openapi({ description: 'Bytes.' }),
+    sha256: SHA256,
   })
   .openapi('ReportFile');
 
 export const ReportSchema = z
   .object({
-    id: z.string().openapi({ example: 'rpt_01jd8z3b6q0w4y1r7k5t2m9xce' }),
-    project: z.object({ id: z.string(), name: z.string() }),
-    asset: z.object({ id: z.string(), name: z.string() }).nullable(),
-    name: z.string(),
-    description: z.string(),
+    id: ID.openapi({ example: 'rpt_01jd8z3b6q0w4y1r7k5t2m9xce' }),
+    project: z.object({ id: ID, name: z.string().max(PROJECT_LIMITS.name) }),
+    asset: z.object({ id: ID, name: z.string().max(ASSET_LIMITS.name) }).nullable(),
+    name: z.string().max(REPORT_LIMITS.name),
+    description: z.string().max(REPORT_LIMITS.description),
     status: REPORT_STATUS,
     file: ReportFileSchema.nullable().openapi({ description: 'Null until a file is attached.' }),
-    created_by: z.object({ id: z.string(), username: z.string() }).nullable().openapi({ description: 'Null once the account is deleted.' }),
-    created_at: z.string().datetime(),
-    updated_at: z.string().datetime(),
+    created_by: z.object({ id: ID, username: USERNAME_OUT }).nullable().openapi({ description: 'Null once the account is deleted.' }),
+    created_at: TIMESTAMP,
+    updated_at: TIMESTAMP,
   })
   .openapi('Report');
 export type ReportOut = z.infer<typeof ReportSchema>;

@@ -7,12 +7,24 @@ import type { AppEnv } from '../http/context';
 import { entityJson } from '../http/etag';
 import { LIST_HEADERS, listEnvelope, listQuerySchema, searchParam } from '../http/list';
 import { isMultipart } from '../http/multipart';
-import { authedRoute, ETAG_HEADER, IF_MATCH } from '../http/openapi';
+import { authedRoute, binary, ETAG_HEADER, FILE_NAME_HEADER, IF_MATCH, IF_NONE_MATCH, RANGE } from '../http/openapi';
 import { errorResponses, problems } from '../http/problem';
 import { createRouter, fieldErrors } from '../http/router';
 import { json, jsonBody, pathParam, queryBool } from '../http/schemas';
-import { readFileUpload, uploadBody } from '../storage/file-http';
-import { AttachBody, ENTITY_TYPE, parseAttachRef, ResourcePatchBody, ResourceSchema, ResourceUploadFields, type AttachTarget } from './schemas';
+import { MULTIPART_FILE_MAX_BYTES, readFileUpload, uploadBody } from '../storage/file-http';
+import { DOWNLOAD_HEADERS } from '../storage/objects';
+import {
+  ATTACH_MAX,
+  ATTACH_REF_MAX,
+  AttachBody,
+  ENTITY_TYPE,
+  parseAttachRef,
+  RESOURCE_LIMITS,
+  ResourcePatchBody,
+  ResourceSchema,
+  ResourceUploadFields,
+  type AttachTarget,
+} from './schemas';
 import * as service from './service';
 
 /** The entities resources attach to, as their routes name them. */
@@ -43,50 +55,38 @@ export const uploadQuery = z.object({
   description: z.string().max(10_000).optional().openapi({ description: 'With a raw body: the description.' }),
   attributes: z.string().max(10_000).optional().openapi({ description: 'With a raw body: the attributes, as JSON text.' }),
   attach: z
-    .union([z.string(), z.array(z.string())])
+    .union([z.string().max(ATTACH_REF_MAX), z.array(z.string().max(ATTACH_REF_MAX)).max(ATTACH_MAX)])
     .optional()
     .openapi({ description: 'With a raw body: an entity to attach to, `entity_type:id`; repeat for several.' }),
 });
 
-export const FILE_NAME_HEADER = {
-  name: 'X-File-Name',
-  in: 'header' as const,
-  required: false,
-  description: 'With a raw body: the file name, URL-encoded.',
-  schema: { type: 'string' as const },
-};
+export { FILE_NAME_HEADER };
 
 export const ResourceList = listEnvelope(ResourceSchema, 'ResourceList');
 export const RESOURCE_OK = (description: string) => ({ ...json(ResourceSchema, description), headers: ETAG_HEADER });
 export const LIST_OK = { ...json(ResourceList, 'A page of resources.'), headers: LIST_HEADERS };
 
+/** The form's text fields: the limits ResourceUploadFields checks; `attributes` is JSON text within the form's part limit. */
 export const UPLOAD_FIELDS = {
-  name: { type: 'string' as const, description: 'Defaults to the file’s own name.' },
-  description: { type: 'string' as const },
-  attributes: { type: 'string' as const, description: 'A JSON object, as JSON text.' },
-  attach: { type: 'string' as const, description: '`entity_type:id` (e.g. `project:prj_…`); repeat the field for several entities.' },
+  name: { type: 'string' as const, maxLength: RESOURCE_LIMITS.name, description: 'Defaults to the file’s own name.' },
+  description: { type: 'string' as const, maxLength: RESOURCE_LIMITS.description },
+  attributes: { type: 'string' as const, maxLength: MULTIPART_FILE_MAX_BYTES, description: 'A JSON object, as JSON text.' },
+  attach: {
+    type: 'string' as const,
+    maxLength: ATTACH_REF_MAX,
+    description: `\`entity_type:id\` (e.g. \`project:prj_…\`); repeat the field for several entities (${ATTACH_MAX} at most).`,
+  },
 };
 
-const BINARY = { schema: { type: 'string' as const, format: 'binary' } };
-const text = (description: string) => ({ description, schema: { type: 'string' as const } });
-const DOWNLOAD_HEADERS = {
-  'Content-Length': text('Bytes in this response.'),
-  'Content-Disposition': text('attachment, with the file name (ASCII fallback and exact `filename*`).'),
-  ETag: text('The stored object’s entity tag.'),
-  'Last-Modified': text('When the file was stored.'),
-  'Accept-Ranges': text('bytes'),
-};
+const BINARY = { schema: binary() };
 const DOWNLOAD_RESPONSES = {
-  200: { description: 'The file, streamed.', headers: DOWNLOAD_HEADERS, content: { '*/*': BINARY } },
-  206: { description: 'The requested range.', headers: { ...DOWNLOAD_HEADERS, 'Content-Range': text('bytes start-end/size') }, content: { '*/*': BINARY } },
+  200: { description: 'The file, streamed.', headers: DOWNLOAD_HEADERS.full, content: { '*/*': BINARY } },
+  206: { description: 'The requested range.', headers: DOWNLOAD_HEADERS.partial, content: { '*/*': BINARY } },
   304: { description: 'Not modified.' },
   ...errorResponses(404),
   416: errorResponses(416)[416]!,
 };
-const DOWNLOAD_PARAMETERS = [
-  { name: 'Range', in: 'header' as const, required: false, description: 'One byte range, e.g. bytes=0-1023.', schema: { type: 'string' as const } },
-  { name: 'If-None-Match', in: 'header' as const, required: false, description: 'The ETag of a copy you hold: 304 when it is current.', schema: { type: 'string' as const } },
-];
+const DOWNLOAD_PARAMETERS = [RANGE, IF_NONE_MATCH];
 
 /**
  * A resource upload: the file, its metadata and the entities to attach it to (`within`, the

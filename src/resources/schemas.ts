@@ -1,15 +1,21 @@
 import { z } from '@hono/zod-openapi';
 import { RESOURCE_ENTITY_TYPES, type ResourceEntityType, type ResourceRow } from '../db/schema';
+import { API_PATH, COUNT, ID, SHA256, TIMESTAMP } from '../http/schemas';
 import { iso } from '../lib/time';
 
 export const ENTITY_TYPE = z.enum(RESOURCE_ENTITY_TYPES).openapi({ description: 'The kind of entity a resource is attached to.' });
 
-const NAME = z.string().trim().min(1).max(255).regex(/^[^\p{Cc}]*$/u, 'No control characters.');
-const DESCRIPTION = z.string().trim().max(10_000);
-const ATTRIBUTES = z.record(z.string(), z.unknown()).openapi({ description: 'Free-form JSON object.' });
-const ENTITY_ID = z.string().trim().min(1).max(254);
+/** Field limits, shared by the bodies and the answers (which hold only what the bodies let in). */
+export const RESOURCE_LIMITS = { name: 255, description: 10_000, entity_id: 254 } as const;
 
-/** `project:prj_…`: an entity to attach a new resource to. */
+const NAME = z.string().trim().min(1).max(RESOURCE_LIMITS.name).regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'No control characters.');
+const DESCRIPTION = z.string().trim().max(RESOURCE_LIMITS.description);
+const ATTRIBUTES = z.record(z.string(), z.unknown()).openapi({ description: 'Free-form JSON object.' });
+const ENTITY_ID = z.string().trim().min(1).max(RESOURCE_LIMITS.entity_id);
+
+/** `project:prj_…`: an entity to attach a new resource to; at most ATTACH_MAX of them in one upload. */
+export const ATTACH_REF_MAX = 'organization:'.length + RESOURCE_LIMITS.entity_id;
+export const ATTACH_MAX = 20;
 export const ATTACH_REF = z
   .string()
   .trim()
@@ -30,7 +36,7 @@ export const ResourceUploadFields = z.object({
   name: NAME.optional(),
   description: DESCRIPTION.optional(),
   attributes: ATTRIBUTES.optional(),
-  attach: z.array(ATTACH_REF).max(20).optional(),
+  attach: z.array(ATTACH_REF).max(ATTACH_MAX).optional(),
 });
 export type ResourceUpload = z.infer<typeof ResourceUploadFields>;
 
@@ -50,22 +56,24 @@ export const AttachBody = z
   .strict()
   .openapi('ResourceAttach');
 
-export const AttachmentSchema = z.object({ entity_type: ENTITY_TYPE, id: z.string() }).openapi('ResourceAttachment');
+export const AttachmentSchema = z
+  .object({ entity_type: ENTITY_TYPE, id: ID.openapi({ description: 'The entity’s id.' }) })
+  .openapi('ResourceAttachment');
 
 export const ResourceSchema = z
   .object({
-    id: z.string().openapi({ example: 'res_01jd8z3b6q0w4y1r7k5t2m9xce' }),
-    name: z.string(),
-    description: z.string(),
+    id: ID.openapi({ example: 'res_01jd8z3b6q0w4y1r7k5t2m9xce' }),
+    name: z.string().max(RESOURCE_LIMITS.name),
+    description: z.string().max(RESOURCE_LIMITS.description),
     mime_type: z.string().openapi({ description: 'As declared, checked against the content for the types whose first bytes prove them.' }),
-    size: z.number().int().openapi({ description: 'Bytes.' }),
-    sha256: z.string().openapi({ description: 'Hex SHA-256 of the content.' }),
+    size: COUNT.openapi({ description: 'Bytes.' }),
+    sha256: SHA256.openapi({ description: 'Hex SHA-256 of the content.' }),
     archived: z.boolean(),
     attributes: z.record(z.string(), z.any()).openapi({ type: 'object', additionalProperties: true }),
     attachments: z.array(AttachmentSchema).openapi({ description: 'The entities it is attached to that you may see.' }),
-    download_url: z.string().openapi({ example: '/v1/resources/res_01jd8z3b6q0w4y1r7k5t2m9xce/download' }),
-    created_at: z.string().datetime(),
-    updated_at: z.string().datetime(),
+    download_url: API_PATH.openapi({ example: '/v1/resources/res_01jd8z3b6q0w4y1r7k5t2m9xce/download' }),
+    created_at: TIMESTAMP,
+    updated_at: TIMESTAMP,
   })
   .openapi('Resource');
 export type ResourceOut = z.infer<typeof ResourceSchema>;

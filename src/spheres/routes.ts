@@ -3,26 +3,41 @@ import { scopeOf } from '../auth/caller';
 import { entityJson } from '../http/etag';
 import { LIST_HEADERS, listEnvelope, listQuerySchema } from '../http/list';
 import { isMultipart } from '../http/multipart';
-import { authedRoute, ETAG_HEADER, IF_MATCH } from '../http/openapi';
+import { authedRoute, binary, ETAG_HEADER, IF_MATCH } from '../http/openapi';
 import { errorResponses, problems, type FieldError } from '../http/problem';
 import { createRouter, fieldErrors } from '../http/router';
 import { json, jsonBody, pathParam } from '../http/schemas';
 import { MULTIPART_FILE_MAX_BYTES, readFileUpload } from '../storage/file-http';
-import { SPHERE_FORM_FIELDS, SPHERE_TYPES, SphereCreateFields, SpherePatchBody, SphereSchema } from './schemas';
+import { NUMERIC_TEXT_MAX } from '../projects/schemas';
+import {
+  DATE_TIME_TEXT_MAX,
+  SPHERE_FORM_FIELDS,
+  SPHERE_NAME_MAX,
+  SPHERE_TYPES,
+  SphereCreateFields,
+  SpherePatchBody,
+  SphereSchema,
+} from './schemas';
 import * as service from './service';
 
 const assetParam = z.object({ asset: pathParam('asset', 'Asset id (ast_…).', 'ast_01jd8z3b6q0w4y1r7k5t2m9xce') });
 const sphereParam = z.object({ sphere: pathParam('sphere', 'Sphere id (sph_…).', 'sph_01jd8z3b6q0w4y1r7k5t2m9xce') });
 
-const BINARY = { schema: { type: 'string' as const, format: 'binary' } };
+const BINARY = { schema: binary() };
 const RAW_TYPES = [...SPHERE_TYPES, 'application/octet-stream'];
 
+/** The form's text fields, with the limits SphereCreateFields checks. */
 const METADATA = {
-  name: { type: 'string' as const, description: 'Defaults to the file name.' },
-  captured_at: { type: 'string' as const, format: 'date-time', description: 'When the photo was taken (RFC 3339, with an offset).' },
-  lat: { type: 'string' as const, description: 'Degrees, -90 to 90 (a decimal number).' },
-  lon: { type: 'string' as const, description: 'Degrees, -180 to 180 (a decimal number).' },
-  heading: { type: 'string' as const, description: 'Degrees clockwise from north, 0 to 360.' },
+  name: { type: 'string' as const, maxLength: SPHERE_NAME_MAX, description: 'Defaults to the file name.' },
+  captured_at: {
+    type: 'string' as const,
+    format: 'date-time',
+    maxLength: DATE_TIME_TEXT_MAX,
+    description: 'When the photo was taken (RFC 3339, with an offset).',
+  },
+  lat: { type: 'string' as const, maxLength: NUMERIC_TEXT_MAX, description: 'Degrees, -90 to 90 (a decimal number).' },
+  lon: { type: 'string' as const, maxLength: NUMERIC_TEXT_MAX, description: 'Degrees, -180 to 180 (a decimal number).' },
+  heading: { type: 'string' as const, maxLength: NUMERIC_TEXT_MAX, description: 'Degrees clockwise from north, 0 to 360.' },
 };
 
 const UPLOAD_BODY = {
@@ -34,21 +49,21 @@ const UPLOAD_BODY = {
         required: ['file'],
         properties: {
           ...METADATA,
-          file: { type: 'string' as const, format: 'binary', description: `JPEG, PNG or WebP, at most ${MULTIPART_FILE_MAX_BYTES} bytes in this form.` },
+          file: binary(`JPEG, PNG or WebP, at most ${MULTIPART_FILE_MAX_BYTES} bytes in this form.`),
         },
       },
     },
-    ...Object.fromEntries(RAW_TYPES.map((t) => [t, { schema: { type: 'string' as const, format: 'binary', description: 'The image itself, streamed; metadata in the query.' } }])),
+    ...Object.fromEntries(RAW_TYPES.map((t) => [t, { schema: binary('The image itself, streamed; metadata in the query. At most the deployment’s upload limit.') }])),
   },
 };
 
 /** With a raw image body, the metadata travels in the query (documented here, checked with the form's rules). */
 const uploadQuery = z.object({
-  name: z.string().max(200).optional().openapi({ description: 'The name (or send X-File-Name); defaults to the file name.' }),
-  captured_at: z.string().max(64).optional().openapi({ description: 'RFC 3339 date-time with an offset.' }),
-  lat: z.string().max(32).optional().openapi({ description: 'Degrees, -90 to 90.' }),
-  lon: z.string().max(32).optional().openapi({ description: 'Degrees, -180 to 180.' }),
-  heading: z.string().max(32).optional().openapi({ description: 'Degrees clockwise from north, 0 to 360.' }),
+  name: z.string().max(SPHERE_NAME_MAX).optional().openapi({ description: 'The name (or send X-File-Name); defaults to the file name.' }),
+  captured_at: z.string().max(DATE_TIME_TEXT_MAX).optional().openapi({ description: 'RFC 3339 date-time with an offset.' }),
+  lat: z.string().max(NUMERIC_TEXT_MAX).optional().openapi({ description: 'Degrees, -90 to 90.' }),
+  lon: z.string().max(NUMERIC_TEXT_MAX).optional().openapi({ description: 'Degrees, -180 to 180.' }),
+  heading: z.string().max(NUMERIC_TEXT_MAX).optional().openapi({ description: 'Degrees clockwise from north, 0 to 360.' }),
 });
 
 const item = { 200: { ...json(SphereSchema, 'The sphere.'), headers: ETAG_HEADER }, 304: { description: 'Not modified.' } };

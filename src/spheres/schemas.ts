@@ -1,7 +1,10 @@
 import { z } from '@hono/zod-openapi';
 import type { BlobRow, SphereRow } from '../db/schema';
+import { API_PATH, COUNT, ID, SHA256, TIMESTAMP } from '../http/schemas';
 import { iso } from '../lib/time';
-import { LAT, LON } from '../projects/schemas';
+import { ASSET_LIMITS } from '../assets/schemas';
+import { LAT, LON, NUMERIC_TEXT_MAX } from '../projects/schemas';
+import { USERNAME_OUT } from '../users/schemas';
 
 /** The image types a sphere may be; the content must prove one of them (magic bytes). */
 export const SPHERE_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
@@ -13,23 +16,40 @@ const HEADING = z
     z
       .string()
       .trim()
+      .max(NUMERIC_TEXT_MAX)
       .regex(/^[-+]?\d+(\.\d+)?$/, 'A decimal number.')
       .transform(Number),
   ])
   .pipe(z.number().min(0).max(360))
   .nullable()
-  .openapi({ type: ['number', 'string', 'null'], example: 87.5, description: 'Degrees clockwise from north, 0 to 360.' });
+  .openapi({
+    type: ['number', 'string', 'null'],
+    maxLength: NUMERIC_TEXT_MAX,
+    example: 87.5,
+    description: 'Degrees clockwise from north, 0 to 360.',
+  });
+
+/** The longest RFC 3339 date-time accepted (the query's limit; 2024-05-01T09:30:00.123456789+02:00 is 35). */
+export const DATE_TIME_TEXT_MAX = 64;
 
 /** RFC 3339 with an offset (`Z` or `+02:00`); kept as milliseconds, answered in UTC. Null clears it. */
 const CAPTURED_AT = z
   .string()
   .trim()
+  .max(DATE_TIME_TEXT_MAX)
   .pipe(z.iso.datetime({ offset: true, message: 'An RFC 3339 date-time with an offset, such as 2024-05-01T09:30:00Z.' }))
   .transform((v) => Date.parse(v))
   .nullable()
-  .openapi({ type: ['string', 'null'], format: 'date-time', example: '2024-05-01T09:30:00Z', description: 'When the photo was taken (RFC 3339).' });
+  .openapi({
+    type: ['string', 'null'],
+    format: 'date-time',
+    maxLength: DATE_TIME_TEXT_MAX,
+    example: '2024-05-01T09:30:00Z',
+    description: 'When the photo was taken (RFC 3339).',
+  });
 
-const NAME = z.string().trim().min(1).max(200);
+export const SPHERE_NAME_MAX = 200;
+const NAME = z.string().trim().min(1).max(SPHERE_NAME_MAX);
 
 const fields = {
   name: NAME.openapi({ description: 'Defaults to the file name.' }),
@@ -54,26 +74,26 @@ export const SPHERE_FORM_FIELDS = { name: 'text', captured_at: 'text', lat: 'tex
 
 export const SphereImageSchema = z
   .object({
-    url: z.string().openapi({ example: '/v1/spheres/sph_01jd8z3b6q0w4y1r7k5t2m9xce/image' }),
+    url: API_PATH.openapi({ example: '/v1/spheres/sph_01jd8z3b6q0w4y1r7k5t2m9xce/image' }),
     mime_type: z.enum(SPHERE_TYPES as [string, ...string[]]),
-    size: z.number().int(),
-    sha256: z.string(),
+    size: COUNT.openapi({ description: 'Bytes.' }),
+    sha256: SHA256,
   })
   .openapi('SphereImage');
 
 export const SphereSchema = z
   .object({
-    id: z.string().openapi({ example: 'sph_01jd8z3b6q0w4y1r7k5t2m9xce' }),
-    asset: z.object({ id: z.string(), name: z.string() }),
-    name: z.string(),
-    captured_at: z.string().datetime().nullable(),
+    id: ID.openapi({ example: 'sph_01jd8z3b6q0w4y1r7k5t2m9xce' }),
+    asset: z.object({ id: ID, name: z.string().max(ASSET_LIMITS.name) }),
+    name: z.string().max(SPHERE_NAME_MAX),
+    captured_at: TIMESTAMP.nullable(),
     lat: z.number().nullable(),
     lon: z.number().nullable(),
     heading: z.number().nullable(),
     image: SphereImageSchema,
-    created_by: z.object({ id: z.string(), username: z.string() }).nullable().openapi({ description: 'Null once the account is deleted.' }),
-    created_at: z.string().datetime(),
-    updated_at: z.string().datetime(),
+    created_by: z.object({ id: ID, username: USERNAME_OUT }).nullable().openapi({ description: 'Null once the account is deleted.' }),
+    created_at: TIMESTAMP,
+    updated_at: TIMESTAMP,
   })
   .openapi('Sphere');
 export type SphereOut = z.infer<typeof SphereSchema>;

@@ -7,6 +7,7 @@
  */
 import type { Context } from 'hono';
 import type { FormField } from '../http/forms';
+import { binary } from '../http/openapi';
 import { formValue, isMultipart, readMultipart } from '../http/multipart';
 import { problems } from '../http/problem';
 import type { IncomingFile } from './uploads';
@@ -60,8 +61,15 @@ export async function readFileUpload(c: Context, fields: Record<string, FormFiel
   };
 }
 
+/** A text field of an upload form: `maxLength` as the route's schema checks it. */
+export interface FormTextProperty {
+  type: 'string';
+  maxLength: number;
+  description?: string;
+}
+
 /** OpenAPI body of an upload route: the multipart form with `properties`, or any raw body. */
-export function uploadBody(properties: Record<string, { type: 'string'; description?: string }>, required: string[] = []) {
+export function uploadBody(properties: Record<string, FormTextProperty>, required: string[] = []) {
   return {
     required: true,
     content: {
@@ -69,11 +77,11 @@ export function uploadBody(properties: Record<string, { type: 'string'; descript
         schema: {
           type: 'object' as const,
           required: ['file', ...required],
-          properties: { ...properties, file: { type: 'string' as const, format: 'binary', description: `At most ${MULTIPART_FILE_MAX_BYTES} bytes in this form.` } },
+          properties: { ...properties, file: binary(`At most ${MULTIPART_FILE_MAX_BYTES} bytes in this form.`) },
         },
       },
       'application/octet-stream': {
-        schema: { type: 'string' as const, format: 'binary', description: 'Or any media type: the file itself, streamed; name in X-File-Name or ?name=.' },
+        schema: binary('Or any media type: the file itself, streamed; name in X-File-Name or ?name=. At most the deployment’s upload limit (413 above it).'),
       },
     },
   };

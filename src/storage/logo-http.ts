@@ -1,11 +1,12 @@
 /** The HTTP side of logo routes, shared by organisations and projects. */
 import type { Context } from 'hono';
 import { isMultipart, readBoundedBody, readMultipart } from '../http/multipart';
+import { binary } from '../http/openapi';
 import { errorResponses, problems } from '../http/problem';
 import { LOGO_MAX_BYTES, type NewLogo } from './logos';
 import { LOGO_TYPES } from './sniff';
 
-const BINARY = { schema: { type: 'string' as const, format: 'binary' } };
+const BINARY = { schema: binary(`At most ${LOGO_MAX_BYTES} bytes.`) };
 
 /** The logo from a PUT: multipart/form-data with a `logo` file, or the image as the body. */
 export async function readLogoUpload(c: Context): Promise<NewLogo> {
@@ -27,18 +28,14 @@ export const LOGO_UPLOAD_BODY = {
   required: true,
   content: {
     'multipart/form-data': {
-      schema: { type: 'object' as const, required: ['logo'], properties: { logo: { type: 'string' as const, format: 'binary' } } },
+      schema: { type: 'object' as const, required: ['logo'], properties: { logo: binary(`PNG, JPEG, GIF or WebP, at most ${LOGO_MAX_BYTES} bytes.`) } },
     },
     ...Object.fromEntries(LOGO_TYPES.map((t) => [t, BINARY])),
   },
 };
 
 /** A multipart `logo` property for create forms. */
-export const LOGO_FORM_PROPERTY = {
-  type: 'string' as const,
-  format: 'binary',
-  description: `PNG, JPEG, GIF or WebP, at most ${LOGO_MAX_BYTES} bytes.`,
-};
+export const LOGO_FORM_PROPERTY = binary(`PNG, JPEG, GIF or WebP, at most ${LOGO_MAX_BYTES} bytes.`);
 
 export const LOGO_DOWNLOAD_RESPONSES = {
   200: { description: 'The image.', content: Object.fromEntries(LOGO_TYPES.map((t) => [t, BINARY])) },

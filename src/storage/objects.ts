@@ -38,6 +38,27 @@ export function contentDisposition(filename: string, disposition: 'attachment' |
   return `${disposition}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
+/**
+ * The headers objectResponse writes, as the document declares them. Content-Disposition carries a
+ * stored name (at most 255 characters): its ASCII fallback and percent-encoded UTF-8 stay under 4 KiB.
+ */
+const header = (description: string, schema: object) => ({ description, schema });
+const OBJECT_HEADERS = {
+  'Content-Length': header('Bytes in this response.', { type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+  'Content-Disposition': header('attachment, with the file name (ASCII fallback and exact `filename*`).', { type: 'string', maxLength: 4096 }),
+  ETag: header('The stored object’s entity tag.', { type: 'string', maxLength: 64 }),
+  'Last-Modified': header('When the file was stored (an HTTP date).', { type: 'string', maxLength: 29 }),
+  'Accept-Ranges': header('bytes', { type: 'string', enum: ['bytes'] }),
+  'X-Content-Type-Options': header('nosniff', { type: 'string', enum: ['nosniff'] }),
+};
+export const DOWNLOAD_HEADERS = {
+  full: OBJECT_HEADERS,
+  partial: {
+    ...OBJECT_HEADERS,
+    'Content-Range': header('bytes start-end/size', { type: 'string', maxLength: 64, pattern: '^bytes [0-9]+-[0-9]+/[0-9]+$' }),
+  },
+};
+
 const RANGE = /^bytes=(\d*)-(\d*)$/;
 
 type ParsedRange = { offset: number; length?: number } | { suffix: number } | 'invalid' | undefined;

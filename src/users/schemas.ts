@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { users, type UserRow } from '../db/schema';
+import { ID, TIMESTAMP } from '../http/schemas';
 import { iso } from '../lib/time';
 
 export const USERNAME = z
@@ -19,16 +20,21 @@ export const PASSWORD = z
   .openapi({ format: 'password', example: 'correct horse battery' });
 export const PERSON_NAME = z.string().trim().max(200);
 
+/** Username, email and name in answers, within the limits above. */
+export const USERNAME_OUT = z.string().max(40);
+const EMAIL_OUT = z.string().max(254);
+const NAME_OUT = z.string().max(200);
+
 export const UserSchema = z
   .object({
-    id: z.string().openapi({ example: 'usr_01jd8z3b6q0w4y1r7k5t2m9xce' }),
-    username: z.string(),
-    email: z.string(),
-    name: z.string(),
+    id: ID.openapi({ example: 'usr_01jd8z3b6q0w4y1r7k5t2m9xce' }),
+    username: USERNAME_OUT,
+    email: EMAIL_OUT,
+    name: NAME_OUT,
     is_active: z.boolean(),
     is_superuser: z.boolean(),
-    date_joined: z.string().datetime(),
-    last_login: z.string().datetime().nullable(),
+    date_joined: TIMESTAMP,
+    last_login: TIMESTAMP.nullable(),
   })
   .openapi('User');
 export type UserOut = z.infer<typeof UserSchema>;
@@ -49,12 +55,12 @@ export function toUser(row: Pick<UserRow, 'id' | 'username' | 'email' | 'name' |
 /** A user as member lists show them (the fields of seed 000's project users). */
 export const MemberUserSchema = z
   .object({
-    id: z.string(),
-    username: z.string(),
-    email: z.string(),
-    name: z.string(),
-    last_login: z.string().datetime().nullable(),
-    date_joined: z.string().datetime(),
+    id: ID,
+    username: USERNAME_OUT,
+    email: EMAIL_OUT,
+    name: NAME_OUT,
+    last_login: TIMESTAMP.nullable(),
+    date_joined: TIMESTAMP,
   })
   .openapi('MemberUser');
 
@@ -73,10 +79,10 @@ export function toMemberUser(r: { userId: string; username: string; email: strin
 
 export const MembershipSummarySchema = z
   .object({
-    id: z.string(),
-    slug: z.string(),
-    name: z.string(),
-    short_name: z.string(),
+    id: ID,
+    slug: z.string().max(50),
+    name: z.string().max(200),
+    short_name: z.string().max(50),
     role: z.enum(['admin', 'member']),
   })
   .openapi('OrganizationMembership');
