@@ -1,0 +1,151 @@
+/**
+ * Schema-driven fuzzing (issue 6): for every operation of the emitted /openapi.json, requests drawn
+ * with fast-check from its schemas (valid ones, with the world's ids where a field names an
+ * entity) and hostile ones (see support/fuzz-requests.ts). Fixed seed, a fixed number of runs per
+ * operation, so a failure replays. Every answer must:
+ *   - never be a 5xx, and carry a status the operation documents (or 404/405 for a URL that
+ *     reaches no operation);
+ *   - be application/problem+json when it is an error;
+ *   - have a body valid against the declared response schema of the emitted document (ajv);
+ *   - hold no secret (password or token hashes, lockout bookkeeping);
+ *   - when it accepted a JSON body, that body is valid against the emitted request schema;
+ * and a refused write (4xx) must leave D1 and R2 exactly as they were.
+ *
+ * The caller is a superuser (so valid requests get past permissions and reach the deepest code);
+ * the isolation matrix covers who may do what. Each request gets a fresh token, since some
+ * operations revoke the one they are called with (sign-out, a password change revokes the others).
+ * Deletions run last, deepest first, so the world stays whole for the rest.
+ */
+import { env, exports } from 'cloudflare:workers';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tokenHash } from '../src/auth/tokens';
+import { mintToken } from './support/actors';
+import { ORIGIN } from './support/api';
+import { requestArb, toRequest, type FuzzRequest } from './support/fuzz-requests';
+import { ApiDocument, type Operation } from './support/openapi-doc';
+import { buildWorld, snapshot, type World } from './support/world';
+
+const SEED = 20261122;
+const RUNS_PER_OPERATION = 20;
+/** The limits the test worker runs with (vitest.config.ts). */
+const LIMITS = { json: Number(env.JSON_MAX_BYTES), upload: Number(env.UPLOAD_MAX_BYTES) };
+/** Never in an answer, under any name a serializer might give them. */
+const SECRET_KEYS = /^(password|current_password|password_?hash|passwordHash|token_?hash|tokenHash|failed_?attempts|failedAttempts|locked_?until|lockedUntil)$/;
+
+let w: World;
+let doc: ApiDocument;
+
+beforeAll(async () => {
+  w = await buildWorld();
+  const res = await exports.default.fetch(new Request(`${ORIGIN}/openapi.json`));
+  doc = new ApiDocument(await res.json());
+}, 60_000);
+
+/** Reads and writes first, then deletions from the deepest path up, the organisation last. */
+function order(ops: Operation[]): Operation[] {
+  const depth = (o: Operation) => o.path.split('/').length;
+  const deletes = ops.filter((o) => o.method === 'DELETE').sort((a, b) => depth(b) - depth(a));
+  return [...ops.filter((o) => o.method !== 'DELETE'), ...deletes];
+}
+
+function secretKeys(value: unknown, path = '$'): string[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => secretKeys(v, `${path}[${i}]`));
+  if (value && typeof value === 'object') {
+    return Object.entries(value).flatMap(([k, v]) => [...(SECRET_KEYS.test(k) ? [`${path}.${k}`] : []), ...secretKeys(v, `${path}.${k}`)]);
+  }
+  return [];
+}
+
+interface Outcome {
+  status: number;
+  problems: string[];
+}
+
+/** Sends one generated request and lists every way its answer breaks the rules above. */
+async function probe(op: Operation, r: FuzzRequest): Promise<Outcome> {
+  const token = await mintToken(w.actors.superuser.id);
+  const request = toRequest(ORIGIN, op.method, r, { Authorization: `Bearer ${token}` });
+  const pathname = new URL(request.url).pathname;
+  const target = doc.match(op.method, pathname);
+  const write = op.method !== 'GET';
+  const before = write ? await snapshot() : undefined;
+
+  const res = await exports.default.fetch(request);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const problems: string[] = [];
+  const status = res.status;
+  const type = (res.headers.get('Content-Type') ?? '').split(';')[0]!.trim();
+  const text = type.includes('json') ? new TextDecoder().decode(bytes) : '';
+
+  if (status >= 500) problems.push(`answered ${status}`);
+  const declared = target?.responses[String(status)];
+  if (target && !declared) problems.push(`${status} is not documented for ${target.key}`);
+  // The body limit applies before routing, so an oversized body to no operation may get its 413.
+  if (!target && ![404, 405, 413].includes(status)) problems.push(`reached no operation (${pathname}) yet answered ${status}`);
+  if (status >= 400 && type !== 'application/problem+json') problems.push(`error ${status} as ${type || 'no content type'}`);
+
+  let body: unknown;
+  if (text) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      problems.push(`${type} body is not JSON: ${text.slice(0, 80)}`);
+    }
+  }
+  if (target && declared && body !== undefined) {
+    const validate = doc.validator(target, String(status), type);
+    if (!declared.content?.[type]) problems.push(`${status} answered ${type}, not one of ${Object.keys(declared.content ?? {}).join(', ') || 'no body'}`);
+    else if (validate && !validate(body)) problems.push(`${status} body breaks the emitted schema: ${doc.errorsText(validate)}`);
+  }
+  // What the server took must be what the document allows, or clients that validate are refused.
+  if (r.body?.kind === 'json' && status < 300 && target) {
+    const accepts = doc.requestValidator(target, 'application/json');
+    if (accepts && !accepts(r.body.json)) problems.push(`accepted a body its emitted request schema refuses: ${doc.errorsText(accepts)}`);
+  }
+  const leaked = secretKeys(body);
+  if (leaked.length) problems.push(`secret fields in the answer: ${leaked.join(', ')}`);
+  if (text.includes('pbkdf2_sha256$') || text.includes(await tokenHash(token))) problems.push('a password or token hash in the answer');
+
+  // Sign-in's refusals count failed attempts by design; every other refusal changes nothing.
+  if (before && status >= 400 && status < 500 && op.key !== 'POST /v1/auth/sign-in') {
+    const after = await snapshot();
+    if (JSON.stringify(after) !== JSON.stringify(before)) {
+      const changed = Object.keys(after).filter((k) => JSON.stringify(after[k]) !== JSON.stringify(before[k]));
+      problems.push(`refused with ${status} yet changed ${changed.join(', ')}`);
+    }
+  }
+  if (problems.length) problems.push(`answer: ${status} ${text.slice(0, 300)}`);
+  return { status, problems };
+}
+
+describe('fuzzing every operation of /openapi.json', () => {
+  it('never a 5xx, only documented statuses, problem+json errors, bodies valid against the emitted schemas, no secrets, refusals change nothing', async () => {
+    const ops = order(doc.operations);
+    expect(ops.length).toBeGreaterThan(100);
+    const failures: string[] = [];
+    const statuses = new Map<number, number>();
+    const labels = new Map<string, number>();
+    let sent = 0;
+    for (const op of ops) {
+      const property = fc.asyncProperty(requestArb(doc, op, w, LIMITS), async (r) => {
+        const outcome = await probe(op, r);
+        sent += 1;
+        statuses.set(outcome.status, (statuses.get(outcome.status) ?? 0) + 1);
+        const kind = r.label === 'valid' ? 'valid' : r.label.split(/[ =]/)[0]!;
+        labels.set(kind, (labels.get(kind) ?? 0) + 1);
+        if (outcome.problems.length) throw new Error(`${op.method} ${r.url} [${r.label}]\n  ${outcome.problems.join('\n  ')}`);
+      });
+      // endOnFailure: no shrinking, since each run changes the world; the seed replays the case.
+      const result = await fc.check(property, { seed: SEED, numRuns: RUNS_PER_OPERATION, endOnFailure: true });
+      if (result.failed) failures.push(`${op.key} (seed ${SEED}, path ${result.counterexamplePath}): ${String((result as { errorInstance?: unknown }).errorInstance)}`);
+    }
+    const byStatus = [...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ');
+    const byKind = [...labels].sort(([, a], [, b]) => b - a).map(([k, n]) => `${k}×${n}`).join(' ');
+    console.log(`fuzz: ${sent} requests over ${ops.length} operations (seed ${SEED}); statuses ${byStatus}; kinds ${byKind}`);
+    expect(failures).toEqual([]);
+    // The valid share must reach success paths, or the fuzzer only tests the validators.
+    const successes = [...statuses].filter(([s]) => s < 300).reduce((n, [, c]) => n + c, 0);
+    expect(successes).toBeGreaterThan(sent / 5);
+  }, 600_000);
+});

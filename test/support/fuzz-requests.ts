@@ -1,0 +1,274 @@
+/**
+ * Requests for one operation of the emitted document, generated with fast-check: mostly within the
+ * schemas (with the world's ids where a field names an entity, so they get past the lookups), and
+ * the rest hostile: mutated bodies, odd path and query values, wrong content types, malformed JSON
+ * and multipart, oversized bodies.
+ */
+import fc from 'fast-check';
+import { newId, type IdPrefix } from '../../src/lib/ids';
+import { PASSWORD } from './actors';
+import {
+  MALFORMED_JSON,
+  MALFORMED_MULTIPART,
+  mutateObject,
+  nastyString,
+  valueOf,
+  WRONG_CONTENT_TYPES,
+  type Hints,
+  type SchemaContext,
+} from './arbitraries';
+import type { ApiDocument, Operation, Schema } from './openapi-doc';
+import { fill, PNG, type World } from './world';
+
+type FilePart = { bytes: Uint8Array; type: string; filename: string };
+export type FuzzBody =
+  | { kind: 'json'; json: unknown }
+  | { kind: 'raw'; type: string | null; text: string }
+  | { kind: 'form'; fields: [string, string | FilePart][] }
+  | { kind: 'bytes'; type: string; bytes: Uint8Array }
+  /** Bytes past the configured limit; made when sent, so a sample does not hold megabytes. */
+  | { kind: 'oversized'; type: string; size: number };
+
+export interface FuzzRequest {
+  /** 'valid' when every part was drawn from its schema, else what was done to it. */
+  label: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: FuzzBody;
+}
+
+const PREFIX: Record<string, IdPrefix> = { project: 'prj', asset: 'ast', folder: 'fld', data: 'dat', report: 'rpt', resource: 'res', id: 'res', sphere: 'sph', token: 'tok' };
+
+export function worldHints(w: World): Hints {
+  const entity = fc.constantFrom(w.project, w.asset, w.report, w.org.id, w.org.slug);
+  return {
+    organization: fc.constantFrom(w.org.slug, w.org.id),
+    organization_id: fc.constant(w.org.id),
+    project: fc.constant(w.project),
+    project_id: fc.constant(w.project),
+    asset: fc.constant(w.asset),
+    asset_id: fc.constant(w.asset),
+    folder: fc.constant(w.folder),
+    folder_id: fc.constant(w.folder),
+    parent: fc.constant(w.folder),
+    parent_id: fc.constant(w.folder),
+    report_id: fc.constant(w.report),
+    user: fc.constantFrom(w.actors.otherOrgAdmin.id, w.actors.otherOrgAdmin.username, w.actors.otherOrgAdmin.email),
+    entity_type: fc.constantFrom('organization', 'project', 'asset', 'report'),
+    entity_id: entity,
+    attach: fc.constantFrom(`project:${w.project}`, `asset:${w.asset}`, `report:${w.report}`, `organization:${w.org.id}`),
+    current_password: fc.constant(PASSWORD),
+    login: fc.constantFrom(w.actors.viewer.username, w.actors.viewer.email),
+    bbox: fc.constantFrom('-180,-90,180,90', '2.2,48.8,2.4,48.9', '10,10,0,0', '1,2,3', 'a,b,c,d'),
+  };
+}
+
+/** Path parameters: the world's own ids, or (odd) one of them a random id of its kind or something hostile. */
+function pathArb(op: Operation, w: World, odd: boolean): fc.Arbitrary<{ url: string; odd: string | null }> {
+  const base = fill(w, op.path);
+  if (!base) throw new Error(`no world value for a parameter of ${op.path}`);
+  const names = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+  if (!odd || names.length === 0) return fc.constant({ url: base, odd: null });
+  return fc
+    .tuple(
+      fc.constantFrom(...names),
+      fc.oneof(
+        nastyString.filter((s) => s.length > 0).map((s) => encodeURIComponent(s)),
+        nastyString.filter((s) => s.length > 0 && !s.includes('/')),
+        fc.constant('random'),
+      ),
+    )
+    .map(([name, value]) => {
+      const v = value === 'random' ? (PREFIX[name] ? newId(PREFIX[name]!) : `no-such-${name}`) : value;
+      const url = op.path.replace(/\{(\w+)\}/g, (whole, n: string) => (n === name ? v : fill(w, whole)!));
+      return { url, odd: `path ${name}=${JSON.stringify(v)}` };
+    });
+}
+
+/** Query parameters drawn from their schemas, each present or not; odd: one of them hostile, or one extra. */
+function queryArb(op: Operation, ctx: SchemaContext, odd: boolean): fc.Arbitrary<{ query: string; odd: string | null }> {
+  const params = op.parameters.filter((p) => p.in === 'query');
+  const each = params.map((p) => fc.option(valueOf(p.schema, ctx, p.name).map(String), { freq: 3 }));
+  const hostile = fc.oneof(
+    ...(params.length ? [fc.tuple(fc.constantFrom(...params.map((p) => p.name)), nastyString).map(([n, v]) => `${encodeURIComponent(n)}=${encodeURIComponent(v)}`)] : []),
+    fc.constantFrom('zz_unknown=1', 'limit=1&limit=2', 'cursor=' + encodeURIComponent('{"k":1}'), '%zz=1', 'search=%', 'ordering=-', 'limit=1e3'),
+  );
+  return fc.tuple(fc.tuple(...each), odd ? hostile : fc.constant(null)).map(([values, extra]) => {
+    const qs = new URLSearchParams();
+    values.forEach((v, i) => {
+      if (v !== null) qs.append(params[i]!.name, v);
+    });
+    const query = [qs.toString(), extra].filter(Boolean).join('&');
+    return { query: query ? `?${query}` : '', odd: extra ? `query ${extra}` : null };
+  });
+}
+
+/** Headers must be ByteStrings without control characters; hostile text is percent-encoded to fit. */
+const headerSafe = (s: string) => (/^[\x20-\x7e]*$/.test(s) ? s : encodeURIComponent(s));
+
+const ODD_HEADERS: Record<string, fc.Arbitrary<string>> = {
+  'If-Match': fc.constantFrom('*', '"nope"', 'W/"x"', 'garbage', '""', '"a", "b"'),
+  'If-None-Match': fc.constantFrom('*', '"nope"', 'W/"x"', 'garbage'),
+  Range: fc.constantFrom('bytes=0-0', 'bytes=5-1', 'bytes=-1', 'bytes=0-', 'bytes=abc', 'bytes=0-1,3-4', 'items=0-1', 'bytes=99999999-'),
+};
+
+/** Declared header parameters from their schemas; odd: one of them with a hostile or boundary value. */
+function headerArb(op: Operation, ctx: SchemaContext, odd: boolean): fc.Arbitrary<{ headers: Record<string, string>; odd: string | null }> {
+  const params = op.parameters.filter((p) => p.in === 'header');
+  const each = params.map((p) => fc.option(valueOf(p.schema, ctx, p.name).map((v) => headerSafe(String(v))), { freq: 2 }));
+  const hostile = params.length
+    ? fc.constantFrom(...params.map((p) => p.name)).chain((name) => (ODD_HEADERS[name] ?? nastyString.map(headerSafe)).map((v) => [name, v] as const))
+    : fc.constant(null);
+  return fc.tuple(fc.tuple(...each), odd ? hostile : fc.constant(null)).map(([values, extra]) => {
+    const headers: Record<string, string> = {};
+    values.forEach((v, i) => {
+      if (v !== null) headers[params[i]!.name] = v;
+    });
+    if (extra) headers[extra[0]] = extra[1];
+    return { headers, odd: extra ? `header ${extra[0]}: ${extra[1]}` : null };
+  });
+}
+
+const filePart: fc.Arbitrary<FilePart> = fc.record({
+  bytes: fc.oneof(fc.constant(PNG), fc.uint8Array({ maxLength: 2048 }), fc.constant(new TextEncoder().encode('plain evidence\n'))),
+  type: fc.constantFrom('text/plain', 'image/png', 'application/octet-stream', 'application/x-msdownload', '', 'image/svg+xml', 'text/html'),
+  filename: fc.oneof(fc.constantFrom('evidence.txt', 'photo.png', 'report.pdf'), nastyString),
+});
+
+type Labelled = { label: string; body?: FuzzBody };
+type BodyArbs = { valid: fc.Arbitrary<Labelled>[]; hostile: (fc.Arbitrary<Labelled> | fc.WeightedArbitrary<Labelled>)[] };
+
+function multipartArbs(schema: Schema, ctx: SchemaContext, limits: { upload: number }): BodyArbs {
+  const props = (schema.properties ?? {}) as Record<string, Schema>;
+  const isFile = (p: Schema) => ctx.resolve(p).format === 'binary';
+  const fields = Object.entries(props).map(([name, p]) =>
+    fc.option(
+      (isFile(p) ? filePart : valueOf(p, ctx, name).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))).map((v) => [name, v] as [string, string | FilePart]),
+      { freq: (schema.required ?? []).includes(name) ? 20 : 3 },
+    ),
+  );
+  const form = fc.tuple(...fields).map((f) => f.filter((x) => x !== null));
+  const files = Object.keys(props).filter((n) => isFile(props[n]!));
+  const texts = Object.keys(props).filter((n) => !files.includes(n));
+  const formBody = (label: string, f: [string, string | FilePart][]): Labelled => ({ label, body: { kind: 'form', fields: f } });
+  return {
+    valid: [form.map((f) => formBody('valid', f))],
+    hostile: [
+      form.map((f) => formBody('file as a plain field', f.map(([n, v]) => [n, typeof v === 'string' ? v : 'not a file']))),
+      form.map((f) => formBody('no file', f.filter(([n]) => !files.includes(n)))),
+      fc.tuple(form, fc.constantFrom('zz_unknown', 'id', 'organization_id'), nastyString).map(([f, name, v]) => formBody(`extra field ${name}`, [...f, [name, v]])),
+      ...(texts.length
+        ? [fc.tuple(form, fc.constantFrom(...texts), nastyString).map(([f, name, v]) => formBody(`odd string in ${name}`, [...f.filter(([n]) => n !== name), [name, v]]))]
+        : []),
+      fc.constantFrom(...MALFORMED_MULTIPART).map((m) => ({ label: 'malformed multipart', body: { kind: 'raw', type: m.type, text: m.body } as FuzzBody })),
+      fc.constant({ label: 'oversized multipart', body: { kind: 'oversized', type: 'multipart/form-data; boundary=XYZ', size: limits.upload + 1 } as FuzzBody }),
+    ],
+  };
+}
+
+function jsonArbs(schema: Schema, ctx: SchemaContext, limits: { json: number }): BodyArbs {
+  const valid = valueOf(schema, ctx);
+  const resolved = ctx.resolve(schema);
+  const raw = (label: string, type: string | null, text: string): Labelled => ({ label, body: { kind: 'raw', type, text } });
+  return {
+    valid: [valid.map((json) => ({ label: 'valid', body: { kind: 'json', json } as FuzzBody }))],
+    hostile: [
+      {
+        // Mutated bodies carry most of the hostile share: they reach the validators and the services.
+        arbitrary:
+          resolved.type === 'object'
+            ? mutateObject(resolved, valid).map((m) => (m.raw !== undefined ? raw(m.label, 'application/json', m.raw) : { label: m.label, body: { kind: 'json', json: m.json } as FuzzBody }))
+            : fc.constantFrom(...MALFORMED_JSON).map((text) => raw('malformed JSON', 'application/json', text)),
+        weight: 6,
+      },
+      fc.tuple(valid, fc.constantFrom<string | null>(...WRONG_CONTENT_TYPES, null)).map(([json, t]) => raw(`JSON sent as ${t ?? 'no content type'}`, t, JSON.stringify(json))),
+      fc.constant({ label: 'oversized JSON', body: { kind: 'oversized', type: 'application/json', size: limits.json + 1 } as FuzzBody }),
+    ],
+  };
+}
+
+/** A file as the body itself (image/*, application/octet-stream: "any media type"). */
+function rawFileArbs(type: string, limits: { upload: number }): BodyArbs {
+  const bytes = (label: string, b: Uint8Array): Labelled => ({ label, body: { kind: 'bytes', type, bytes: b } });
+  return {
+    valid: [fc.constant(bytes('valid', PNG)), ...(type.startsWith('image/') ? [] : [fc.uint8Array({ minLength: 1, maxLength: 2048 }).map((b) => bytes('valid', b))])],
+    hostile: [
+      fc.uint8Array({ maxLength: 1024 }).map((b) => bytes('random bytes', b)),
+      fc.constant(bytes('empty body', new Uint8Array())),
+      fc.constant({ label: 'oversized body', body: { kind: 'oversized', type, size: limits.upload + 1 } as FuzzBody }),
+    ],
+  };
+}
+
+function bodyArbs(op: Operation, ctx: SchemaContext, limits: { json: number; upload: number }): BodyArbs {
+  const out: BodyArbs = { valid: [], hostile: [] };
+  for (const [type, schema] of Object.entries(op.body)) {
+    const arbs = type === 'application/json' ? jsonArbs(schema, ctx, limits) : type === 'multipart/form-data' ? multipartArbs(ctx.resolve(schema), ctx, limits) : rawFileArbs(type, limits);
+    out.valid.push(...arbs.valid);
+    out.hostile.push(...arbs.hostile);
+  }
+  if (Object.keys(op.body).length === 0 || !op.bodyRequired) out.valid.push(fc.constant({ label: 'valid' }));
+  else out.hostile.push(fc.constant({ label: 'no body' }));
+  if (Object.keys(op.body).length > 0) {
+    out.hostile.push(fc.constantFrom<string | null>(...WRONG_CONTENT_TYPES, null).map((t) => ({ label: `garbage as ${t ?? 'no content type'}`, body: { kind: 'raw', type: t, text: '\u0000\u0001garbage' } as FuzzBody })));
+  }
+  return out;
+}
+
+/**
+ * Requests for `op`: a third drawn wholly from the schemas, the rest with exactly one hostile part
+ * (path, query, a header or the body), so that a failure names what provoked it.
+ */
+export function requestArb(doc: ApiDocument, op: Operation, w: World, limits: { json: number; upload: number }): fc.Arbitrary<FuzzRequest> {
+  // An archived project or organisation refuses every write under it (409): the fuzzer would spend
+  // the rest of its runs on that one answer. Archiving has its own tests.
+  const ctx: SchemaContext = { resolve: (s) => doc.resolve(s), hints: worldHints(w), pins: { archived: fc.constant(false) } };
+  const bodies = bodyArbs(op, ctx, limits);
+  const validBody = fc.oneof(...bodies.valid);
+  const make = (path: fc.Arbitrary<{ url: string; odd: string | null }>, query: ReturnType<typeof queryArb>, headers: ReturnType<typeof headerArb>, body: fc.Arbitrary<Labelled>) =>
+    fc.tuple(path, query, headers, body).map(([p, q, h, b]): FuzzRequest => {
+      const odd = [p.odd, q.odd, h.odd, b.label === 'valid' ? null : b.label].filter(Boolean);
+      return { label: odd.length ? odd.join('; ') : 'valid', url: p.url + q.query, headers: h.headers, body: b.body };
+    });
+  const [path, oddPath] = [pathArb(op, w, false), pathArb(op, w, true)];
+  const [query, oddQuery] = [queryArb(op, ctx, false), queryArb(op, ctx, true)];
+  const [headers, oddHeaders] = [headerArb(op, ctx, false), headerArb(op, ctx, true)];
+  const hasPath = op.path.includes('{');
+  const hasHeaders = op.parameters.some((p) => p.in === 'header');
+  return fc.oneof(
+    { arbitrary: make(path, query, headers, validBody), weight: 4 },
+    ...(hasPath ? [{ arbitrary: make(oddPath, query, headers, validBody), weight: 2 }] : []),
+    { arbitrary: make(path, oddQuery, headers, validBody), weight: 1 },
+    ...(hasHeaders ? [{ arbitrary: make(path, query, oddHeaders, validBody), weight: 1 }] : []),
+    ...(bodies.hostile.length ? [{ arbitrary: make(path, query, headers, fc.oneof(...bodies.hostile)), weight: 5 }] : []),
+  );
+}
+
+/** The Request for a generated description; the credential is added by the caller. */
+export function toRequest(origin: string, method: string, r: FuzzRequest, auth: Record<string, string>): Request {
+  const headers = new Headers({ ...r.headers, ...auth });
+  let body: BodyInit | null = null;
+  const b = r.body;
+  if (b?.kind === 'json') {
+    headers.set('Content-Type', 'application/json');
+    body = JSON.stringify(b.json);
+  } else if (b?.kind === 'raw') {
+    body = b.text;
+    if (b.type === null) headers.delete('Content-Type');
+    else headers.set('Content-Type', b.type);
+  } else if (b?.kind === 'form') {
+    const fd = new FormData();
+    for (const [name, v] of b.fields) {
+      if (typeof v === 'string') fd.append(name, v);
+      else fd.append(name, new Blob([v.bytes], { type: v.type }), v.filename);
+    }
+    body = fd;
+  } else if (b?.kind === 'bytes') {
+    headers.set('Content-Type', b.type);
+    body = b.bytes;
+  } else if (b?.kind === 'oversized') {
+    headers.set('Content-Type', b.type);
+    body = new Uint8Array(b.size).fill(0x61);
+  }
+  return new Request(origin + r.url, { method, headers, body });
+}
