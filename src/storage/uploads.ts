@@ -35,41 +35,41 @@ function mediaType(value: string): string {
   return value.split(';')[0]!.trim().toLowerCase() || 'application/octet-stream';
 }
 
-/** Reads the first bytes (for the type check) and gives back a stream that still starts with them. */
-async function peek(stream: ReadableStream<Uint8Array>): Promise<{ head: Uint8Array; rest: ReadableStream<Uint8Array> }> {
-  const reader = stream.getReader();
+/** Reads at least the first SNIFF_BYTES (for the type check); `done` when that was the whole body. */
+async function readHead(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<{ head: Uint8Array; done: boolean }> {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  let done = false;
-  while (size < SNIFF_BYTES && !done) {
+  while (size < SNIFF_BYTES) {
     const next = await reader.read();
-    if (next.done) done = true;
-    else {
-      chunks.push(next.value);
-      size += next.value.byteLength;
-    }
+    if (next.done) return { head: concat(chunks, size), done: true };
+    chunks.push(next.value);
+    size += next.value.byteLength;
   }
-  const head = new Uint8Array(size);
+  return { head: concat(chunks, size), done: false };
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) {
-    head.set(c, at);
+    out.set(c, at);
     at += c.byteLength;
   }
-  const rest = new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (head.byteLength) controller.enqueue(head);
-      if (done) controller.close();
-    },
-    async pull(controller) {
-      const next = await reader.read();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  });
-  return { head, rest };
+  return out;
+}
+
+/** Writes every chunk to `writable`; on failure aborts it and cancels the body, so neither side hangs. */
+async function feed(chunks: AsyncIterable<Uint8Array>, writable: WritableStream<Uint8Array>, reader: ReadableStreamDefaultReader<Uint8Array>) {
+  const writer = writable.getWriter();
+  try {
+    for await (const chunk of chunks) await writer.write(chunk);
+    await writer.close();
+  } catch (error) {
+    await writer.abort(error).catch(() => undefined);
+    await reader.cancel(error).catch(() => undefined);
+    throw error;
+  }
 }
 
 /** The type to store: the declared one, checked against the content where the content proves a type. */
@@ -97,37 +97,49 @@ export async function storeFile(
   opts: { maxBytes: number; allowedTypes?: string[] },
 ): Promise<BlobRow> {
   if (file.length !== null && file.length > opts.maxBytes) throw problems.tooLarge(opts.maxBytes);
-  const { head, rest } = await peek(file.stream);
+  const reader = file.stream.getReader();
+  const { head, done } = await readHead(reader);
   const type = settleType(file.declaredType, head, opts.allowedTypes);
   const id = newId('blb');
   const key = objectKey(organizationId, kind, id);
 
+  // One loop carries each chunk from the request to R2, counting and hashing it on the way: a
+  // chain of streams (re-wrapped head, TransformStream, pipe) cost a few turns per 4 KiB chunk.
   const digest = new crypto.DigestStream('SHA-256');
   const hashWriter = digest.getWriter();
   let size = 0;
-  const counted = rest.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      async transform(chunk, controller) {
-        size += chunk.byteLength;
-        if (size > opts.maxBytes) throw problems.tooLarge(opts.maxBytes);
-        await hashWriter.write(chunk);
-        controller.enqueue(chunk);
-      },
-      async flush() {
-        await hashWriter.close();
-      },
-    }),
-  );
+  // The digest takes chunks as they come; writes queue in order, so the last settles after all.
+  let hashed: Promise<void> = Promise.resolve();
+  const take = (chunk: Uint8Array) => {
+    size += chunk.byteLength;
+    if (size > opts.maxBytes) throw problems.tooLarge(opts.maxBytes);
+    hashed = hashWriter.write(chunk);
+    hashed.catch(() => undefined);
+    return chunk;
+  };
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    if (head.byteLength) yield take(head);
+    if (done) return;
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) return;
+      yield take(next.value);
+    }
+  }
 
   const httpMetadata = { contentType: type };
   try {
     if (file.length !== null) {
       const fixed = new FixedLengthStream(file.length);
-      const piping = counted.pipeTo(fixed.writable);
-      await Promise.all([scope.files.put(key, fixed.readable, { httpMetadata }), piping]);
+      await Promise.all([scope.files.put(key, fixed.readable, { httpMetadata }), feed(chunks(), fixed.writable, reader)]);
     } else {
-      await multipartPut(scope.files, key, counted, httpMetadata);
+      await multipartPut(scope.files, key, chunks(), httpMetadata).catch(async (error) => {
+        await reader.cancel(error).catch(() => undefined);
+        throw error;
+      });
     }
+    await hashed;
+    await hashWriter.close();
   } catch (error) {
     await scope.files.delete(key).catch(() => undefined);
     if (error instanceof TypeError && file.length !== null && size !== file.length) {
@@ -139,16 +151,13 @@ export async function storeFile(
 }
 
 /** An upload of unknown length, in parts of PART_BYTES (R2 wants all parts but the last equal, at least 5 MiB). */
-async function multipartPut(bucket: R2Bucket, key: string, body: ReadableStream<Uint8Array>, httpMetadata: R2HTTPMetadata) {
+async function multipartPut(bucket: R2Bucket, key: string, body: AsyncIterable<Uint8Array>, httpMetadata: R2HTTPMetadata) {
   const upload = await bucket.createMultipartUpload(key, { httpMetadata });
   const parts: R2UploadedPart[] = [];
   const buffer = new Uint8Array(PART_BYTES);
   let filled = 0;
   try {
-    const reader = body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
+    for await (const value of body) {
       let offset = 0;
       while (offset < value.byteLength) {
         const take = Math.min(PART_BYTES - filled, value.byteLength - offset);
