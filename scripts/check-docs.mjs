@@ -204,9 +204,6 @@ async function checkDocs(base, token, operations) {
     if (message.type() !== 'error') return;
     // The location names the resource for "Failed to load resource" errors, whose text does not.
     const where = message.location().url;
-    // Chromium asks for /favicon.ico by itself; the API has none and the page links none (the
-    // /docs test pins the page's links to Swagger UI's files), so that 404 is no docs failure.
-    if (where === `${base}/favicon.ico`) return;
     problems.push(`console error: ${message.text()} (${where || 'no location'})`);
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));

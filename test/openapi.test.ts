@@ -138,7 +138,7 @@ describe('/docs', () => {
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
     const refs = [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
-    expect(refs).toEqual(['/docs/vendor/swagger-ui.css', '/docs/vendor/swagger-ui-bundle.js', '/docs/init.js']);
+    expect(refs).toEqual(['/docs/vendor/favicon-32x32.png', '/docs/vendor/swagger-ui.css', '/docs/vendor/swagger-ui-bundle.js', '/docs/init.js']);
     expect(page.text).not.toMatch(/<script>[^<]/);
     for (const ref of refs) {
       const asset = await call(ref);

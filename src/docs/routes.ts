@@ -25,6 +25,7 @@ const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Fieldbase API reference</title>
+<link rel="icon" type="image/png" href="/docs/vendor/favicon-32x32.png">
 <link rel="stylesheet" href="/docs/vendor/swagger-ui.css">
 </head>
 <body>
