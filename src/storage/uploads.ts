@@ -10,7 +10,7 @@
  */
 import type { Scope } from '../auth/caller';
 import type { BlobRow } from '../db/schema';
-import { problems } from '../http/problem';
+import { Problem, problems } from '../http/problem';
 import { newId } from '../lib/ids';
 import { objectKey } from './objects';
 import { sniff } from './sniff';
@@ -117,11 +117,17 @@ export async function storeFile(
     hashed.catch(() => undefined);
     return chunk;
   };
+  // A body that fails while it is read is the client's connection failing, not this server.
+  let bodyBroke = false;
   async function* chunks(): AsyncGenerator<Uint8Array> {
     if (head.byteLength) yield take(head);
     if (done) return;
     for (;;) {
-      const next = await reader.read();
+      const next = await reader.read().catch((error: unknown) => {
+        // A problem here is ours (the body limit counts the stream and fails it with a 413).
+        if (!(error instanceof Problem)) bodyBroke = true;
+        throw error;
+      });
       if (next.done) return;
       yield take(next.value);
     }
@@ -142,6 +148,7 @@ export async function storeFile(
     await hashWriter.close();
   } catch (error) {
     await scope.files.delete(key).catch(() => undefined);
+    if (bodyBroke) throw problems.malformed(`The body broke off after ${size} bytes.`);
     if (error instanceof TypeError && file.length !== null && size !== file.length) {
       throw problems.malformed(`The body ended after ${size} of the ${file.length} bytes announced.`);
     }
