@@ -4,9 +4,9 @@
  * project in the trash hides its assets). An asset of the organisation alone is read by its
  * members and written by its admins. Archived project or organisation: read-only.
  */
-import { eq, sql, type SQL } from 'drizzle-orm';
+import { eq, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import { authed, callerId, callerIsSuperuser, type Caller, type Scope } from '../auth/caller';
+import { authed, callerId, callerIsSuperuser, callerTerms, type Caller, type CallerTerms, type Scope } from '../auth/caller';
 import { assets, organizations, projects, users } from '../db/schema';
 import { columnsAs, outer, pick } from '../db/select';
 import { problems } from '../http/problem';
@@ -16,16 +16,26 @@ import type { ProjectRole } from '../projects/schemas';
 
 export type AssetNeed = 'read' | 'write';
 
+/** SQL: the ids of the live projects `who` may see (the rule of projects/access.ts, as a set). */
+export function projectIdsVisibleTo(who: CallerTerms): SQL {
+  return sql`(SELECT vp.id FROM projects vp WHERE vp.deleted_at IS NULL AND (${who.su}
+    OR vp.organization_id IN (SELECT organization_id FROM memberships WHERE user_id = ${who.me} AND role = 'admin')
+    OR (vp.access = 'organization' AND vp.organization_id IN (SELECT organization_id FROM memberships WHERE user_id = ${who.me}))
+    OR vp.id IN (SELECT project_id FROM project_members WHERE user_id = ${who.me})))`;
+}
+
+/** SQL: `who` may see the asset whose project and organisation columns are given. */
+export function assetVisibleTo(who: CallerTerms, projectId: SQL | AnyColumn, organizationId: SQL | AnyColumn): SQL {
+  return sql`(${projectId} IN ${projectIdsVisibleTo(who)}
+    OR (${projectId} IS NULL AND (${who.su} OR ${organizationId} IN (SELECT organization_id FROM memberships WHERE user_id = ${who.me}))))`;
+}
+
 /** SQL: the ids of the live projects the caller may see (`count`: through projects' index-union form). */
 export function visibleProjectIds(scope: Scope, form: 'page' | 'count' = 'page'): SQL {
-  const me = callerId(scope);
   if (form === 'count') {
     return sql`(SELECT ${projects.id} FROM ${projects} WHERE ${projects.deletedAt} IS NULL AND ${visibleProject(scope, 'count')})`;
   }
-  return sql`(SELECT vp.id FROM projects vp WHERE vp.deleted_at IS NULL AND (${callerIsSuperuser(scope)}
-    OR vp.organization_id IN (SELECT organization_id FROM memberships WHERE user_id = ${me} AND role = 'admin')
-    OR (vp.access = 'organization' AND vp.organization_id IN (SELECT organization_id FROM memberships WHERE user_id = ${me}))
-    OR vp.id IN (SELECT project_id FROM project_members WHERE user_id = ${me})))`;
+  return projectIdsVisibleTo(callerTerms(scope));
 }
 
 /**
@@ -40,9 +50,7 @@ export function visibleAsset(scope: Scope, form: 'page' | 'count' = 'page'): SQL
       OR (+${assets.projectId} IS NULL AND ${assets.organizationId} IN (SELECT organization_id FROM memberships WHERE user_id = ${callerId(scope)}
         UNION ALL SELECT id FROM organizations WHERE ${callerIsSuperuser(scope)})))`;
   }
-  return sql`(${assets.projectId} IN ${visibleProjectIds(scope)}
-    OR (${assets.projectId} IS NULL AND (${callerIsSuperuser(scope)}
-      OR ${assets.organizationId} IN (SELECT organization_id FROM memberships WHERE user_id = ${callerId(scope)}))))`;
+  return assetVisibleTo(callerTerms(scope), assets.projectId, assets.organizationId);
 }
 
 const creator = alias(users, 'asset_creator');

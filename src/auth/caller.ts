@@ -86,6 +86,18 @@ export function callerIsSuperuser(scope: Scope): SQL {
   return sql`EXISTS (SELECT 1 FROM users su WHERE su.id = ${callerId(scope)} AND su.is_superuser = 1)`;
 }
 
+/**
+ * The caller as visibility rules name it: SQL for the user id and the superuser flag. Bound in
+ * place (callerTerms), or columns of a one-row table joined once per statement where a statement
+ * names the caller too often for D1's 100 bound parameters (resources/access.ts).
+ */
+export interface CallerTerms {
+  me: SQL;
+  su: SQL;
+}
+
+export const callerTerms = (scope: Scope): CallerTerms => ({ me: callerId(scope), su: callerIsSuperuser(scope) });
+
 function callerQuery(scope: Scope) {
   return scope.db
     .select({

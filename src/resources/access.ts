@@ -11,7 +11,8 @@
  * nothing and is not shown; the scheduled sweep removes it (src/storage/sweep.ts).
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller';
+import { assetVisibleTo, projectIdsVisibleTo } from '../assets/access';
+import { authed, callerId, callerIsSuperuser, type CallerTerms, type Scope } from '../auth/caller';
 import type { ResourceEntityType } from '../db/schema';
 import { problems } from '../http/problem';
 
@@ -25,22 +26,18 @@ export function callerTable(scope: Scope): SQL {
   return sql`(SELECT ${callerId(scope)} AS cu, ${callerIsSuperuser(scope)} AS cs) k`;
 }
 
-const ME = sql`k.cu`;
-const SU = sql`k.cs`;
+/** The caller in statements joined with callerTable. */
+const K: CallerTerms = { me: sql`k.cu`, su: sql`k.cs` };
+const ME = K.me;
+const SU = K.su;
 
 /** SQL: the ids of the organisations the caller administers (all of them for a superuser). */
 const ADMIN_ORGS = sql`(SELECT organization_id FROM memberships WHERE user_id = ${ME} AND role = 'admin'
     UNION ALL SELECT id FROM organizations WHERE ${SU})`;
 
-/** SQL: the live projects the caller may see: visibleProjectIds (assets/access.ts) over `k`. */
-const VISIBLE_PROJECTS = sql`(SELECT vp.id FROM projects vp WHERE vp.deleted_at IS NULL AND (${SU}
-    OR vp.organization_id IN (SELECT organization_id FROM memberships WHERE user_id = ${ME} AND role = 'admin')
-    OR (vp.access = 'organization' AND vp.organization_id IN (SELECT organization_id FROM memberships WHERE user_id = ${ME}))
-    OR vp.id IN (SELECT project_id FROM project_members WHERE user_id = ${ME})))`;
-
-/** SQL: the assets the caller may see: visibleAsset (assets/access.ts) over `k`. */
-const VISIBLE_ASSETS = sql`(SELECT va.id FROM assets va WHERE va.project_id IN ${VISIBLE_PROJECTS}
-    OR (va.project_id IS NULL AND (${SU} OR va.organization_id IN (SELECT organization_id FROM memberships WHERE user_id = ${ME}))))`;
+/** SQL: the live projects the caller may see, and the assets: the rules of assets/access.ts over `k`. */
+const VISIBLE_PROJECTS = projectIdsVisibleTo(K);
+const VISIBLE_ASSETS = sql`(SELECT va.id FROM assets va WHERE ${assetVisibleTo(K, sql`va.project_id`, sql`va.organization_id`)})`;
 
 /** SQL: the ids of the live projects whose contents the caller may change. */
 const WRITABLE_PROJECTS = sql`(SELECT wp.id FROM projects wp WHERE wp.deleted_at IS NULL AND (wp.organization_id IN ${ADMIN_ORGS}
