@@ -21,7 +21,6 @@ import type { ProjectRole } from '../projects/schemas';
 import { assetWithAccess, loadAsset, requireAsset, requireAssetWritable, selectAssets, type AssetAccess, type AssetAccessRow, type AssetNeed } from '../assets/access';
 import { discardObjects } from '../storage/logos';
 import { objectResponse } from '../storage/objects';
-import { sniff } from '../storage/sniff';
 import { storeFile, type IncomingFile } from '../storage/uploads';
 import { SPHERE_TYPES, toSphere, type SphereChanges, type SphereInput } from './schemas';
 
@@ -107,50 +106,13 @@ export async function getSphere(scope: Scope, sphereId: string, assetId?: string
   return (await loadSphere(scope, sphereId, 'read', assetId)).sphere;
 }
 
-/**
- * Lets the stream through only if its first bytes prove one of SPHERE_TYPES; otherwise it fails
- * with a 400 before storeFile writes anything (storeFile reads these bytes before its put).
- */
-function provenImage(file: IncomingFile): IncomingFile {
-  const NEED = 16;
-  let head = new Uint8Array(0);
-  let decided = false;
-  const check = () => {
-    const type = sniff(head);
-    if (!type || !SPHERE_TYPES.includes(type)) {
-      throw problems.invalid([{ path: 'file', message: `Send a JPEG, PNG or WebP image (this is ${type ?? 'not one'}).` }]);
-    }
-    decided = true;
-  };
-  const guard = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      if (decided) return controller.enqueue(chunk);
-      const joined = new Uint8Array(head.byteLength + chunk.byteLength);
-      joined.set(head);
-      joined.set(chunk, head.byteLength);
-      head = joined;
-      if (head.byteLength >= NEED) {
-        check();
-        controller.enqueue(head);
-      }
-    },
-    flush(controller) {
-      if (decided) return;
-      check();
-      controller.enqueue(head);
-    },
-  });
-  return { ...file, stream: file.stream.pipeThrough(guard) };
-}
-
-
 /** Uploads an image into an asset (two D1 round trips: the rights, then the rows). */
 export async function createSphere(scope: Scope, assetId: string, input: SphereInput, file: IncomingFile) {
   const { caller, access } = await loadAsset(scope, assetId, 'write');
   const asset = access.row.asset;
-  const image = await storeFile(scope, asset.organizationId, 'sphere', provenImage(file), {
+  const image = await storeFile(scope, asset.organizationId, 'sphere', file, {
     maxBytes: scope.settings.uploadMaxBytes,
-    allowedTypes: SPHERE_TYPES,
+    allowedTypes: { types: SPHERE_TYPES, described: 'a JPEG, PNG or WebP image' },
   });
   const values = {
     id: newId('sph'),

@@ -73,18 +73,17 @@ async function feed(chunks: AsyncIterable<Uint8Array>, writable: WritableStream<
 }
 
 /** The type to store: the declared one, checked against the content where the content proves a type. */
-export function settleType(declared: string, head: Uint8Array, allowed?: string[]): string {
+export function settleType(declared: string, head: Uint8Array, allowed?: { types: string[]; described: string }): string {
   const claimed = mediaType(declared);
   const actual = sniff(head);
-  let type = claimed;
+  // Where only some types are allowed, the content must prove one of them: a declaration is not enough.
+  if (allowed && !(actual && allowed.types.includes(actual))) {
+    throw problems.invalid([{ path: 'file', message: `Send ${allowed.described} (this is ${actual ?? 'not one'}).` }]);
+  }
   if (actual && claimed !== 'application/octet-stream' && claimed !== actual) {
     throw problems.invalid([{ path: 'file', message: `Declared as ${claimed} but the content is ${actual}.` }]);
   }
-  if (actual && claimed === 'application/octet-stream') type = actual;
-  // Where only some types are allowed, the content must prove one of them: a declaration is not enough.
-  if (allowed && !(actual && allowed.includes(actual))) {
-    throw problems.invalid([{ path: 'file', message: `Send one of: ${allowed.join(', ')} (the content is ${actual ?? 'not one of them'}).` }]);
-  }
+  const type = actual && claimed === 'application/octet-stream' ? actual : claimed;
   return type;
 }
 
@@ -94,7 +93,7 @@ export async function storeFile(
   organizationId: string,
   kind: string,
   file: IncomingFile,
-  opts: { maxBytes: number; allowedTypes?: string[] },
+  opts: { maxBytes: number; allowedTypes?: { types: string[]; described: string } },
 ): Promise<BlobRow> {
   if (file.length !== null && file.length > opts.maxBytes) throw problems.tooLarge(opts.maxBytes);
   const reader = file.stream.getReader();
