@@ -3,13 +3,13 @@
  * same resources as the resource routes, and close the TransAM hole: knowing a document's id is
  * not enough, the caller must see an entity it is attached to, and the entity of the path.
  */
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { app } from '../src/index';
 import { newId } from '../src/lib/ids';
-import { call, expectProblem, ORIGIN, sameProblem, type Answer } from './support/api';
+import { call, expectProblem, sameProblem, type Answer } from './support/api';
 import { count, makeOrg, makeUser, unique, type Actor } from './support/actors';
-import { checkContract } from './support/contract';
+import { download } from './support/files';
 
 const LIMIT = 2 * 1024 * 1024;
 const text = (s: string) => new TextEncoder().encode(s);
@@ -44,14 +44,6 @@ function form(bytes: Uint8Array | null, fields: [string, string][] = []) {
   for (const [k, v] of fields) fd.append(k, v);
   if (bytes) fd.append('file', new Blob([bytes], { type: 'text/plain' }), 'doc.txt');
   return fd;
-}
-
-async function download(path: string, headers: Record<string, string>) {
-  const res = await exports.default.fetch(new Request(ORIGIN + path, { headers }));
-  const body = await res.text();
-  const answer: Answer = { res, status: res.status, headers: res.headers, body: body && (res.headers.get('Content-Type') ?? '').includes('json') ? JSON.parse(body) : body, text: body };
-  checkContract('GET', path, answer);
-  return answer;
 }
 
 const strip = (a: Answer) => ({ status: a.status, body: a.body, etag: a.headers.get('ETag') });
