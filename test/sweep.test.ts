@@ -137,7 +137,7 @@ describe('sweepOrphans', () => {
     expect(await keysUnder(`${org.id}/`)).toEqual([logoKey!, orphanKey, stale.key].sort());
 
     const report = await sweepOrphans(env, LATER());
-    expect(report).toEqual({ orphanObjects: 1, unreferencedBlobs: 1 });
+    expect(report).toMatchObject({ orphanObjects: 1, unreferencedBlobs: 1, walkFinished: true });
 
     expect(await env.FILES.head(orphanKey)).toBeNull();
     expect(await env.FILES.head(stale.key)).toBeNull();
@@ -151,7 +151,7 @@ describe('sweepOrphans', () => {
     expect(got.body.logo.sha256).toBe(await sha256(logo));
 
     // A second sweep finds nothing more.
-    expect(await sweepOrphans(env, LATER())).toEqual({ orphanObjects: 0, unreferencedBlobs: 0 });
+    expect(await sweepOrphans(env, LATER())).toMatchObject({ orphanObjects: 0, unreferencedBlobs: 0, walkFinished: true });
   });
 
   it('spares what is younger than the grace period', async () => {
@@ -162,7 +162,7 @@ describe('sweepOrphans', () => {
     const youngRow = await unreferencedBlob(org.id, 60_000);
 
     const report = await sweepOrphans(env, Date.now());
-    expect(report).toEqual({ orphanObjects: 0, unreferencedBlobs: 0 });
+    expect(report).toMatchObject({ orphanObjects: 0, unreferencedBlobs: 0, walkFinished: true });
     expect(await env.FILES.head(youngKey)).not.toBeNull();
     expect(await env.FILES.head(youngRow.key)).not.toBeNull();
     expect(await count('blobs', 'id = ?', youngRow.id)).toBe(1);
@@ -176,6 +176,37 @@ describe('sweepOrphans', () => {
     expect(await count('blobs', 'id = ?', youngRow.id)).toBe(0);
   });
 });
+
+describe('the walk over the bucket', () => {
+  it('does a bounded part each run and resumes where the last run stopped, until the whole bucket is walked', async () => {
+    const admin = await makeUser();
+    const org = await makeOrg(admin);
+    await sweepOrphans(env, LATER()); // a finished walk: the next starts at the bucket's beginning
+    const total = (await env.FILES.list({ limit: 1000 })).objects.length;
+    const orphans = Array.from({ length: 7 }, (_, i) => `${org.id}/data/blb_walk${i}`);
+    for (const key of orphans) await env.FILES.put(key, png(i(key)));
+
+    const runs = [];
+    for (let n = 0; n < 50; n++) {
+      const report = await sweepOrphans(env, LATER(), { pageSize: 2, maxPages: 2 });
+      runs.push(report);
+      expect(report.listedObjects, 'at most two pages of two keys a run').toBeLessThanOrEqual(4);
+      if (report.walkFinished) break;
+    }
+    expect(runs.at(-1)!.walkFinished).toBe(true);
+    // Every object was listed once over the runs, and every orphan went; nothing else did.
+    expect(runs.reduce((n, r) => n + r.listedObjects, 0)).toBe(total + orphans.length);
+    expect(runs.reduce((n, r) => n + r.orphanObjects, 0)).toBe(orphans.length);
+    expect(runs.length).toBe(Math.ceil((total + orphans.length) / 4));
+    for (const key of orphans) expect(await env.FILES.head(key), key).toBeNull();
+    expect((await env.FILES.list({ limit: 1000 })).objects.length).toBe(total);
+    // The finished walk left no cursor: the next run starts from the beginning again.
+    const state = await env.DB.prepare("SELECT cursor FROM sweep_state WHERE name = 'r2-orphans'").first<{ cursor: string | null }>();
+    expect(state?.cursor).toBeNull();
+  });
+});
+
+const i = (key: string) => Number(key.slice(-1)) + 10;
 
 describe('the scheduled handler', () => {
   it('exists and runs the sweep', async () => {

@@ -419,3 +419,13 @@ export const resourceAttachments = sqliteTable(
 
 export type ResourceRow = typeof resources.$inferSelect;
 export type ResourceAttachmentRow = typeof resourceAttachments.$inferSelect;
+
+/**
+ * Where a walk of the scheduled sweep stopped (the R2 list cursor), so that each run does a
+ * bounded amount of work and the next one resumes there; null when the last pass finished.
+ */
+export const sweepState = sqliteTable('sweep_state', {
+  name: text('name').primaryKey(),
+  cursor: text('cursor'),
+  updatedAt: integer('updated_at').notNull(),
+});

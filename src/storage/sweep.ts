@@ -9,10 +9,14 @@
  * leaves its resource attachments dangling, as they have no foreign key. The sweep deletes those
  * attachments, then the resources left without any (their blobs, unreferenced, then go with
  * the step after once past the grace period).
+ *
+ * The walk over the bucket is bounded per run (maxPages list calls) and resumes from a cursor kept
+ * in D1 (sweep_state), so a run costs the same however large the bucket grows; a full pass takes
+ * as many hourly runs as the bucket has pages beyond that.
  */
-import { sql } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/d1';
-import { blobs } from '../db/schema';
+import { eq, sql } from 'drizzle-orm';
+import { drizzle, type DrizzleD1Database } from 'drizzle-orm/d1';
+import { blobs, sweepState } from '../db/schema';
 import type { Bindings } from '../env';
 
 export const SWEEP_GRACE_MS = 24 * 3_600_000;
@@ -30,12 +34,25 @@ const BLOB_REFERENCES = [
 export interface SweepReport {
   orphanObjects: number;
   unreferencedBlobs: number;
+  /** Objects listed by this run's part of the walk over the bucket. */
+  listedObjects: number;
+  /** The walk reached the end of the bucket (the next run starts a new one). */
+  walkFinished: boolean;
 }
 
-export async function sweepOrphans(env: Bindings, now: number): Promise<SweepReport> {
+export interface SweepOptions {
+  /** Keys per R2 list call (R2 gives at most 1,000). */
+  pageSize?: number;
+  /** List calls per run: a run's work is bounded whatever the bucket's size; the next resumes. */
+  maxPages?: number;
+}
+
+const WALK = 'r2-orphans';
+
+export async function sweepOrphans(env: Bindings, now: number, opts: SweepOptions = {}): Promise<SweepReport> {
   const db = drizzle(env.DB);
   const cutoff = now - SWEEP_GRACE_MS;
-  const report: SweepReport = { orphanObjects: 0, unreferencedBlobs: 0 };
+  const report: SweepReport = { orphanObjects: 0, unreferencedBlobs: 0, listedObjects: 0, walkFinished: false };
 
   await db.batch([
     db.run(sql`DELETE FROM resource_attachments WHERE
@@ -63,24 +80,50 @@ export async function sweepOrphans(env: Bindings, now: number): Promise<SweepRep
     report.unreferencedBlobs += 1;
   }
 
-  let cursor: string | undefined;
-  do {
-    const page = await env.FILES.list({ limit: 500, ...(cursor ? { cursor } : {}) });
-    const old = page.objects.filter((o) => o.uploaded.getTime() < cutoff);
-    for (let i = 0; i < old.length; i += 50) {
-      const keys = old.slice(i, i + 50).map((o) => o.key);
-      const known = await db
-        .select({ key: blobs.r2Key })
-        .from(blobs)
-        .where(sql`${blobs.r2Key} IN (${sql.join(keys.map((k) => sql`${k}`), sql`, `)})`);
-      const have = new Set(known.map((k) => k.key));
-      const orphans = keys.filter((k) => !have.has(k));
+  await walkObjects(env, db, cutoff, opts, report);
+  return report;
+}
+
+/**
+ * Walks the bucket from where the last run stopped, deleting objects past the grace period that
+ * no blob row names, for at most `maxPages` list calls; keeps the cursor for the next run. One D1
+ * query a page: the page's keys go in as one JSON parameter (D1 binds at most 100).
+ */
+async function walkObjects(env: Bindings, db: DrizzleD1Database, cutoff: number, opts: SweepOptions, report: SweepReport) {
+  const pageSize = opts.pageSize ?? 1000;
+  const maxPages = opts.maxPages ?? 25;
+  const saved = await db.select({ cursor: sweepState.cursor }).from(sweepState).where(eq(sweepState.name, WALK));
+  let cursor = saved[0]?.cursor ?? undefined;
+  for (let pages = 0; pages < maxPages; pages++) {
+    let page: R2Objects;
+    try {
+      page = await env.FILES.list({ limit: pageSize, ...(cursor ? { cursor } : {}) });
+    } catch (error) {
+      // A cursor R2 no longer takes: start the walk over next time rather than stall on it.
+      if (cursor) await saveCursor(db, null);
+      throw error;
+    }
+    report.listedObjects += page.objects.length;
+    const old = page.objects.filter((o) => o.uploaded.getTime() < cutoff).map((o) => o.key);
+    if (old.length) {
+      const orphans = await db.all<{ key: string }>(
+        sql`SELECT j.value AS key FROM json_each(${JSON.stringify(old)}) j WHERE NOT EXISTS (SELECT 1 FROM ${blobs} WHERE ${blobs.r2Key} = j.value)`,
+      );
       if (orphans.length) {
-        await env.FILES.delete(orphans);
+        await env.FILES.delete(orphans.map((o) => o.key));
         report.orphanObjects += orphans.length;
       }
     }
     cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
-  return report;
+    if (!cursor) {
+      report.walkFinished = true;
+      break;
+    }
+  }
+  await saveCursor(db, cursor ?? null);
+}
+
+async function saveCursor(db: DrizzleD1Database, cursor: string | null) {
+  const updatedAt = Date.now();
+  await db.insert(sweepState).values({ name: WALK, cursor, updatedAt }).onConflictDoUpdate({ target: sweepState.name, set: { cursor, updatedAt } });
 }
