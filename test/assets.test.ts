@@ -950,6 +950,13 @@ describe('GeoJSON', () => {
     const both = await call('/v1/assets', { headers: { ...w.member.auth, Accept: `${GEO}, application/json;q=0.9` } });
     expect(both.headers.get('Content-Type')).toBe(GEO);
     expect(both.body.type).toBe('FeatureCollection');
+    // The q-values decide: JSON preferred, GeoJSON refused (q=0), or only wildcards: the JSON page.
+    for (const accept of [`${GEO};q=0.5, application/json`, `${GEO};q=0`, '*/*', 'application/*']) {
+      const a = await call('/v1/assets', { headers: { ...w.member.auth, Accept: accept } });
+      expect(a.headers.get('Content-Type'), accept).toBe('application/json');
+      expect(a.body.results, accept).toBeInstanceOf(Array);
+      expect(a.headers.get('Vary')).toContain('Accept');
+    }
   });
 
   it('leaves out assets without both coordinates and what the caller may not see; counts only what it draws', async () => {

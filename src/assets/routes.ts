@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { accepts } from 'hono/accepts';
 import { scopeOf } from '../auth/caller';
 import { entityJson } from '../http/etag';
 import { LIST_HEADERS, listEnvelope, listQuerySchema, searchParam } from '../http/list';
@@ -61,7 +62,8 @@ const listOk = {
   },
 };
 
-const wantsGeoJson = (c: Context) => (c.req.header('Accept') ?? '').includes(GEOJSON);
+/** GeoJSON when Accept prefers it (q-values weighed; JSON on a tie, a wildcard or no header). */
+const wantsGeoJson = (c: Context) => accepts(c, { header: 'Accept', supports: ['application/json', GEOJSON], default: 'application/json' }) === GEOJSON;
 
 /**
  * JSON envelope or GeoJSON, by Accept. Typed `never`: @hono/zod-openapi computes no handler type
