@@ -98,6 +98,28 @@ describe('headers on every error answer', () => {
 });
 
 // Destroys a table of this file's database: everything after this block sees a broken schema.
+describe('bodies that are not what they claim', () => {
+  it('answers 400 naming the field for a form field that is not UTF-8, and for a non-JSON body where JSON or a form is taken', async () => {
+    const me = await makeUser();
+    const enc = new TextEncoder();
+    // 0xED 0xA0 0x80 is a lone surrogate encoded as if it were UTF-8: no decoder may accept it.
+    const body = new Uint8Array([
+      ...enc.encode('--XYZ\r\nContent-Disposition: form-data; name="name"\r\n\r\n'),
+      0x61, 0xed, 0xa0, 0x80,
+      ...enc.encode('\r\n--XYZ--\r\n'),
+    ]);
+    const before = await env.DB.prepare('SELECT count(*) AS n FROM organizations').first<{ n: number }>();
+    const a = await call('/v1/organizations', { method: 'POST', headers: { ...me.auth, 'Content-Type': 'multipart/form-data; boundary=XYZ' }, body });
+    expectProblem(a, 400, 'invalid-request');
+    expect(a.body.errors).toEqual([{ path: 'name', message: 'Send text in UTF-8.' }]);
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain']) {
+      const b = await call('/v1/organizations', { method: 'POST', headers: { ...me.auth, 'Content-Type': type }, body: 'name=x&slug=y' });
+      expectProblem(b, 415, 'unsupported-media-type');
+    }
+    expect(await env.DB.prepare('SELECT count(*) AS n FROM organizations').first<{ n: number }>()).toEqual(before);
+  });
+});
+
 describe('an unexpected failure (a table the route needs is gone)', () => {
   it('answers an opaque 500 problem with the request id and nothing about the cause', async () => {
     const u = await makeUser();

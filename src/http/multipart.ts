@@ -36,7 +36,7 @@ export async function readMultipart(request: Request, maxFileSize: number): Prom
         if (form.files[name]) throw problems.invalid([{ path: name, message: 'Send one file per field.' }]);
         form.files[name] = { filename: part.filename ?? name, mediaType: part.mediaType ?? 'application/octet-stream', bytes: part.bytes };
       } else {
-        (form.fields[name] ??= []).push(part.text);
+        (form.fields[name] ??= []).push(textOf(part.bytes, name));
       }
     }
   } catch (error) {
@@ -46,6 +46,17 @@ export async function readMultipart(request: Request, maxFileSize: number): Prom
     throw error;
   }
   return form;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/** A text field's value: bytes that are not UTF-8 are the client's mistake (400), not a failure. */
+function textOf(bytes: Uint8Array, name: string): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw problems.invalid([{ path: name, message: 'Send text in UTF-8.' }]);
+  }
 }
 
 /** One text field, or a JSON-encoded one (arrays and objects travel as JSON text in a form). */
