@@ -42,10 +42,14 @@ beforeAll(async () => {
   doc = new ApiDocument(await res.json());
 }, 60_000);
 
-/** Reads and writes first, then deletions from the deepest path up, the organisation last. */
+/** Containers, innermost first: deleting one takes what is inside with it. */
+const CONTAINERS = ['me', 'data', 'spheres', 'folders', 'reports', 'resources', 'assets', 'projects', 'users', 'organizations'];
+
+/** Reads and writes first, then deletions from the deepest path up and the innermost container out. */
 function order(ops: Operation[]): Operation[] {
   const depth = (o: Operation) => o.path.split('/').length;
-  const deletes = ops.filter((o) => o.method === 'DELETE').sort((a, b) => depth(b) - depth(a));
+  const container = (o: Operation) => CONTAINERS.indexOf(o.path.split('/')[2]!);
+  const deletes = ops.filter((o) => o.method === 'DELETE').sort((a, b) => depth(b) - depth(a) || container(a) - container(b));
   return [...ops.filter((o) => o.method !== 'DELETE'), ...deletes];
 }
 
@@ -122,16 +126,21 @@ async function probe(op: Operation, r: FuzzRequest): Promise<Outcome> {
 describe('fuzzing every operation of /openapi.json', () => {
   it('never a 5xx, only documented statuses, problem+json errors, bodies valid against the emitted schemas, no secrets, refusals change nothing', async () => {
     const ops = order(doc.operations);
+    // By id, not slug or username (a valid PATCH may rename them); {token} is one of the caller's own.
+    const ownToken = await env.DB.prepare('SELECT id FROM tokens WHERE user_id = ? ORDER BY created_at LIMIT 1').bind(w.actors.superuser.id).first<{ id: string }>();
+    const fixed = { org: w.org.id, user: w.actors.editor.id, token: ownToken!.id };
     expect(ops.length).toBeGreaterThan(100);
     const failures: string[] = [];
     const statuses = new Map<number, number>();
     const labels = new Map<string, number>();
     let sent = 0;
+    const succeeded = new Set<string>();
     for (const op of ops) {
-      const property = fc.asyncProperty(requestArb(doc, op, w, LIMITS), async (r) => {
+      const property = fc.asyncProperty(requestArb(doc, op, w, LIMITS, fixed), async (r) => {
         const outcome = await probe(op, r);
         sent += 1;
         statuses.set(outcome.status, (statuses.get(outcome.status) ?? 0) + 1);
+        if (outcome.status < 300) succeeded.add(op.key);
         const kind = r.label === 'valid' ? 'valid' : r.label.split(/[ =]/)[0]!;
         labels.set(kind, (labels.get(kind) ?? 0) + 1);
         if (outcome.problems.length) throw new Error(`${op.method} ${r.url} [${r.label}]\n  ${outcome.problems.join('\n  ')}`);
@@ -143,6 +152,10 @@ describe('fuzzing every operation of /openapi.json', () => {
     const byStatus = [...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ');
     const byKind = [...labels].sort(([, a], [, b]) => b - a).map(([k, n]) => `${k}×${n}`).join(' ');
     console.log(`fuzz: ${sent} requests over ${ops.length} operations (seed ${SEED}); statuses ${byStatus}; kinds ${byKind}`);
+    const neverSucceeded = ops.map((o) => o.key).filter((k) => !succeeded.has(k));
+    // Where the valid share never got through (cross-field rules the schemas do not state, states
+    // such as "in the trash"): those operations were fuzzed only up to their validation.
+    console.log(`fuzz: operations that never answered 2xx: ${neverSucceeded.join(', ') || 'none'}`);
     expect(failures).toEqual([]);
     // The valid share must reach success paths, or the fuzzer only tests the validators.
     const successes = [...statuses].filter(([s]) => s < 300).reduce((n, [, c]) => n + c, 0);

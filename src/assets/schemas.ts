@@ -20,7 +20,13 @@ const SERVICE_DATE = z
   })
   .pipe(z.iso.date())
   .nullable()
-  .openapi({ type: ['string', 'null'], maxLength: 10, example: '2018-11-23' });
+  .openapi({
+    type: ['string', 'null'],
+    maxLength: 10,
+    pattern: '^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{4})$',
+    example: '2018-11-23',
+    description: 'A date: YYYY-MM-DD, or M/D/YYYY as seed 003 sends it (stored as YYYY-MM-DD).',
+  });
 
 export const ATTRIBUTES_MAX_BYTES = 16 * 1024;
 const ATTRIBUTES = z

@@ -5,11 +5,11 @@ import { settings } from '../env';
 import { FOLDER_REF, ITEM_NAME } from '../folders/schemas';
 import type { AppEnv } from '../http/context';
 import { entityJson } from '../http/etag';
-import { DEFAULT_LIMIT, INT32_MAX, LIST_HEADERS, listEnvelope, listQuerySchema, MAX_LIMIT } from '../http/list';
+import { DEFAULT_LIMIT, LIST_HEADERS, listEnvelope, listQuerySchema, MAX_LIMIT } from '../http/list';
 import { authedRoute, binary, ETAG_HEADER, FILE_NAME_HEADER, IF_MATCH, IF_NONE_MATCH, RANGE } from '../http/openapi';
 import { errorResponses, problems } from '../http/problem';
 import { createRouter, fieldErrors } from '../http/router';
-import { json, jsonBody, pathParam } from '../http/schemas';
+import { json, jsonBody, pathParam, queryInt } from '../http/schemas';
 import { readFileUpload, uploadBody } from '../storage/file-http';
 import { DOWNLOAD_HEADERS, objectResponse } from '../storage/objects';
 import { listContents } from './contents';
@@ -26,8 +26,8 @@ const listQuery = listQuerySchema(service.dataListSpec).extend({
 
 const contentsQuery = z.object({
   folder: FOLDER_REF.openapi({ description: '`root` (the default) or a folder id: the level listed.' }),
-  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).optional().openapi({ format: 'int32', description: `Page size (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT}).` }),
-  offset: z.coerce.number().int().min(0).max(INT32_MAX).optional().openapi({ format: 'int32', description: 'Items to skip.' }),
+  limit: queryInt(1, MAX_LIMIT).openapi({ description: `Page size (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT}).` }),
+  offset: queryInt(0).openapi({ description: 'Items to skip.' }),
 });
 
 const uploadQuery = z.object({

@@ -10,7 +10,7 @@ import { and, asc, desc, or, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteSelect } from 'drizzle-orm/sqlite-core';
 import { LINK_HEADER } from './openapi';
 import { problems } from './problem';
-import { COUNT } from './schemas';
+import { COUNT, queryInt } from './schemas';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 200;
@@ -31,25 +31,24 @@ export interface ListSpec<Row> {
   defaultOrdering: string;
 }
 
-/** Paging integers are int32: a page or an offset past 2^31 − 1 rows is no list this API holds. */
-export const INT32_MAX = 2_147_483_647;
-
-const int = (min: number, max = INT32_MAX) => z.coerce.number().int().min(min).max(max).optional().openapi({ format: 'int32' });
-
 /** Query parameters shared by every list; `ordering` is checked against the spec at run time. */
 export function listQuerySchema<Row>(spec: ListSpec<Row>) {
   const names = Object.keys(spec.fields).join(', ');
   return z.object({
-    limit: int(1, MAX_LIMIT).openapi({ description: `Page size (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT}).` }),
-    offset: int(0).openapi({ description: 'Rows to skip (with limit).' }),
-    page: int(1).openapi({ description: 'Page number, from 1 (with page_size).' }),
-    page_size: int(1, MAX_LIMIT).openapi({ description: 'Page size for page-based paging.' }),
+    limit: queryInt(1, MAX_LIMIT).openapi({ description: `Page size (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT}).` }),
+    offset: queryInt(0).openapi({ description: 'Rows to skip (with limit).' }),
+    page: queryInt(1).openapi({ description: 'Page number, from 1 (with page_size).' }),
+    page_size: queryInt(1, MAX_LIMIT).openapi({ description: 'Page size for page-based paging.' }),
     cursor: z.string().max(1024).optional().openapi({ description: 'Opaque keyset cursor from a `next`/`previous` link.' }),
     ordering: z
       .string()
       .max(200)
       .optional()
-      .openapi({ description: `Comma-separated fields, \`-\` for descending. One of: ${names}. Default \`${spec.defaultOrdering}\`.` }),
+      // The grammar, in the document for clients; the fields are checked (with a message naming them) at run time.
+      .openapi({
+        pattern: `^-?(?:${Object.keys(spec.fields).join('|')})(?:,-?(?:${Object.keys(spec.fields).join('|')}))*$`,
+        description: `Comma-separated fields, \`-\` for descending. One of: ${names}. Default \`${spec.defaultOrdering}\`.`,
+      }),
   });
 }
 

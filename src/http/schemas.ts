@@ -43,3 +43,13 @@ export const SHA256 = z.string().length(64).regex(/^[0-9a-f]{64}$/);
 
 /** A path of this API that the server builds from ids and slugs (links to downloads, logos, members). */
 export const API_PATH = z.string().max(200).regex(/^\/v1\//);
+
+/** Integers are int32 here: a page or an offset past 2^31 − 1 rows is no list this API holds. */
+export const INT32_MAX = 2_147_483_647;
+
+/**
+ * An optional integer query parameter. The type is stated for the document: a coerced number
+ * would be emitted as integer-or-null (null coerces to 0), and a query string holds no null.
+ */
+export const queryInt = (min: number, max = INT32_MAX) =>
+  z.coerce.number().int().min(min).max(max).optional().openapi({ type: 'integer', format: 'int32', minimum: min, maximum: max });

@@ -58,14 +58,25 @@ export function worldHints(w: World): Hints {
     entity_id: entity,
     attach: fc.constantFrom(`project:${w.project}`, `asset:${w.asset}`, `report:${w.report}`, `organization:${w.org.id}`),
     current_password: fc.constant(PASSWORD),
+    password: fc.constant(PASSWORD),
     login: fc.constantFrom(w.actors.viewer.username, w.actors.viewer.email),
-    bbox: fc.constantFrom('-180,-90,180,90', '2.2,48.8,2.4,48.9', '10,10,0,0', '1,2,3', 'a,b,c,d'),
+    urls: fc.array(fc.webUrl({ validSchemes: ['https'] }), { maxLength: 2 }),
+    contacts: fc.constantFrom([], [{ type: ['h-card'], properties: { name: ['Ada Lovelace'], email: ['mailto:ada@example.test'] } }]),
+    bbox: fc.constantFrom('-180,-90,180,90', '2.2,48.8,2.4,48.9', '-10,-10,10,10'),
+    captured_at: fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2030-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString()),
+    lat: fc.double({ min: -90, max: 90, noNaN: true }).map(String),
+    lon: fc.double({ min: -180, max: 180, noNaN: true }).map(String),
+    heading: fc.double({ min: 0, max: 360, noNaN: true, maxExcluded: true }).map(String),
   };
 }
 
-/** Path parameters: the world's own ids, or (odd) one of them a random id of its kind or something hostile. */
-function pathArb(op: Operation, w: World, odd: boolean): fc.Arbitrary<{ url: string; odd: string | null }> {
-  const base = fill(w, op.path);
+/**
+ * Path parameters: the world's own ids, or (odd) one of them a random id of its kind or something
+ * hostile. `fixed` names parameters by value first (ids, where a rename would lose a slug).
+ */
+function pathArb(op: Operation, w: World, odd: boolean, fixed: Record<string, string>): fc.Arbitrary<{ url: string; odd: string | null }> {
+  const fillPath = (path: string) => fill(w, path.replace(/\{(\w+)\}/g, (whole, n: string) => fixed[n] ?? whole));
+  const base = fillPath(op.path);
   if (!base) throw new Error(`no world value for a parameter of ${op.path}`);
   const names = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
   if (!odd || names.length === 0) return fc.constant({ url: base, odd: null });
@@ -80,15 +91,29 @@ function pathArb(op: Operation, w: World, odd: boolean): fc.Arbitrary<{ url: str
     )
     .map(([name, value]) => {
       const v = value === 'random' ? (PREFIX[name] ? newId(PREFIX[name]!) : `no-such-${name}`) : value;
-      const url = op.path.replace(/\{(\w+)\}/g, (whole, n: string) => (n === name ? v : fill(w, whole)!));
+      const url = fillPath(op.path.replace(/\{(\w+)\}/g, (whole, n: string) => (n === name ? v : whole)))!;
       return { url, odd: `path ${name}=${JSON.stringify(v)}` };
     });
 }
 
-/** Query parameters drawn from their schemas, each present or not; odd: one of them hostile, or one extra. */
+/** A query value from its schema: a string holds no null, and small numbers are the ones lists answer. */
+function queryValue(schema: Schema, name: string, ctx: SchemaContext): fc.Arbitrary<string> {
+  const types = ([] as string[]).concat(schema.type ?? []).filter((t) => t !== 'null');
+  if (types.length === 1 && types[0] === 'integer') {
+    const min = schema.minimum ?? 0;
+    return fc.integer({ min, max: Math.min(schema.maximum ?? min + 100, min + 100) }).map(String);
+  }
+  return valueOf({ ...schema, type: types.length === 1 ? types[0] : types }, ctx, name).map(String);
+}
+
+/**
+ * Query parameters drawn from their schemas, each present now and then (all at once would rarely
+ * make sense together), never a cursor (those come from a `next` link); odd: one of them hostile,
+ * or one extra.
+ */
 function queryArb(op: Operation, ctx: SchemaContext, odd: boolean): fc.Arbitrary<{ query: string; odd: string | null }> {
-  const params = op.parameters.filter((p) => p.in === 'query');
-  const each = params.map((p) => fc.option(valueOf(p.schema, ctx, p.name).map(String), { freq: 3 }));
+  const params = op.parameters.filter((p) => p.in === 'query' && p.name !== 'cursor');
+  const each = params.map((p) => fc.oneof({ arbitrary: fc.constant(null), weight: 3 }, { arbitrary: queryValue(p.schema, p.name, ctx), weight: 1 }));
   const hostile = fc.oneof(
     ...(params.length ? [fc.tuple(fc.constantFrom(...params.map((p) => p.name)), nastyString).map(([n, v]) => `${encodeURIComponent(n)}=${encodeURIComponent(v)}`)] : []),
     fc.constantFrom('zz_unknown=1', 'limit=1&limit=2', 'cursor=' + encodeURIComponent('{"k":1}'), '%zz=1', 'search=%', 'ordering=-', 'limit=1e3'),
@@ -219,7 +244,7 @@ function bodyArbs(op: Operation, ctx: SchemaContext, limits: { json: number; upl
  * Requests for `op`: a third drawn wholly from the schemas, the rest with exactly one hostile part
  * (path, query, a header or the body), so that a failure names what provoked it.
  */
-export function requestArb(doc: ApiDocument, op: Operation, w: World, limits: { json: number; upload: number }): fc.Arbitrary<FuzzRequest> {
+export function requestArb(doc: ApiDocument, op: Operation, w: World, limits: { json: number; upload: number }, fixed: Record<string, string> = {}): fc.Arbitrary<FuzzRequest> {
   // An archived project or organisation refuses every write under it (409): the fuzzer would spend
   // the rest of its runs on that one answer. Archiving has its own tests.
   const ctx: SchemaContext = { resolve: (s) => doc.resolve(s), hints: worldHints(w), pins: { archived: fc.constant(false) } };
@@ -230,7 +255,7 @@ export function requestArb(doc: ApiDocument, op: Operation, w: World, limits: { 
       const odd = [p.odd, q.odd, h.odd, b.label === 'valid' ? null : b.label].filter(Boolean);
       return { label: odd.length ? odd.join('; ') : 'valid', url: p.url + q.query, headers: h.headers, body: b.body };
     });
-  const [path, oddPath] = [pathArb(op, w, false), pathArb(op, w, true)];
+  const [path, oddPath] = [pathArb(op, w, false, fixed), pathArb(op, w, true, fixed)];
   const [query, oddQuery] = [queryArb(op, ctx, false), queryArb(op, ctx, true)];
   const [headers, oddHeaders] = [headerArb(op, ctx, false), headerArb(op, ctx, true)];
   const hasPath = op.path.includes('{');
