@@ -16,7 +16,7 @@ import { app } from '../src/index';
 import { newId } from '../src/lib/ids';
 import { call, expectProblem, roundTrips, sameProblem, type Answer } from './support/api';
 import { count, makeOrg, makeUser, unique, type Actor } from './support/actors';
-import { download, eventually, links, r2Keys, sha256Hex } from './support/files';
+import { chunked, download, eventually, links, r2Keys, sha256Hex } from './support/files';
 
 const LIMIT = 2 * 1024 * 1024; // UPLOAD_MAX_BYTES in vitest.config.ts
 
@@ -37,18 +37,6 @@ function pattern(n: number, seed = 1): Uint8Array {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = (i * 31 + seed * 7 + (i >> 8)) & 0xff;
   return out;
-}
-
-/** A body without Content-Length (sent chunked), in chunks of `chunk` bytes. */
-function chunked(bytes: Uint8Array, chunk = 64 * 1024): ReadableStream<Uint8Array> {
-  let at = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (at >= bytes.byteLength) return controller.close();
-      controller.enqueue(bytes.slice(at, at + chunk));
-      at += chunk;
-    },
-  });
 }
 
 async function createProject(actor: Actor, org: { slug: string }, fields: Record<string, unknown> = {}) {

@@ -24,7 +24,7 @@ import { SWEEP_GRACE_MS, sweepOrphans } from '../src/storage/sweep';
 import { call, expectProblem, ORIGIN, type Answer, type CallOptions } from './support/api';
 import { count, makeOrg, makeUser, PASSWORD, unique, type Actor } from './support/actors';
 import { checkContract } from './support/contract';
-import { download } from './support/files';
+import { chunked, download } from './support/files';
 
 // A real 1x1 PNG (70 bytes).
 const PNG = Uint8Array.from(
@@ -897,7 +897,7 @@ describe('R2 failing', () => {
         const bytes = pattern(300_000, 9);
         const headers: Record<string, string> = { ...t.headers, 'Content-Type': 'application/octet-stream' };
         // The body itself is sound: with a length, one streamed put; without, chunked into a multipart upload.
-        const a = await send(t.path, { headers, body: c.length ? bytes : streamOf(bytes), bindings: { FILES: r2.files } });
+        const a = await send(t.path, { headers, body: c.length ? bytes : chunked(bytes), bindings: { FILES: r2.files } });
         expectOpaque500(a);
         expect(logged().some((l) => l.includes(a.body.request_id) && l.includes('R2 unavailable'))).toBe(true);
         expect(await t.rows(), `${t.kind}: ${c.name}`).toBe(0);
@@ -962,15 +962,3 @@ describe('R2 failing', () => {
     }
   });
 });
-
-/** A body of unknown length (sent chunked) with these bytes. */
-function streamOf(bytes: Uint8Array, chunk = 65_536): ReadableStream<Uint8Array> {
-  let at = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (at >= bytes.byteLength) return controller.close();
-      controller.enqueue(bytes.slice(at, at + chunk));
-      at += chunk;
-    },
-  });
-}

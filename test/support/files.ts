@@ -40,3 +40,15 @@ export function links(header: string | null): Record<string, string> {
   for (const m of (header ?? '').matchAll(/<([^>]+)>;\s*rel="(\w+)"/g)) out[m[2]!] = m[1]!;
   return out;
 }
+
+/** A body without Content-Length (sent chunked), in chunks of `chunk` bytes. */
+export function chunked(bytes: Uint8Array, chunk = 64 * 1024): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= bytes.byteLength) return controller.close();
+      controller.enqueue(bytes.slice(at, at + chunk));
+      at += chunk;
+    },
+  });
+}
