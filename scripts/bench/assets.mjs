@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { measure, migrate, ROOT, startWorker, table } from './harness.mjs';
+import { measure, migrate, ROOT, seedCaller, startWorker, table } from './harness.mjs';
 
 const ASSETS = 100_000;
 const RARE = 'quetzalcoatlite';
@@ -28,18 +28,9 @@ const existing = (await db.prepare('SELECT count(*) AS n FROM assets').first()).
 if (existing < ASSETS) {
   console.log(`seeding ${ASSETS} assets (found ${existing}) ...`);
   const started = performance.now();
-  await db.batch([
-    db.prepare("INSERT OR IGNORE INTO users (id, username, email, name, password_hash, date_joined, updated_at) VALUES ('usr_bench_assets', 'bench-assets', 'assets@bench.test', 'Bench', '!', ?, ?)").bind(now, now),
-    db
-      .prepare("INSERT OR IGNORE INTO tokens (id, user_id, token_hash, kind, name, created_at, expires_at) VALUES ('tok_bench_assets', 'usr_bench_assets', ?, 'personal', 'bench', ?, ?)")
-      .bind(createHash('sha256').update(token).digest('hex'), now, now + 365 * 86_400_000),
-    db.prepare("INSERT OR IGNORE INTO organizations (id, slug, name, created_at, updated_at) VALUES ('org_bench_assets', 'bench-assets', 'Waterways', ?, ?)").bind(now, now),
-    db.prepare("INSERT OR IGNORE INTO memberships (organization_id, user_id, role, created_at) VALUES ('org_bench_assets', 'usr_bench_assets', 'member', ?)").bind(now),
-    db
-      .prepare("INSERT OR IGNORE INTO projects (id, organization_id, slug, name, access, created_at, updated_at) VALUES ('prj_bench_assets', 'org_bench_assets', 'canals', 'Canals', 'private', ?, ?)")
-      .bind(now, now),
-    db.prepare("INSERT OR IGNORE INTO project_members (project_id, user_id, role, created_at) VALUES ('prj_bench_assets', 'usr_bench_assets', 'editor', ?)").bind(now),
-  ]);
+  await db.batch(
+    seedCaller(db, { user: 'usr_bench_assets', username: 'bench-assets', token, org: 'org_bench_assets', orgSlug: 'bench-assets', orgName: 'Waterways', project: 'prj_bench_assets', now }),
+  );
   for (let i = 0; i < ASSETS; i += ROWS_PER_STATEMENT * 10) {
     const statements = [];
     for (let j = i; j < Math.min(ASSETS, i + ROWS_PER_STATEMENT * 10); j += ROWS_PER_STATEMENT) {

@@ -2,6 +2,7 @@
 // (no wrangler dev proxy in the way), on a D1 and R2 persisted under .bench/ so that a seeded
 // database survives between runs. Requests go straight to the worker with dispatchFetch.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
@@ -99,4 +100,25 @@ export function table(rows) {
     );
   }
   return lines.join('\n');
+}
+
+/**
+ * Who a benchmark calls as: a user with a token (by its SHA-256, as the worker stores it), a
+ * member of one organisation and an editor of one private project in it. Statements for a batch;
+ * INSERT OR IGNORE so that a persisted state is reused as it is.
+ */
+export function seedCaller(db, { user, username, token, org, orgSlug, orgName, project, now }) {
+  const tokenHash = createHash('sha256').update(token).digest('hex');
+  return [
+    db.prepare("INSERT OR IGNORE INTO users (id, username, email, name, password_hash, date_joined, updated_at) VALUES (?, ?, ?, 'Bench', '!', ?, ?)").bind(user, username, `${username}@bench.test`, now, now),
+    db
+      .prepare("INSERT OR IGNORE INTO tokens (id, user_id, token_hash, kind, name, created_at, expires_at) VALUES (?, ?, ?, 'personal', 'bench', ?, ?)")
+      .bind(`tok_${user.slice(4)}`, user, tokenHash, now, now + 365 * 86_400_000),
+    db.prepare('INSERT OR IGNORE INTO organizations (id, slug, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').bind(org, orgSlug, orgName, now, now),
+    db.prepare("INSERT OR IGNORE INTO memberships (organization_id, user_id, role, created_at) VALUES (?, ?, 'member', ?)").bind(org, user, now),
+    db
+      .prepare("INSERT OR IGNORE INTO projects (id, organization_id, slug, name, access, created_at, updated_at) VALUES (?, ?, 'canals', 'Canals', 'private', ?, ?)")
+      .bind(project, org, now, now),
+    db.prepare("INSERT OR IGNORE INTO project_members (project_id, user_id, role, created_at) VALUES (?, ?, 'editor', ?)").bind(project, user, now),
+  ];
 }

@@ -17,13 +17,13 @@
 // endpoint adds a row and a 1 MiB object per request (a GB or more per full run), and a table
 // that depends on how many runs went before it could not be compared with anything.
 import autocannon from 'autocannon';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { migrate, ROOT, serverTiming, startWorker } from './harness.mjs';
+import { migrate, ROOT, seedCaller, serverTiming, startWorker } from './harness.mjs';
 
 const { values: flags } = parseArgs({
   options: {
@@ -214,18 +214,9 @@ async function seed() {
   const pick = (list) => list[Math.floor(rand() * list.length)];
   const words = (n) => Array.from({ length: n }, () => pick(WORDS)).join(' ');
 
-  await db.batch([
-    db.prepare("INSERT INTO users (id, username, email, name, password_hash, date_joined, updated_at) VALUES ('usr_load', 'load', 'load@bench.test', 'Load', '!', ?, ?)").bind(now, now),
-    db
-      .prepare("INSERT INTO tokens (id, user_id, token_hash, kind, name, created_at, expires_at) VALUES ('tok_load', 'usr_load', ?, 'personal', 'bench', ?, ?)")
-      .bind(createHash('sha256').update(token).digest('hex'), now, now + 365 * 86_400_000),
-    db.prepare("INSERT INTO organizations (id, slug, name, created_at, updated_at) VALUES ('org_load', 'load', 'Load test trust', ?, ?)").bind(now, now),
-    db.prepare("INSERT INTO memberships (organization_id, user_id, role, created_at) VALUES ('org_load', 'usr_load', 'member', ?)").bind(now),
-    db
-      .prepare("INSERT INTO projects (id, organization_id, slug, name, access, created_at, updated_at) VALUES ('prj_load_assets', 'org_load', 'canals', 'Canals', 'private', ?, ?)")
-      .bind(now, now),
-    db.prepare("INSERT INTO project_members (project_id, user_id, role, created_at) VALUES ('prj_load_assets', 'usr_load', 'editor', ?)").bind(now),
-  ]);
+  await db.batch(
+    seedCaller(db, { user: 'usr_load', username: 'load', token, org: 'org_load', orgSlug: 'load', orgName: 'Load test trust', project: 'prj_load_assets', now }),
+  );
 
   // One bound parameter per statement (a JSON array of rows), far under D1's limit of 100.
   const projects = Array.from({ length: PROJECTS }, (_, n) => ({
