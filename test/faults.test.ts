@@ -841,6 +841,41 @@ describe('an upload that breaks part way', () => {
     }
   });
 
+  it("a multipart form whose body breaks in the file part: 400 (the client's side broke), no row, nothing written", async () => {
+    const w = await world();
+    for (const t of uploadTargets(w)) {
+      const before = await settledSnapshot();
+      const logged = errorLog();
+      const r2 = bucket();
+      const head = new TextEncoder().encode('--XYZ\r\nContent-Disposition: form-data; name="file"; filename="cut.bin"\r\nContent-Type: application/octet-stream\r\n\r\n');
+      const tail = breaking(40_000);
+      const body = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          controller.enqueue(head);
+          const reader = tail.getReader();
+          try {
+            for (;;) {
+              const next = await reader.read();
+              if (next.done) break;
+              controller.enqueue(next.value);
+            }
+            controller.close();
+          } catch (error) {
+            controller.error(error);
+          }
+        },
+      });
+      const path = t.path.replace(/\?.*$/, '') + (t.kind === 'resource' ? `?attach=asset:${w.asset.id}` : '');
+      const a = await send(path, { headers: { ...t.headers, 'Content-Type': 'multipart/form-data; boundary=XYZ' }, body, bindings: { FILES: r2.files } });
+      expectProblem(a, 400, 'malformed-request');
+      expect(a.body.detail, t.kind).toBe('The body broke off before the end of the form.');
+      expect(logged().some((l) => l.includes(a.body.request_id))).toBe(false);
+      // A form is read whole before anything is stored: R2 was never reached.
+      expect(r2.log.written, t.kind).toEqual([]);
+      await expectNothingStored(before, []);
+    }
+  });
+
   for (const length of ['known', 'chunked'] as const) {
     it(`with ${length === 'known' ? 'a Content-Length (one streamed put)' : 'no Content-Length (an R2 multipart upload)'}: 400 (the client's side broke), no row, the object removed or the upload aborted`, async () => {
       const w = await world();

@@ -7,9 +7,10 @@ import {
   MaxPartsExceededError,
   MaxTotalSizeExceededError,
   MultipartParseError,
-  parseMultipartRequest,
+  getMultipartBoundary,
+  parseMultipartStream,
 } from '@remix-run/multipart-parser';
-import { problems } from './problem';
+import { Problem, problems } from './problem';
 
 export interface UploadedFile {
   filename: string;
@@ -26,10 +27,38 @@ export function isMultipart(contentType: string | undefined): boolean {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'multipart/form-data';
 }
 
+/**
+ * The body, passed through, noting whether reading it failed: that is the client's connection
+ * breaking (400), where every other failure of the parser is ours. The body limit's own 413 is a
+ * Problem and passes as it is.
+ */
+function watched(body: ReadableStream<Uint8Array>): { stream: ReadableStream<Uint8Array>; broke: () => boolean } {
+  let broke = false;
+  const reader = body.getReader();
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const next = await reader.read();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      } catch (error) {
+        if (!(error instanceof Problem)) broke = true;
+        controller.error(error);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  return { stream, broke: () => broke };
+}
+
 export async function readMultipart(request: Request, maxFileSize: number): Promise<MultipartForm> {
   const form: MultipartForm = { fields: {}, files: {} };
+  const boundary = getMultipartBoundary(request.headers.get('Content-Type') ?? '');
+  if (!boundary) throw problems.malformed('The multipart body cannot be read: the Content-Type names no boundary.');
+  if (!request.body) throw problems.malformed('The multipart body cannot be read: there is no body.');
+  const body = watched(request.body);
   try {
-    for await (const part of parseMultipartRequest(request, { maxFileSize, maxParts: 50, maxTotalSize: maxFileSize + 1024 * 1024 })) {
+    for await (const part of parseMultipartStream(body.stream, { boundary, maxFileSize, maxParts: 50, maxTotalSize: maxFileSize + 1024 * 1024 })) {
       const name = part.name;
       if (!name) continue;
       if (part.isFile) {
@@ -40,6 +69,7 @@ export async function readMultipart(request: Request, maxFileSize: number): Prom
       }
     }
   } catch (error) {
+    if (body.broke()) throw problems.malformed('The body broke off before the end of the form.');
     if (error instanceof MaxFileSizeExceededError || error instanceof MaxTotalSizeExceededError) throw problems.tooLarge(maxFileSize);
     if (error instanceof MaxPartsExceededError) throw problems.invalid([{ path: '(body)', message: 'Too many parts.' }]);
     if (error instanceof MultipartParseError) throw problems.malformed(`The multipart body cannot be read: ${error.message}`);
