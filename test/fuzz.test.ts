@@ -28,6 +28,7 @@ import { buildWorld, snapshot, type World } from './support/world';
 
 const SEED = 20261122;
 const RUNS_PER_OPERATION = 20;
+const OUTSIDER_RUNS_PER_OPERATION = 8;
 /** The limits the test worker runs with (vitest.config.ts). */
 const LIMITS = { json: Number(env.JSON_MAX_BYTES), upload: Number(env.UPLOAD_MAX_BYTES) };
 /** Never in an answer, under any name a serializer might give them. */
@@ -64,11 +65,13 @@ function secretKeys(value: unknown, path = '$'): string[] {
 interface Outcome {
   status: number;
   problems: string[];
+  /** The answer's text when it is JSON. */
+  text: string;
 }
 
-/** Sends one generated request and lists every way its answer breaks the rules above. */
-async function probe(op: Operation, r: FuzzRequest): Promise<Outcome> {
-  const token = await mintToken(w.actors.superuser.id);
+/** Sends one generated request as `userId` and lists every way its answer breaks the rules above. */
+async function probe(op: Operation, r: FuzzRequest, userId: string): Promise<Outcome> {
+  const token = await mintToken(userId);
   const request = toRequest(ORIGIN, op.method, r, { Authorization: `Bearer ${token}` });
   const pathname = new URL(request.url).pathname;
   const target = doc.match(op.method, pathname);
@@ -120,7 +123,7 @@ async function probe(op: Operation, r: FuzzRequest): Promise<Outcome> {
     }
   }
   if (problems.length) problems.push(`answer: ${status} ${text.slice(0, 300)}`);
-  return { status, problems };
+  return { status, problems, text };
 }
 
 describe('fuzzing every operation of /openapi.json', () => {
@@ -137,7 +140,7 @@ describe('fuzzing every operation of /openapi.json', () => {
     const succeeded = new Set<string>();
     for (const op of ops) {
       const property = fc.asyncProperty(requestArb(doc, op, w, LIMITS, fixed), async (r) => {
-        const outcome = await probe(op, r);
+        const outcome = await probe(op, r, w.actors.superuser.id);
         sent += 1;
         statuses.set(outcome.status, (statuses.get(outcome.status) ?? 0) + 1);
         if (outcome.status < 300) succeeded.add(op.key);
@@ -160,5 +163,72 @@ describe('fuzzing every operation of /openapi.json', () => {
     // The valid share must reach success paths, or the fuzzer only tests the validators.
     const successes = [...statuses].filter(([s]) => s < 300).reduce((n, [, c]) => n + c, 0);
     expect(successes).toBeGreaterThan(sent / 5);
+  }, 600_000);
+});
+
+/**
+ * Everything of organisation A, by owner: its rows (and those of its members' accounts) and its R2
+ * objects. The outsider's fuzzing may change its own things, never these.
+ */
+async function organizationSnapshot(orgId: string) {
+  const inOrg = (table: string, where: string) => env.DB.prepare(`SELECT * FROM ${table} WHERE ${where} ORDER BY 1, 2`).bind(orgId);
+  const results = await env.DB.batch([
+    inOrg('organizations', 'id = ?1'),
+    inOrg('memberships', 'organization_id = ?1'),
+    inOrg('projects', 'organization_id = ?1'),
+    inOrg('project_members', 'project_id IN (SELECT id FROM projects WHERE organization_id = ?1)'),
+    inOrg('assets', 'organization_id = ?1'),
+    inOrg('folders', 'asset_id IN (SELECT id FROM assets WHERE organization_id = ?1)'),
+    inOrg('data_files', 'asset_id IN (SELECT id FROM assets WHERE organization_id = ?1)'),
+    inOrg('spheres', 'asset_id IN (SELECT id FROM assets WHERE organization_id = ?1)'),
+    inOrg('reports', 'project_id IN (SELECT id FROM projects WHERE organization_id = ?1)'),
+    inOrg('resources', 'organization_id = ?1'),
+    // Attachments to A's things too: another organisation attaching its file to them is a change of A.
+    inOrg('resource_attachments', `organization_id = ?1 OR entity_id IN (SELECT id FROM projects WHERE organization_id = ?1
+      UNION ALL SELECT id FROM assets WHERE organization_id = ?1 UNION ALL SELECT id FROM organizations WHERE id = ?1)`),
+    inOrg('blobs', 'organization_id = ?1'),
+    env.DB.prepare(
+      'SELECT id, username, email, name, password_hash, is_superuser, is_active FROM users WHERE id IN (SELECT user_id FROM memberships WHERE organization_id = ?1) ORDER BY id',
+    ).bind(orgId),
+  ]);
+  const objects = await env.FILES.list({ prefix: `${orgId}/`, limit: 1000 });
+  return JSON.stringify([results.map((r) => r.results), objects.objects.map((o) => o.key).sort()]);
+}
+
+describe('fuzzing as the admin of another organisation', () => {
+  it('whatever it sends with organisation A’s ids, nothing of A changes and nothing of the private project reaches it', async () => {
+    // A world of its own: the pass above ends by deleting the first one.
+    const w = await buildWorld();
+    // Sign-in is left out: it takes a password, not this caller's credential (the hints hold the viewer's).
+    const ops = order(doc.operations).filter((o) => o.key !== 'POST /v1/auth/sign-in');
+    const outsider = w.actors.otherOrgAdmin;
+    const fixed = { org: w.org.id, user: w.actors.editor.id, token: w.viewerTokenId };
+    // What the private project and A are made of, by id and by name: none may appear in an answer
+    // unless the request itself carried it.
+    const secrets = [w.org.id, w.org.slug, w.project, w.asset, w.folder, w.data, w.report, w.resource, w.orgDocument, w.sphere, w.names.project, w.names.asset, w.names.report];
+    const failures: string[] = [];
+    let sent = 0;
+    let refusedWrites = 0;
+    for (const op of ops) {
+      const property = fc.asyncProperty(requestArb(doc, op, w, LIMITS, fixed), async (r) => {
+        const before = op.method === 'GET' ? undefined : await organizationSnapshot(w.org.id);
+        const outcome = await probe(op, r, outsider.id);
+        sent += 1;
+        const problems = [...outcome.problems];
+        const asked = r.url + JSON.stringify(r.body ?? null) + JSON.stringify(r.headers);
+        const leaked = secrets.filter((secret) => outcome.text.includes(secret) && !asked.includes(secret));
+        if (leaked.length) problems.push(`the answer holds ${leaked.join(', ')}: ${outcome.text.slice(0, 300)}`);
+        if (before !== undefined) {
+          if ((await organizationSnapshot(w.org.id)) !== before) problems.push(`organisation A changed (answered ${outcome.status})`);
+          if (outcome.status >= 400) refusedWrites += 1;
+        }
+        if (problems.length) throw new Error(`${op.method} ${r.url} [${r.label}]\n  ${problems.join('\n  ')}`);
+      });
+      const result = await fc.check(property, { seed: SEED, numRuns: OUTSIDER_RUNS_PER_OPERATION, endOnFailure: true });
+      if (result.failed) failures.push(`${op.key} (seed ${SEED}, path ${result.counterexamplePath}): ${String((result as { errorInstance?: unknown }).errorInstance)}`);
+    }
+    console.log(`fuzz as an outsider: ${sent} requests over ${ops.length} operations, ${refusedWrites} writes refused; organisation A unchanged, no secret in any answer`);
+    expect(failures).toEqual([]);
+    expect(refusedWrites).toBeGreaterThan(sent / 4);
   }, 600_000);
 });
