@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { ASSET_STATUSES } from '../db/schema';
 import { MAX_LIMIT, PAGE_LINK } from '../http/list';
-import { COUNT, ID, TIMESTAMP } from '../http/schemas';
+import { COUNT, exactlyOneOf, ID, TIMESTAMP } from '../http/schemas';
 import { iso } from '../lib/time';
 import { OrganizationRefSchema } from '../organizations/schemas';
 import { LAT, LON, PROJECT_LIMITS } from '../projects/schemas';
@@ -69,7 +69,7 @@ export const AssetCreateAnywhereBody = z
     message: 'Send exactly one of project_id or organization.',
     path: ['project_id'],
   })
-  .openapi('AssetCreateAnywhere');
+  .openapi('AssetCreateAnywhere', exactlyOneOf('project_id', 'organization'));
 
 export const AssetPatchBody = z.object({ ...fields, name: fields.name.optional() }).strict().openapi('AssetPatch');
 

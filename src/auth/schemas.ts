@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { ID, TIMESTAMP } from '../http/schemas';
+import { exactlyOneOf, ID, TIMESTAMP } from '../http/schemas';
 import { MembershipSummarySchema, EMAIL, PASSWORD, PERSON_NAME, USERNAME, UserSchema } from '../users/schemas';
 
 export const SignInBody = z
@@ -13,7 +13,7 @@ export const SignInBody = z
     message: 'Send exactly one of login, email or username.',
     path: ['login'],
   })
-  .openapi('SignIn');
+  .openapi('SignIn', exactlyOneOf('login', 'email', 'username'));
 
 /** A token's secret: `fbt_` and 32 random bytes in base64url (auth/tokens.ts). */
 const SECRET = z.string().length(47).regex(/^fbt_[A-Za-z0-9_-]{43}$/);

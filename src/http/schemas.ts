@@ -53,3 +53,9 @@ export const INT32_MAX = 2_147_483_647;
  */
 export const queryInt = (min: number, max = INT32_MAX) =>
   z.coerce.number().int().min(min).max(max).optional().openapi({ type: 'integer', format: 'int32', minimum: min, maximum: max });
+
+/**
+ * "Send exactly one of these fields" in the document: the zod refine that enforces it is invisible
+ * to the generator. Each branch requires one of them, and oneOf lets only one branch hold.
+ */
+export const exactlyOneOf = (...fields: string[]) => ({ oneOf: fields.map((field) => ({ required: [field] })) });

@@ -97,6 +97,16 @@ export function valueOf(raw: Schema, ctx: SchemaContext, name?: string, depth = 
 
 function schemaValue(s: Schema, ctx: SchemaContext, depth: number): fc.Arbitrary<unknown> {
   if ('const' in s) return fc.constant(s.const);
+  // "Exactly one of these fields" (oneOf branches that each only require one): pick the branch,
+  // require its field and leave the others out.
+  const branches = s.properties && Array.isArray(s.oneOf) && s.oneOf.every((b: Schema) => Array.isArray(b.required) && Object.keys(b).length === 1) ? (s.oneOf as { required: string[] }[]) : null;
+  if (branches) {
+    const all = new Set(branches.flatMap((b) => b.required));
+    return fc.constantFrom(...branches.map((b) => b.required)).chain((chosen) => {
+      const properties = Object.fromEntries(Object.entries(s.properties as Record<string, Schema>).filter(([k]) => !all.has(k) || chosen.includes(k)));
+      return objectOf({ ...s, oneOf: undefined, properties, required: [...(s.required ?? []), ...chosen] }, ctx, depth);
+    });
+  }
   if (Array.isArray(s.enum)) return fc.constantFrom(...s.enum);
   const alternatives = s.anyOf ?? s.oneOf;
   if (Array.isArray(alternatives)) return fc.oneof(...alternatives.map((a: Schema) => valueOf(a, ctx, undefined, depth)));
