@@ -207,8 +207,8 @@ describe('the walk over the bucket', () => {
 
   it('starts the walk over when R2 no longer takes the cursor it kept, rather than failing on it every run', async () => {
     await env.DB.prepare("INSERT INTO sweep_state (name, cursor, updated_at) VALUES ('r2-orphans', 'not-a-cursor', 0) ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor").run();
-    // The local R2 reads a cursor it cannot use as the end of the list; Cloudflare's may refuse it.
-    // Either way the run neither stalls nor keeps the cursor, and the next one walks everything.
+    // The local R2 does not refuse a cursor it cannot use; Cloudflare's may. Either way the run
+    // neither stalls nor keeps the cursor, and the next one walks everything.
     await sweepOrphans(env, LATER()).catch(() => undefined);
     const state = await env.DB.prepare("SELECT cursor FROM sweep_state WHERE name = 'r2-orphans'").first<{ cursor: string | null }>();
     expect(state?.cursor).toBeNull();
