@@ -122,11 +122,14 @@ export async function storeFile(
     if (head.byteLength) yield take(head);
     if (done) return;
     for (;;) {
-      const next = await reader.read().catch((error: unknown) => {
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } catch (error) {
         // A problem here is ours (the body limit counts the stream and fails it with a 413).
         if (!(error instanceof Problem)) bodyBroke = true;
         throw error;
-      });
+      }
       if (next.done) return;
       yield take(next.value);
     }
