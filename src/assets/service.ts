@@ -13,6 +13,7 @@ import { projectWithAccess, requireProject, requireProjectWritable } from '../pr
 import { discardObjects } from '../storage/logos';
 import { assetWithAccess, loadAsset, requireAsset, requireAssetWritable, selectAssets, visibleAsset, type AssetAccessRow } from './access';
 import { toAsset, type AssetChanges } from './schemas';
+import { changeSet } from '../db/changes';
 
 type AssetListRow = Awaited<ReturnType<typeof selectAssets<{}>>>[number];
 
@@ -137,8 +138,7 @@ export async function updateAsset(scope: Scope, assetId: string, changes: AssetC
   const { access } = await loadAsset(scope, assetId, 'write');
   const current = access.row.asset;
   await checkIfMatch(ifMatch, toAsset(access.row));
-  const set: Record<string, unknown> = { updatedAt: scope.now, version: sql`${assets.version} + 1` };
-  const map: Record<keyof AssetChanges, keyof AssetRow> = {
+  const columns: Record<keyof AssetChanges, keyof AssetRow> = {
     asset_tag: 'assetTag',
     name: 'name',
     description: 'description',
@@ -151,9 +151,7 @@ export async function updateAsset(scope: Scope, assetId: string, changes: AssetC
     in_service_date: 'inServiceDate',
     attributes: 'attributes',
   };
-  for (const [field, column] of Object.entries(map) as [keyof AssetChanges, keyof AssetRow][]) {
-    if (changes[field] !== undefined) set[column] = changes[field];
-  }
+  const set = changeSet(changes, columns, assets.version, scope.now);
   const [updated] = await conflictOnUnique(
     scope.db
       .update(assets)

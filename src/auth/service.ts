@@ -1,4 +1,3 @@
-import type { SQLiteUpdateSetSource } from 'drizzle-orm/sqlite-core';
 import { and, desc, eq, gt, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { memberships, organizations, tokens, users, type TokenRow, type UserRow } from '../db/schema';
@@ -12,6 +11,7 @@ import { conflictOnUnique } from '../db/errors';
 import { authed, callerId, callerTokenId, type Caller, type Scope } from './caller';
 import { burnVerification, hashPassword, verifyPassword } from './password';
 import { newTokenSecret, tokenHash } from './tokens';
+import { changeSet } from '../db/changes';
 
 const DAY_MS = 86_400_000;
 
@@ -122,15 +122,12 @@ export async function updateMe(scope: Scope, patch: MePatch, ifMatch: string | u
       throw problems.invalid([{ path: 'current_password', message: 'Does not match your password.' }]);
     }
   }
-  const set: SQLiteUpdateSetSource<typeof users> = { updatedAt: scope.now, version: sql`${users.version} + 1` };
-  if (patch.name !== undefined) set.name = patch.name;
-  if (patch.email !== undefined) set.email = patch.email;
-  if (patch.username !== undefined) set.username = patch.username;
+  const set = changeSet(patch, { name: 'name', email: 'email', username: 'username' }, users.version, scope.now);
   const newHash = patch.password !== undefined ? await hashPassword(patch.password) : undefined;
   if (newHash !== undefined) set.passwordHash = newHash;
   const update = scope.db
     .update(users)
-    .set(set)
+    .set(set as typeof users.$inferInsert)
     .where(and(eq(users.id, user.id), versionGuard(ifMatch, users.version, user.version)))
     .returning();
   const [[updated]] = await conflictOnUnique<[UserRow[], ...unknown[]]>(

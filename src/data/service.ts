@@ -20,6 +20,7 @@ import { newId } from '../lib/ids';
 import { discardObjects } from '../storage/logos';
 import { storeFile, type IncomingFile } from '../storage/uploads';
 import { toDataFile, type DataChanges } from './schemas';
+import { changeSet } from '../db/changes';
 
 const fileCreator = alias(users, 'file_creator');
 
@@ -150,8 +151,7 @@ export async function updateDataFile(scope: Scope, fileId: string, changes: Data
   await checkIfMatch(ifMatch, toDataFile(row));
   const moving = changes.folder_id !== undefined;
   if (moving && target !== null && folderRows[0]?.folder.assetId !== current.assetId) throw notInAsset();
-  const set: Record<string, unknown> = { updatedAt: scope.now, version: sql`${dataFiles.version} + 1` };
-  if (changes.name !== undefined) set.name = changes.name;
+  const set = changeSet(changes, { name: 'name' }, dataFiles.version, scope.now);
   if (moving) set.folderId = target;
   const [updated] = await scope.db
     .update(dataFiles)

@@ -29,6 +29,7 @@ import {
   type FolderJoined,
 } from './access';
 import { toFolder, type FolderChanges } from './schemas';
+import { changeSet } from '../db/changes';
 
 export const folderListSpec: ListSpec<FolderJoined> = {
   fields: {
@@ -108,8 +109,7 @@ export async function updateFolder(scope: Scope, folderId: string, changes: Fold
       ]);
     }
   }
-  const set: Record<string, unknown> = { updatedAt: scope.now, version: sql`${folders.version} + 1` };
-  if (changes.name !== undefined) set.name = changes.name;
+  const set = changeSet(changes, { name: 'name' }, folders.version, scope.now);
   if (moving) set.parentId = target;
   const [updated] = await scope.db
     .update(folders)

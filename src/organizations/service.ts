@@ -1,4 +1,3 @@
-import type { SQLiteUpdateSetSource } from 'drizzle-orm/sqlite-core';
 import { recordDeletion } from '../db/deletions';
 import { and, eq, or, sql } from 'drizzle-orm';
 import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller';
@@ -13,6 +12,7 @@ import { contains } from '../users/service';
 import { loadOrganization, requireWritable } from './access';
 import { slugify, toOrganization, type OrganizationChanges } from './schemas';
 import { discardObjects, storeLogo, type NewLogo } from '../storage/logos';
+import { changeSet } from '../db/changes';
 
 type OrgListRow = { org: OrganizationRow; logo: { [K in keyof BlobRow]: BlobRow[K] | null } };
 
@@ -107,18 +107,12 @@ export async function updateOrganization(
   const { org } = access;
   await checkIfMatch(ifMatch, toOrganization(org, access.logo));
   if (org.archived && changes.archived !== false) throw problems.archived('The organization');
-  const set: SQLiteUpdateSetSource<typeof organizations> = { updatedAt: scope.now, version: sql`${organizations.version} + 1` };
-  if (changes.name !== undefined) set.name = changes.name;
-  if (changes.slug !== undefined) set.slug = changes.slug;
-  if (changes.short_name !== undefined) set.shortName = changes.short_name;
-  if (changes.description !== undefined) set.description = changes.description;
-  if (changes.urls !== undefined) set.urls = changes.urls;
-  if (changes.contacts !== undefined) set.contacts = changes.contacts;
-  if (changes.archived !== undefined) set.archived = changes.archived;
+  const columns = { name: 'name', slug: 'slug', short_name: 'shortName', description: 'description', urls: 'urls', contacts: 'contacts', archived: 'archived' };
+  const set = changeSet(changes, columns, organizations.version, scope.now);
   const updated = await conflictOnUnique(
     scope.db
       .update(organizations)
-      .set(set)
+      .set(set as typeof organizations.$inferInsert)
       .where(and(eq(organizations.id, org.id), versionGuard(ifMatch, organizations.version, org.version)))
       .returning(),
   );

@@ -5,20 +5,20 @@ import { iso } from '../lib/time';
 import { HCard, LogoSchema, OrganizationRefSchema, SLUG } from '../organizations/schemas';
 import { MemberUserSchema, USERNAME_OUT, UserCreateBody } from '../users/schemas';
 
-/** A coordinate as a number or, as seed 000 sends it, a numeric string ("52.372760"); null clears it. */
-export const coordinate = (limit: number) =>
-  z
-    .union([
-      z.number(),
-      z
-        .string()
-        .trim()
-        .max(NUMERIC_TEXT_MAX)
-        .regex(/^[-+]?\d+(\.\d+)?$/, 'A decimal number.')
-        .transform(Number),
-    ])
-    .pipe(z.number().min(-limit).max(limit))
-    .nullable();
+/** A number, or a numeric string as seed 000 and form fields send it ("52.372760"), read as a number. */
+export const numberOrNumericText = () =>
+  z.union([
+    z.number(),
+    z
+      .string()
+      .trim()
+      .max(NUMERIC_TEXT_MAX)
+      .regex(/^[-+]?\d+(\.\d+)?$/, 'A decimal number.')
+      .transform(Number),
+  ]);
+
+/** A coordinate as a number or a numeric string; null clears it. */
+export const coordinate = (limit: number) => numberOrNumericText().pipe(z.number().min(-limit).max(limit)).nullable();
 
 /** The longest numeric string a coordinate or heading may be sent as (spheres' query took 32 already). */
 export const NUMERIC_TEXT_MAX = 32;

@@ -26,6 +26,7 @@ import {
   type ProjectNeed,
 } from './access';
 import { MEMBERS_EMBEDDED, toProject, type ProjectChanges, type ProjectJoined, type ProjectRole } from './schemas';
+import { changeSet, touched } from '../db/changes';
 
 type ProjectListRow = Awaited<ReturnType<typeof selectProjects<{}>>>[number];
 
@@ -171,19 +172,21 @@ export async function updateProject(scope: Scope, projectId: string, changes: Pr
   await checkIfMatch(ifMatch, detail);
   if (access.orgArchived) throw problems.archived('The organization');
   if (access.project.archived && changes.archived !== false) throw problems.archived('The project');
-  const set: Partial<Record<keyof ProjectRow, unknown>> = { updatedAt: scope.now, version: sql`${projects.version} + 1` };
-  if (changes.name !== undefined) set.name = changes.name;
-  if (changes.slug !== undefined) set.slug = changes.slug;
-  if (changes.description !== undefined) set.description = changes.description;
-  if (changes.country !== undefined) set.country = changes.country;
-  if (changes.location !== undefined) set.location = changes.location;
-  if (changes.lat !== undefined) set.lat = changes.lat;
-  if (changes.lon !== undefined) set.lon = changes.lon;
-  if (changes.project_type !== undefined) set.projectType = changes.project_type;
-  if (changes.urls !== undefined) set.urls = changes.urls;
-  if (changes.contacts !== undefined) set.contacts = changes.contacts;
-  if (changes.access !== undefined) set.access = changes.access;
-  if (changes.archived !== undefined) set.archived = changes.archived;
+  const columns = {
+    name: 'name',
+    slug: 'slug',
+    description: 'description',
+    country: 'country',
+    location: 'location',
+    lat: 'lat',
+    lon: 'lon',
+    project_type: 'projectType',
+    urls: 'urls',
+    contacts: 'contacts',
+    access: 'access',
+    archived: 'archived',
+  };
+  const set = changeSet(changes, columns, projects.version, scope.now);
   const [updated] = await conflictOnUnique(
     scope.db
       .update(projects)
@@ -203,7 +206,7 @@ export async function deleteProject(scope: Scope, projectId: string, permanent: 
   if (permanent) return purge(scope, access);
   const moved = await scope.db
     .update(projects)
-    .set({ deletedAt: scope.now, updatedAt: scope.now, version: sql`${projects.version} + 1` })
+    .set({ deletedAt: scope.now, ...touched(projects.version, scope.now) })
     .where(and(eq(projects.id, access.project.id), isNull(projects.deletedAt)))
     .returning({ id: projects.id });
   if (moved.length === 0) throw problems.notFound('Project');
@@ -243,7 +246,7 @@ export async function restoreProject(scope: Scope, projectId: string) {
   if (access.orgArchived) throw problems.archived('The organization');
   const [restored] = await scope.db
     .update(projects)
-    .set({ deletedAt: null, updatedAt: scope.now, version: sql`${projects.version} + 1` })
+    .set({ deletedAt: null, ...touched(projects.version, scope.now) })
     .where(and(eq(projects.id, access.project.id), isNotNull(projects.deletedAt)))
     .returning();
   if (!restored) throw problems.conflict('The project is not in the trash.');

@@ -24,6 +24,7 @@ import { discardObjects } from '../storage/logos';
 import { objectResponse } from '../storage/objects';
 import { storeFile, type IncomingFile } from '../storage/uploads';
 import { toReport, type ReportChanges, type ReportInput, type ReportJoined } from './schemas';
+import { changeSet, touched } from '../db/changes';
 
 const reportCreator = alias(users, 'report_creator');
 const reportFile = alias(blobs, 'report_file');
@@ -184,10 +185,7 @@ export async function createReport(scope: Scope, input: ReportInput, file: Incom
 export async function updateReport(scope: Scope, reportId: string, changes: ReportChanges, ifMatch: string | undefined) {
   const { row, report } = await loadReport(scope, reportId, 'write');
   await checkIfMatch(ifMatch, report);
-  const set: Partial<Record<keyof ReportRow, unknown>> = { updatedAt: scope.now, version: sql`${reports.version} + 1` };
-  if (changes.name !== undefined) set.name = changes.name;
-  if (changes.description !== undefined) set.description = changes.description;
-  if (changes.status !== undefined) set.status = changes.status;
+  const set = changeSet(changes, { name: 'name', description: 'description', status: 'status' }, reports.version, scope.now);
   const [updated] = await scope.db
     .update(reports)
     .set(set as typeof reports.$inferInsert)
@@ -214,7 +212,7 @@ export async function putReportFile(scope: Scope, reportId: string, file: Incomi
       scope.db.insert(blobs).values(stored),
       scope.db
         .update(reports)
-        .set({ blobId: stored.id, updatedAt: scope.now, version: sql`${reports.version} + 1` })
+        .set({ blobId: stored.id, ...touched(reports.version, scope.now) })
         .where(
           and(
             eq(reports.id, row.report.id),

@@ -41,6 +41,7 @@ import {
   type EntityAccess,
 } from './access';
 import { parseAttachments, toResource, type Attachment, type AttachTarget, type ResourceChanges, type ResourceOut } from './schemas';
+import { changeSet, touched } from '../db/changes';
 
 export const RESOURCE_KIND = 'resource';
 
@@ -249,11 +250,8 @@ export async function createResource(scope: Scope, targets: AttachTarget[], meta
 export async function updateResource(scope: Scope, resourceId: string, changes: ResourceChanges, ifMatch: string | undefined, within?: Within) {
   const { row, resource } = await loadResource(scope, resourceId, 'write', within);
   await checkIfMatch(ifMatch, resource);
-  const set: Record<string, unknown> = { updatedAt: scope.now, version: sql`${resources.version} + 1` };
-  if (changes.name !== undefined) set.name = changes.name;
-  if (changes.description !== undefined) set.description = changes.description;
-  if (changes.attributes !== undefined) set.attributes = changes.attributes;
-  if (changes.archived !== undefined) set.archived = changes.archived;
+  const columns = { name: 'name', description: 'description', attributes: 'attributes', archived: 'archived' };
+  const set = changeSet(changes, columns, resources.version, scope.now);
   const [updated] = await scope.db
     .update(resources)
     .set(set as typeof resources.$inferInsert)
@@ -286,8 +284,7 @@ export async function putResourceFile(scope: Scope, resourceId: string, file: In
           mimeType: stored.mimeType,
           size: stored.size,
           sha256: stored.sha256,
-          updatedAt: scope.now,
-          version: sql`${resources.version} + 1`,
+          ...touched(resources.version, scope.now),
         })
         .where(and(eq(resources.id, row.id), eq(resources.blobId, row.blobId), versionGuard(ifMatch, resources.version, row.version)))
         .returning(),
@@ -344,7 +341,7 @@ export async function attachResource(scope: Scope, resourceId: string, target: A
       }),
       scope.db
         .update(resources)
-        .set({ updatedAt: scope.now, version: sql`${resources.version} + 1` })
+        .set(touched(resources.version, scope.now))
         .where(eq(resources.id, row.id))
         .returning(),
     ]);
@@ -379,7 +376,7 @@ export async function detachResource(scope: Scope, resourceId: string, target: A
     recordDeletion(scope, 'resource', row.id, row.organizationId, sql`NOT EXISTS (SELECT 1 FROM resources rg WHERE rg.id = ${row.id})`),
     scope.db
       .update(resources)
-      .set({ updatedAt: scope.now, version: sql`${resources.version} + 1` })
+      .set(touched(resources.version, scope.now))
       .where(eq(resources.id, row.id)),
   ]);
   if (removed.length === 0) throw problems.notFound('Attachment');

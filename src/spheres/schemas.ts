@@ -3,23 +3,14 @@ import type { BlobRow, SphereRow } from '../db/schema';
 import { API_PATH, COUNT, ID, SHA256, TIMESTAMP } from '../http/schemas';
 import { iso } from '../lib/time';
 import { ASSET_LIMITS } from '../assets/schemas';
-import { LAT, LON, NUMERIC_TEXT_MAX } from '../projects/schemas';
+import { LAT, LON, NUMERIC_TEXT_MAX, numberOrNumericText } from '../projects/schemas';
 import { USERNAME_OUT } from '../users/schemas';
 
 /** The image types a sphere may be; the content must prove one of them (magic bytes). */
 export const SPHERE_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
 
 /** Degrees clockwise from north, as a number or a numeric string (form fields, query); null clears it. */
-const HEADING = z
-  .union([
-    z.number(),
-    z
-      .string()
-      .trim()
-      .max(NUMERIC_TEXT_MAX)
-      .regex(/^[-+]?\d+(\.\d+)?$/, 'A decimal number.')
-      .transform(Number),
-  ])
+const HEADING = numberOrNumericText()
   .pipe(z.number().min(0).max(360))
   .nullable()
   .openapi({

@@ -23,6 +23,7 @@ import { discardObjects } from '../storage/logos';
 import { objectResponse } from '../storage/objects';
 import { storeFile, type IncomingFile } from '../storage/uploads';
 import { SPHERE_TYPES, toSphere, type SphereChanges, type SphereInput } from './schemas';
+import { changeSet } from '../db/changes';
 
 const sphereCreator = alias(users, 'sphere_creator');
 
@@ -141,12 +142,8 @@ export async function createSphere(scope: Scope, assetId: string, input: SphereI
 export async function updateSphere(scope: Scope, sphereId: string, changes: SphereChanges, ifMatch: string | undefined) {
   const { access, row, sphere } = await loadSphere(scope, sphereId, 'write');
   await checkIfMatch(ifMatch, sphere);
-  const set: Partial<Record<keyof SphereRow, unknown>> = { updatedAt: scope.now, version: sql`${spheres.version} + 1` };
-  if (changes.name !== undefined) set.name = changes.name;
-  if (changes.captured_at !== undefined) set.capturedAt = changes.captured_at;
-  if (changes.lat !== undefined) set.lat = changes.lat;
-  if (changes.lon !== undefined) set.lon = changes.lon;
-  if (changes.heading !== undefined) set.heading = changes.heading;
+  const columns = { name: 'name', captured_at: 'capturedAt', lat: 'lat', lon: 'lon', heading: 'heading' };
+  const set = changeSet(changes, columns, spheres.version, scope.now);
   const [updated] = await scope.db
     .update(spheres)
     .set(set as typeof spheres.$inferInsert)

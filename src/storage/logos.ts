@@ -13,6 +13,7 @@ import { problems } from '../http/problem';
 import { newId } from '../lib/ids';
 import { objectKey, objectResponse, putBytes } from './objects';
 import { LOGO_TYPES, sniff } from './sniff';
+import { touched } from '../db/changes';
 
 export const LOGO_MAX_BYTES = 5 * 1024 * 1024;
 
@@ -69,7 +70,7 @@ export async function replaceLogo<T extends LogoOwner>(
       scope.db.insert(blobs).values(stored),
       scope.db
         .update(t)
-        .set({ logoBlobId: stored.id, updatedAt: scope.now, version: sql`${t.version} + 1` })
+        .set({ logoBlobId: stored.id, ...touched(t.version, scope.now) })
         // Guarded on the logo that was read, not the version: an edit of other fields meanwhile is no conflict.
         .where(and(eq(t.id, owner.id), showsLogo(table, owner.logo?.id ?? null)))
         .returning(),
@@ -92,7 +93,7 @@ export async function removeLogo(scope: Scope, table: LogoOwner, owner: { id: st
   const [cleared] = await scope.db.batch([
     scope.db
       .update(t)
-      .set({ logoBlobId: null, updatedAt: scope.now, version: sql`${t.version} + 1` })
+      .set({ logoBlobId: null, ...touched(t.version, scope.now) })
       .where(and(eq(t.id, owner.id), showsLogo(table, current.id)))
       .returning({ id: t.id }),
     // Only the logo this request read, and only once nothing refers to it.

@@ -1,4 +1,3 @@
-import type { SQLiteUpdateSetSource } from 'drizzle-orm/sqlite-core';
 import { recordDeletion } from '../db/deletions';
 import { and, eq, getTableColumns, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
@@ -14,6 +13,7 @@ import { problems } from '../http/problem';
 import { newId } from '../lib/ids';
 import { orgRef, orgWithRole, requireOrg, requireWritable, type OrgRole } from '../organizations/access';
 import { toUser } from './schemas';
+import { changeSet } from '../db/changes';
 
 /** A user by id, username or email. */
 export function userRef(ref: string): SQL {
@@ -195,12 +195,8 @@ export async function updateUser(scope: Scope, ref: string, patch: UserPatch, if
   if (user.id === caller.userId && (patch.is_active === false || patch.is_superuser === false)) {
     throw problems.conflict('You cannot deactivate yourself or drop your own superuser rights.');
   }
-  const set: SQLiteUpdateSetSource<typeof users> = { updatedAt: scope.now, version: sql`${users.version} + 1` };
-  if (patch.name !== undefined) set.name = patch.name;
-  if (patch.email !== undefined) set.email = patch.email;
-  if (patch.username !== undefined) set.username = patch.username;
-  if (patch.is_active !== undefined) set.isActive = patch.is_active;
-  if (patch.is_superuser !== undefined) set.isSuperuser = patch.is_superuser;
+  const columns = { name: 'name', email: 'email', username: 'username', is_active: 'isActive', is_superuser: 'isSuperuser' };
+  const set = changeSet(patch, columns, users.version, scope.now);
   if (patch.password !== undefined) {
     set.passwordHash = await hashPassword(patch.password);
     set.failedAttempts = 0;
@@ -208,7 +204,7 @@ export async function updateUser(scope: Scope, ref: string, patch: UserPatch, if
   }
   const update = scope.db
     .update(users)
-    .set(set)
+    .set(set as typeof users.$inferInsert)
     .where(and(eq(users.id, user.id), versionGuard(ifMatch, users.version, user.version)))
     .returning();
   // Deactivating revokes the account's tokens, so reactivating it later brings none of them back.
