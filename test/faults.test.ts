@@ -25,6 +25,7 @@ import { call, expectProblem, ORIGIN, type Answer, type CallOptions } from './su
 import { count, makeOrg, makeUser, PASSWORD, unique, type Actor } from './support/actors';
 import { checkContract } from './support/contract';
 import { chunked, download } from './support/files';
+import { snapshot, type Snapshot } from './support/snapshot';
 
 // A real 1x1 PNG (70 bytes).
 const PNG = Uint8Array.from(
@@ -127,44 +128,8 @@ function bucket(faults: Partial<Record<'put' | 'delete' | 'uploadPart' | 'comple
 }
 
 // ---------------------------------------------------------------------------------------------
-// State of D1 and R2.
+// State of D1 and R2: snapshot() in support/snapshot.ts.
 // ---------------------------------------------------------------------------------------------
-
-function cell(v: unknown): unknown {
-  if (v instanceof ArrayBuffer) return `x'${[...new Uint8Array(v)].map((b) => b.toString(16).padStart(2, '0')).join('')}'`;
-  if (ArrayBuffer.isView(v)) return cell(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
-  return v;
-}
-
-/**
- * Every row of every table (the app's, the FTS5 and R*Tree indexes and their shadow tables; not
- * SQLite's, D1's or workerd's own, nor where the sweep's walk stopped), sorted; and every R2
- * object with its ETag and size.
- */
-async function snapshot() {
-  const listed = await env.DB.prepare('PRAGMA table_list').all<{ schema: string; name: string; type: string }>();
-  const tables = listed.results
-    .filter((t) => t.schema === 'main' && ['table', 'virtual', 'shadow'].includes(t.type) && !/^(sqlite_|_cf_|d1_)/i.test(t.name) && t.name !== 'sweep_state')
-    .sort((a, b) => a.name.localeCompare(b.name));
-  const results = await env.DB.batch(
-    tables.map((t) => env.DB.prepare(`SELECT ${t.type === 'virtual' ? 'rowid AS _rowid, ' : ''}* FROM "${t.name}"`)),
-  );
-  const rows: Record<string, string[]> = {};
-  tables.forEach((t, i) => {
-    rows[t.name] = (results[i]!.results as Record<string, unknown>[])
-      .map((r) => JSON.stringify(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, cell(v)]))))
-      .sort();
-  });
-  const objects: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await env.FILES.list({ ...(cursor ? { cursor } : {}) });
-    objects.push(...page.objects.map((o) => `${o.key} ${o.etag} ${o.size}`));
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
-  return { rows, objects: objects.sort() };
-}
-type Snapshot = Awaited<ReturnType<typeof snapshot>>;
 
 /**
  * A state to compare with: the sweep has run (so what an earlier test left for it is gone), and

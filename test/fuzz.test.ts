@@ -24,6 +24,7 @@ import { mintToken } from './support/actors';
 import { ORIGIN } from './support/api';
 import { requestArb, toRequest, type FuzzRequest } from './support/fuzz-requests';
 import { ApiDocument, type Operation } from './support/openapi-doc';
+import { changedParts } from './support/snapshot';
 import { buildWorld, snapshot, type World } from './support/world';
 
 const SEED = 20261122;
@@ -116,11 +117,8 @@ async function probe(op: Operation, r: FuzzRequest, userId: string): Promise<Out
 
   // Sign-in's refusals count failed attempts by design; every other refusal changes nothing.
   if (before && status >= 400 && status < 500 && op.key !== 'POST /v1/auth/sign-in') {
-    const after = await snapshot();
-    if (JSON.stringify(after) !== JSON.stringify(before)) {
-      const changed = Object.keys(after).filter((k) => JSON.stringify(after[k]) !== JSON.stringify(before[k]));
-      problems.push(`refused with ${status} yet changed ${changed.join(', ')}`);
-    }
+    const changed = changedParts(before, await snapshot());
+    if (changed.length) problems.push(`refused with ${status} yet changed ${changed.join(', ')}`);
   }
   if (problems.length) problems.push(`answer: ${status} ${text.slice(0, 300)}`);
   return { status, problems, text };

@@ -9,6 +9,7 @@ import { newId, type IdPrefix } from '../../src/lib/ids';
 import { call, ORIGIN, type Answer } from './api';
 import { checkContract } from './contract';
 import { makeOrg, makeUser, mintToken, unique, type Actor } from './actors';
+import { BOOKKEEPING, snapshot as snapshotAll } from './snapshot';
 
 export const PNG = Uint8Array.from(
   atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='),
@@ -156,31 +157,8 @@ export function bodyFor(w: World, method: string, path: string): { json?: unknow
   return { json: { name: 'probe' } };
 }
 
-/** Every row that matters and every R2 key: equal before and after a request that must change nothing. */
-export async function snapshot() {
-  const tables = ['organizations', 'memberships', 'projects', 'project_members', 'assets', 'folders', 'data_files', 'spheres', 'reports', 'resources', 'resource_attachments', 'blobs', 'deletions', 'users'];
-  // One batch: a consistent view, and one round trip per snapshot (the fuzzer takes hundreds).
-  const results = await env.DB.batch([
-    ...tables.map((t) => env.DB.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`)),
-    env.DB.prepare('SELECT id, revoked_at, expires_at FROM tokens ORDER BY id'),
-  ]);
-  const out: Record<string, unknown> = {};
-  tables.forEach((t, i) => {
-    const rows = results[i]!.results;
-    // Sign-in bookkeeping is not a change a refused request may not make.
-    out[t] = t === 'users' ? rows.map((r: any) => ({ ...r, last_login: undefined, updated_at: undefined, failed_attempts: undefined })) : rows;
-  });
-  out.tokens = results[tables.length]!.results;
-  const keys: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await env.FILES.list({ cursor });
-    keys.push(...page.objects.map((o) => o.key));
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
-  out.r2 = keys.sort();
-  return out;
-}
+/** The stored state without the sign-in and token-use bookkeeping: equal before and after a request that must change nothing. */
+export const snapshot = () => snapshotAll(BOOKKEEPING);
 
 /** Like call(), but binary bodies (downloads, images) are read as bytes, not text; the contract is still checked. */
 export async function send(path: string, method: string, headers: Record<string, string>, b: { json?: unknown; body?: BodyInit }): Promise<Answer> {
