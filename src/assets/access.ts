@@ -8,10 +8,10 @@ import { eq, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { authed, callerId, callerIsSuperuser, callerTerms, type Caller, type CallerTerms, type Scope } from '../auth/caller';
 import { assets, organizations, projects, users } from '../db/schema';
-import { columnsAs, outer, pick } from '../db/select';
+import { columnsAs, pick } from '../db/select';
 import { problems } from '../http/problem';
 import { callerRole, type OrgRole } from '../organizations/access';
-import { visibleProject } from '../projects/access';
+import { callerProjectRole, visibleProject } from '../projects/access';
 import type { ProjectRole } from '../projects/schemas';
 
 export type AssetNeed = 'read' | 'write';
@@ -74,11 +74,12 @@ export function selectAssets<E extends Record<string, SQL.Aliased | SQL>>(scope:
     .leftJoin(creator, eq(creator.id, assets.createdBy));
 }
 
-export function assetWithAccess(scope: Scope, assetId: string) {
-  return selectAssets(scope, {
-    orgRole: callerRole(scope, assets.organizationId),
-    projectRole: sql<ProjectRole | null>`(SELECT pm.role FROM project_members pm WHERE pm.project_id = ${outer(assets.projectId)} AND pm.user_id = ${callerId(scope)})`,
-  })
+/**
+ * An asset with the caller's roles, for `authed`; `assetId` may be SQL that finds it (the asset of
+ * a folder, a data file or a sphere), so that an item read stays one round trip.
+ */
+export function assetWithAccess(scope: Scope, assetId: string | SQL<string | null>) {
+  return selectAssets(scope, { orgRole: callerRole(scope, assets.organizationId), projectRole: callerProjectRole(scope, assets.projectId) })
     .where(eq(assets.id, assetId))
     .limit(1);
 }

@@ -12,7 +12,7 @@ import { authed, type Caller, type Scope } from '../auth/caller';
 import { assetWithAccess, type AssetAccessRow, type AssetNeed } from '../assets/access';
 import { blobs, dataFiles, users } from '../db/schema';
 import { columnsAs, pick } from '../db/select';
-import { assetAccessOf, atLevel, folderById, folderInAsset, requireAssetOf } from '../folders/access';
+import { atLevel, folderById, folderInAsset, requireAssetOf } from '../folders/access';
 import { checkIfMatch, versionGuard } from '../http/etag';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
@@ -50,7 +50,7 @@ const assetOfDataFile = (fileId: string): SQL<string | null> => sql<string | nul
 
 /** A data file with its asset's rights, for `authed`: [file rows, asset rows]. */
 function dataFileWithAccess(scope: Scope, fileId: string) {
-  return [dataFileById(scope, fileId), assetAccessOf(scope, assetOfDataFile(fileId))] as const;
+  return [dataFileById(scope, fileId), assetWithAccess(scope, assetOfDataFile(fileId))] as const;
 }
 
 /** 404 (as for an id that does not exist) unless the file is there, is `assetId`'s when given, and the caller may `need` its asset. */

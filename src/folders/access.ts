@@ -6,31 +6,11 @@
  */
 import { eq, isNull, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import { callerId, type Caller, type Scope } from '../auth/caller';
-import { assets, dataFiles, folders, users } from '../db/schema';
-import { columnsAs, outer, pick } from '../db/select';
+import type { Caller, Scope } from '../auth/caller';
+import { dataFiles, folders, users } from '../db/schema';
+import { columnsAs, pick } from '../db/select';
 import { Problem, problems } from '../http/problem';
-import { callerRole } from '../organizations/access';
-import type { ProjectRole } from '../projects/schemas';
-import { requireAsset, requireAssetWritable, selectAssets, type AssetAccess, type AssetAccessRow, type AssetNeed } from '../assets/access';
-
-/**
- * assetWithAccess (assets/access.ts) for an asset named by SQL: the asset of a folder or a data
- * file, found inside the same statement so that an item read stays one round trip.
- */
-export function assetAccessOf(scope: Scope, assetId: SQL<string | null>) {
-  return selectAssets(scope, {
-    orgRole: callerRole(scope, assets.organizationId),
-    projectRole: sql<ProjectRole | null>`(SELECT pm.role FROM project_members pm WHERE pm.project_id = ${outer(assets.projectId)} AND pm.user_id = ${callerId(scope)})`,
-  })
-    .where(eq(assets.id, assetId))
-    .limit(1);
-}
-
-// Compile-time check that the rows above are the rows requireAsset decides on.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
-const _sameRows: Same<Awaited<ReturnType<typeof assetAccessOf>>[number], AssetAccessRow> = true;
-void _sameRows;
+import { assetWithAccess, requireAsset, requireAssetWritable, type AssetAccess, type AssetAccessRow, type AssetNeed } from '../assets/access';
 
 /**
  * requireAsset (and, to write, requireAssetWritable), with the 404 naming `what`: a hidden
@@ -89,7 +69,7 @@ export function folderInAsset(folderId: string, assetId: string): SQL {
 
 /** A folder with its asset's rights, for `authed`: [folder rows, asset rows]. */
 export function folderWithAccess(scope: Scope, folderId: string) {
-  return [folderById(scope, folderId), assetAccessOf(scope, assetOfFolder(folderId))] as const;
+  return [folderById(scope, folderId), assetWithAccess(scope, assetOfFolder(folderId))] as const;
 }
 
 /** 404 (as for an id that does not exist) unless the folder is there and the caller may `need` its asset. */

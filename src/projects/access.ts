@@ -8,7 +8,7 @@
  * the trash operations. An archived project, or one in an archived organisation, is read-only.
  */
 import { eq, sql, type SQL } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
+import { alias, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { authed, callerId, callerIsSuperuser, type Caller, type Scope } from '../auth/caller';
 import { blobs, organizations, projects, users } from '../db/schema';
 import { columnsAs, joined, outer, pick } from '../db/select';
@@ -72,12 +72,14 @@ export function selectProjects<E extends Record<string, SQL.Aliased | SQL>>(scop
     .leftJoin(logo, eq(logo.id, projects.logoBlobId));
 }
 
-export function projectWithAccess(scope: Scope, projectId: string) {
-  const me = callerId(scope);
-  return selectProjects(scope, {
-    orgRole: callerRole(scope, projects.organizationId),
-    projectRole: sql<ProjectRole | null>`(SELECT pm.role FROM project_members pm WHERE pm.project_id = ${outer(projects.id)} AND pm.user_id = ${me})`,
-  })
+/** SQL: the caller's role in the project of the current row (a column of the outer query), or NULL. */
+export function callerProjectRole(scope: Scope, projectId: SQLiteColumn): SQL<ProjectRole | null> {
+  return sql<ProjectRole | null>`(SELECT pm.role FROM project_members pm WHERE pm.project_id = ${outer(projectId)} AND pm.user_id = ${callerId(scope)})`;
+}
+
+/** A project with the caller's roles, for `authed`; `projectId` may be SQL that finds it (the project of a report). */
+export function projectWithAccess(scope: Scope, projectId: string | SQL<string | null>) {
+  return selectProjects(scope, { orgRole: callerRole(scope, projects.organizationId), projectRole: callerProjectRole(scope, projects.id) })
     .where(eq(projects.id, projectId))
     .limit(1);
 }

@@ -9,17 +9,15 @@ import { isForeignKeyFailure } from '../db/errors';
 import { recordDeletion } from '../db/deletions';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Context } from 'hono';
-import { authed, callerId, type Caller, type Scope } from '../auth/caller';
+import { authed, type Caller, type Scope } from '../auth/caller';
 import { assetWithAccess, requireAsset, visibleProjectIds } from '../assets/access';
 import { assets, blobs, projects, reports, users, type ReportRow } from '../db/schema';
-import { columnsAs, joined, outer, pick } from '../db/select';
+import { columnsAs, joined, pick } from '../db/select';
 import { checkIfMatch, versionGuard } from '../http/etag';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
 import { Problem, problems } from '../http/problem';
 import { newId } from '../lib/ids';
-import { callerRole } from '../organizations/access';
-import { projectWithAccess, requireProject, requireProjectWritable, selectProjects, type ProjectAccess } from '../projects/access';
-import type { ProjectRole } from '../projects/schemas';
+import { projectWithAccess, requireProject, requireProjectWritable, type ProjectAccess } from '../projects/access';
 import { discardObjects } from '../storage/logos';
 import { objectResponse } from '../storage/objects';
 import { storeFile, type IncomingFile } from '../storage/uploads';
@@ -86,15 +84,9 @@ export async function listReports(scope: Scope, q: ListQuery & ReportFilters, ur
   return { ...page, results: page.results.map((r) => toReport(joinedRow(r))) };
 }
 
-/** The project of a report with the caller's roles: projectWithAccess, addressed through the report. */
-function projectOfReport(scope: Scope, reportId: string) {
-  return selectProjects(scope, {
-    orgRole: callerRole(scope, projects.organizationId),
-    projectRole: sql<ProjectRole | null>`(SELECT pm.role FROM project_members pm WHERE pm.project_id = ${outer(projects.id)} AND pm.user_id = ${callerId(scope)})`,
-  })
-    .where(eq(projects.id, sql`(SELECT rx.project_id FROM reports rx WHERE rx.id = ${reportId})`))
-    .limit(1);
-}
+/** The project of a report with the caller's roles, found in the same statement. */
+const projectOfReport = (scope: Scope, reportId: string) =>
+  projectWithAccess(scope, sql<string | null>`(SELECT rx.project_id FROM reports rx WHERE rx.id = ${reportId})`);
 
 /** requireProject, answering a hidden project as a missing report (the caller asked for the report). */
 function requireReportProject(caller: Caller, rows: Awaited<ReturnType<typeof projectOfReport>>, need: 'read' | 'write'): ProjectAccess {

@@ -9,16 +9,14 @@ import { isForeignKeyFailure } from '../db/errors';
 import { recordDeletion } from '../db/deletions';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Context } from 'hono';
-import { authed, callerId, type Caller, type Scope } from '../auth/caller';
-import { assets, blobs, spheres, users, type SphereRow } from '../db/schema';
-import { columnsAs, outer, pick } from '../db/select';
+import { authed, type Caller, type Scope } from '../auth/caller';
+import { blobs, spheres, users, type SphereRow } from '../db/schema';
+import { columnsAs, pick } from '../db/select';
 import { checkIfMatch, versionGuard } from '../http/etag';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
 import { Problem, problems } from '../http/problem';
 import { newId } from '../lib/ids';
-import { callerRole } from '../organizations/access';
-import type { ProjectRole } from '../projects/schemas';
-import { assetWithAccess, loadAsset, requireAsset, requireAssetWritable, selectAssets, type AssetAccess, type AssetAccessRow, type AssetNeed } from '../assets/access';
+import { assetWithAccess, loadAsset, requireAsset, requireAssetWritable, type AssetAccess, type AssetAccessRow, type AssetNeed } from '../assets/access';
 import { discardObjects } from '../storage/logos';
 import { objectResponse } from '../storage/objects';
 import { storeFile, type IncomingFile } from '../storage/uploads';
@@ -51,15 +49,6 @@ export const sphereListSpec: ListSpec<SphereListRow> = {
   defaultOrdering: 'captured_at',
 };
 
-/** The asset of a sphere with the caller's roles: assetWithAccess, addressed through the sphere. */
-function assetOfSphere(scope: Scope, sphereId: string) {
-  return selectAssets(scope, {
-    orgRole: callerRole(scope, assets.organizationId),
-    projectRole: sql<ProjectRole | null>`(SELECT pm.role FROM project_members pm WHERE pm.project_id = ${outer(assets.projectId)} AND pm.user_id = ${callerId(scope)})`,
-  })
-    .where(eq(assets.id, sql`(SELECT sx.asset_id FROM spheres sx WHERE sx.id = ${sphereId})`))
-    .limit(1);
-}
 
 /** requireAsset, answering a hidden asset as a missing sphere (the caller asked for the sphere). */
 function requireSphereAsset(caller: Caller, rows: AssetAccessRow[], need: AssetNeed): AssetAccess {
@@ -79,7 +68,7 @@ async function loadSphere(scope: Scope, sphereId: string, need: AssetNeed, asset
   const where = and(eq(spheres.id, sphereId), assetId !== undefined ? eq(spheres.assetId, assetId) : undefined);
   const [caller, assetRows, rows] = await authed(
     scope,
-    assetId !== undefined ? assetWithAccess(scope, assetId) : assetOfSphere(scope, sphereId),
+    assetWithAccess(scope, assetId ?? sql<string | null>`(SELECT sx.asset_id FROM spheres sx WHERE sx.id = ${sphereId})`),
     selectSpheres(scope).where(where).limit(1),
   );
   const access = assetId !== undefined ? requireAsset(caller, assetRows, need) : requireSphereAsset(caller, assetRows, need);
