@@ -9,13 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { app } from '../src/index';
 import { newId } from '../src/lib/ids';
 import { call, expectProblem, roundTrips, sameProblem, type Answer } from './support/api';
-import { count, makeOrg, makeUser, unique, type Actor } from './support/actors';
+import { count, makeUser, unique, type Actor } from './support/actors';
+import { addProjectMember, createAsset, createProject, missingProject, orgWithOutsider, type Row } from './support/domain';
 import { eventually, links } from './support/files';
 
 const GEO = 'application/geo+json';
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
-type Row = { id: string; name: string; [k: string]: any };
 const ids = (a: Answer) => a.body.results.map((r: Row) => r.id);
 const names = (a: Answer) => a.body.results.map((r: Row) => r.name);
 const paths = (a: Answer) => a.body.errors.map((e: { path: string }) => e.path);
@@ -30,40 +30,6 @@ async function missingAsset(actor: Actor, method = 'GET', json?: unknown) {
   return sameProblem(a);
 }
 
-/** The 404 for a project id that does not exist at all. */
-async function missingProject(actor: Actor, suffix = '', method = 'GET', json?: unknown) {
-  const a = await call(`/v1/projects/${newId('prj')}${suffix}`, { method, headers: actor.auth, json });
-  expectProblem(a, 404, 'not-found');
-  return sameProblem(a);
-}
-
-/** An org admin, `members` plain members, the organisation, and an outsider (member of another organisation). */
-async function setup(members = 1, orgFields: Record<string, unknown> = {}) {
-  const admin = await makeUser();
-  const others = await Promise.all(Array.from({ length: members }, () => makeUser()));
-  const org = await makeOrg(admin, others, orgFields);
-  const outsider = await makeUser();
-  const outsiderOrg = await makeOrg(outsider);
-  return { admin, members: others, member: others[0]!, org, outsider, outsiderOrg };
-}
-
-async function createProject(actor: Actor, org: { slug: string }, fields: Record<string, unknown> = {}) {
-  const a = await call(`/v1/organizations/${org.slug}/projects`, { headers: actor.auth, json: { name: unique('Project '), ...fields } });
-  if (a.status !== 201) throw new Error(`project create failed: ${a.status} ${a.text}`);
-  return a.body as Row;
-}
-
-async function addMember(by: Actor, projectId: string, user: Actor, role: 'manager' | 'editor' | 'viewer') {
-  const a = await call(`/v1/projects/${projectId}/members`, { headers: by.auth, json: { user: user.id, role } });
-  if (a.status !== 201) throw new Error(`project member add failed: ${a.status} ${a.text}`);
-}
-
-async function createAsset(actor: Actor, projectId: string, fields: Record<string, unknown> = {}) {
-  const a = await call(`/v1/projects/${projectId}/assets`, { headers: actor.auth, json: { name: unique('Asset '), ...fields } });
-  if (a.status !== 201) throw new Error(`asset create failed: ${a.status} ${a.text}`);
-  return a.body as Row;
-}
-
 async function createOrgAsset(actor: Actor, org: { slug: string }, fields: Record<string, unknown> = {}) {
   const a = await call('/v1/assets', { headers: actor.auth, json: { organization: org.slug, name: unique('Asset '), ...fields } });
   if (a.status !== 201) throw new Error(`org asset create failed: ${a.status} ${a.text}`);
@@ -72,11 +38,11 @@ async function createOrgAsset(actor: Actor, org: { slug: string }, fields: Recor
 
 /** A project with a manager, an editor, a viewer; a bystander (org member, not in the project). */
 async function team(projectFields: Record<string, unknown> = {}) {
-  const s = await setup(4);
+  const s = await orgWithOutsider(4);
   const [manager, editor, viewer, bystander] = s.members as [Actor, Actor, Actor, Actor];
   const p = await createProject(manager, s.org, { name: unique('Team '), ...projectFields });
-  await addMember(manager, p.id, editor, 'editor');
-  await addMember(manager, p.id, viewer, 'viewer');
+  await addProjectMember(manager, p.id, editor, 'editor');
+  await addProjectMember(manager, p.id, viewer, 'viewer');
   return { ...s, manager, editor, viewer, bystander, p };
 }
 
@@ -238,7 +204,7 @@ describe('create', () => {
   });
 
   it('creates an asset of the organisation alone (seed 003): by slug or id, US date answered as ISO', async () => {
-    const { admin, member, org } = await setup();
+    const { admin, member, org } = await orgWithOutsider();
     const a = await call('/v1/assets', {
       headers: admin.auth,
       json: {
@@ -422,7 +388,7 @@ describe('create', () => {
   });
 
   it('lets only org admins create an asset of the organisation alone: member 403, outsider 404 (as missing)', async () => {
-    const { admin, member, org, outsider } = await setup();
+    const { admin, member, org, outsider } = await orgWithOutsider();
     const before = await count('assets');
     expectProblem(await call('/v1/assets', { headers: member.auth, json: { organization: org.slug, name: 'Mine' } }), 403, 'forbidden');
     const hidden = await call('/v1/assets', { headers: outsider.auth, json: { organization: org.slug, name: 'Mine' } });
@@ -543,7 +509,7 @@ describe('lists', () => {
    */
   async function world() {
     const tag = unique('w');
-    const { admin, members, org, outsider, outsiderOrg } = await setup(2, { name: `Rijkswater ${tag}` });
+    const { admin, members, org, outsider, outsiderOrg } = await orgWithOutsider(2, { name: `Rijkswater ${tag}` });
     const [m1, m2] = members as [Actor, Actor];
     const open = await createProject(m1, org, { name: `Open ${tag}` });
     const secret = await createProject(m1, org, { name: `Secret ${tag}`, access: 'private' });
@@ -785,7 +751,7 @@ describe('lists', () => {
   });
 
   it('orders by name, -name, created_at, -created_at and -updated_at; 400 naming ordering otherwise', async () => {
-    const { admin, org } = await setup(0);
+    const { admin, org } = await orgWithOutsider(0);
     const p = await createProject(admin, org);
     const made: Row[] = [];
     for (const name of ['Mike', 'Alpha', 'Zulu', 'Echo']) {
@@ -819,7 +785,7 @@ describe('lists', () => {
   });
 
   it('walks next links with limit=3, each asset exactly once, while assets are added between pages', async () => {
-    const { admin, org } = await setup(0);
+    const { admin, org } = await orgWithOutsider(0);
     const p = await createProject(admin, org);
     const made: Row[] = [];
     for (const name of ['Walk B', 'Walk C', 'Walk D', 'Walk E', 'Walk F', 'Walk G', 'Walk H', 'Walk I']) {
@@ -875,7 +841,7 @@ describe('lists', () => {
   });
 
   it('goes back through previous links, and pages with page/page_size and limit/offset', async () => {
-    const { admin, org } = await setup(0);
+    const { admin, org } = await orgWithOutsider(0);
     const p = await createProject(admin, org);
     for (const name of ['Back A', 'Back B', 'Back C', 'Back D', 'Back E']) await createAsset(admin, p.id, { name });
     const first = await call(`/v1/projects/${p.id}/assets?limit=2&ordering=-name`, { headers: admin.auth });
@@ -903,7 +869,7 @@ describe('lists', () => {
 
 describe('GeoJSON', () => {
   async function mapWorld() {
-    const { admin, member, members, org, outsider } = await setup(2);
+    const { admin, member, members, org, outsider } = await orgWithOutsider(2);
     const p = await createProject(admin, org);
     const priv = await createProject(admin, org, { access: 'private' });
     const a = await createAsset(admin, p.id, { name: 'A Hydrant', asset_tag: 'H-1', asset_type: 'hydrant', lat: 52.5, lon: 13.25, attributes: { colour: 'red' } });
@@ -1347,7 +1313,7 @@ describe('delete', () => {
   });
 
   it('lets an org admin delete an asset of the organisation alone, with its file; a member may not', async () => {
-    const { admin, member, org } = await setup();
+    const { admin, member, org } = await orgWithOutsider();
     const alone = await createOrgAsset(admin, org, { name: 'Org file holder' });
     const file = await attachData(alone, org.id);
     expectProblem(await call(`/v1/assets/${alone.id}`, { method: 'DELETE', headers: member.auth }), 403, 'forbidden');

@@ -6,17 +6,14 @@
  */
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Scope } from '../src/auth/caller';
-import { tokenHash } from '../src/auth/tokens';
 import { createDataFile, updateDataFile } from '../src/data/service';
-import { createDb } from '../src/db/client';
-import { settings } from '../src/env';
-import { Problem } from '../src/http/problem';
 import { app } from '../src/index';
 import { newId } from '../src/lib/ids';
 import { call, expectProblem, roundTrips, sameProblem, type Answer } from './support/api';
-import { count, makeOrg, makeUser, unique, type Actor } from './support/actors';
+import { count, type Actor } from './support/actors';
+import { addFolder, createAsset, dataFileKey as keyOf, privateProjectWithAsset, type Row } from './support/domain';
 import { chunked, download, eventually, links, r2Keys, sha256Hex } from './support/files';
+import { problemOf, racingScope } from './support/services';
 
 const LIMIT = 2 * 1024 * 1024; // UPLOAD_MAX_BYTES in vitest.config.ts
 
@@ -26,7 +23,6 @@ const PNG = Uint8Array.from(
   (ch) => ch.charCodeAt(0),
 );
 
-type Row = { id: string; name: string; [k: string]: any };
 const names = (a: Answer) => a.body.results.map((r: Row) => r.name);
 const paths = (a: Answer) => (a.body.errors ?? []).map((e: { path: string }) => e.path);
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z$/;
@@ -39,47 +35,11 @@ function pattern(n: number, seed = 1): Uint8Array {
   return out;
 }
 
-async function createProject(actor: Actor, org: { slug: string }, fields: Record<string, unknown> = {}) {
-  const a = await call(`/v1/organizations/${org.slug}/projects`, { headers: actor.auth, json: { name: unique('Project '), ...fields } });
-  if (a.status !== 201) throw new Error(`project create failed: ${a.status} ${a.text}`);
-  return a.body as Row;
-}
-
-async function addMember(by: Actor, projectId: string, user: Actor, role: 'manager' | 'editor' | 'viewer') {
-  const a = await call(`/v1/projects/${projectId}/members`, { headers: by.auth, json: { user: user.id, role } });
-  if (a.status !== 201) throw new Error(`project member add failed: ${a.status} ${a.text}`);
-}
-
-async function createAsset(actor: Actor, projectId: string) {
-  const a = await call(`/v1/projects/${projectId}/assets`, { headers: actor.auth, json: { name: unique('Asset ') } });
-  if (a.status !== 201) throw new Error(`asset create failed: ${a.status} ${a.text}`);
-  return a.body as Row;
-}
-
-/**
- * A private project with an editor and a viewer, two assets in it; a bystander (org member
- * outside the project, who may not see it) and an outsider (member of another organisation).
- */
+/** privateProjectWithAsset() with a second asset, `other`; `prefix` is where the organisation's data files go in R2. */
 async function world() {
-  const admin = await makeUser();
-  const editor = await makeUser();
-  const viewer = await makeUser();
-  const bystander = await makeUser();
-  const org = await makeOrg(admin, [editor, viewer, bystander]);
-  const project = await createProject(admin, org, { access: 'private' });
-  await addMember(admin, project.id, editor, 'editor');
-  await addMember(admin, project.id, viewer, 'viewer');
-  const asset = await createAsset(editor, project.id);
-  const other = await createAsset(editor, project.id);
-  const outsider = await makeUser();
-  await makeOrg(outsider);
-  return { admin, editor, viewer, bystander, outsider, org, project, asset, other, prefix: `${org.id}/data/` };
-}
-
-async function folder(actor: Actor, assetId: string, name: string, parentId?: string) {
-  const a = await call(`/v1/assets/${assetId}/folders`, { headers: actor.auth, json: { name, ...(parentId ? { parent_id: parentId } : {}) } });
-  if (a.status !== 201) throw new Error(`folder create failed: ${a.status} ${a.text}`);
-  return a.body as Row;
+  const w = await privateProjectWithAsset();
+  const other = await createAsset(w.editor, w.project.id);
+  return { ...w, other, prefix: `${w.org.id}/data/` };
 }
 
 function form(file: { bytes: Uint8Array; type: string; name: string } | null, fields: Record<string, string> = {}): FormData {
@@ -101,12 +61,6 @@ async function upload(actor: Actor, assetId: string, name: string, bytes: Uint8A
   const a = await postForm(actor, assetId, { bytes, type: 'text/plain', name }, folderId ? { folder_id: folderId } : {});
   if (a.status !== 201) throw new Error(`upload failed: ${a.status} ${a.text}`);
   return a.body as Row;
-}
-
-async function keyOf(dataId: string): Promise<string> {
-  const row = await env.DB.prepare('SELECT b.r2_key AS key FROM data_files d JOIN blobs b ON b.id = d.blob_id WHERE d.id = ?').bind(dataId).first<{ key: string }>();
-  if (!row) throw new Error('no blob for data file');
-  return row.key;
 }
 
 /** The 404 for an id that does not exist at all: a data file (at `suffix` below it) or an asset. */
@@ -201,7 +155,7 @@ describe('upload', () => {
 
   it('takes name and folder_id from the form; the name defaults to the file name', async () => {
     const w = await world();
-    const f = await folder(w.editor, w.asset.id, 'Reports');
+    const f = await addFolder(w.editor, w.asset.id, 'Reports');
     const named = await postForm(w.editor, w.asset.id, { bytes: text('hello'), type: 'text/plain', name: 'original.txt' }, { name: 'Renamed.txt', folder_id: f.id });
     expect(named.status, named.text).toBe(201);
     expect(named.body).toMatchObject({ name: 'Renamed.txt', folder_id: f.id });
@@ -210,7 +164,7 @@ describe('upload', () => {
 
   it('stores a raw body: name from X-File-Name (URL-encoded) or ?name=, folder from ?folder_id=; the type proven by the content when declared as octet-stream', async () => {
     const w = await world();
-    const f = await folder(w.editor, w.asset.id, 'Photos');
+    const f = await addFolder(w.editor, w.asset.id, 'Photos');
     const name = 'Überblick 2024 (v2) "final".png';
     const a = await postRaw(w.editor, w.asset.id, PNG, { 'Content-Type': 'application/octet-stream', 'X-File-Name': encodeURIComponent(name) }, `?folder_id=${f.id}`);
     expect(a.status, a.text).toBe(201);
@@ -274,7 +228,7 @@ describe('upload', () => {
 
   it('answers 400 naming the field: no file, no name, a folder of another asset, a bad name; 415 for a urlencoded form', async () => {
     const w = await world();
-    const elsewhere = await folder(w.editor, w.other.id, 'Elsewhere');
+    const elsewhere = await addFolder(w.editor, w.other.id, 'Elsewhere');
     const cases: [Promise<Answer>, string][] = [
       [postForm(w.editor, w.asset.id, null, { name: 'x.txt' }), 'file'],
       [postRaw(w.editor, w.asset.id, text('no name'), { 'Content-Type': 'text/plain' }), 'name'],
@@ -342,7 +296,7 @@ describe('read and list', () => {
 
   it('lists by folder and ordering (name, created_at, size), pages, in one round trip', async () => {
     const w = await world();
-    const f = await folder(w.editor, w.asset.id, 'F');
+    const f = await addFolder(w.editor, w.asset.id, 'F');
     await upload(w.editor, w.asset.id, 'b.txt', pattern(30));
     await upload(w.editor, w.asset.id, 'a.txt', pattern(300));
     await upload(w.editor, w.asset.id, 'c.txt', pattern(3), f.id);
@@ -378,8 +332,8 @@ describe('read and list', () => {
 describe('update', () => {
   it('renames and moves between folders; a stale If-Match is 412; a folder of another asset is 400', async () => {
     const w = await world();
-    const f = await folder(w.editor, w.asset.id, 'F');
-    const elsewhere = await folder(w.editor, w.other.id, 'Elsewhere');
+    const f = await addFolder(w.editor, w.asset.id, 'F');
+    const elsewhere = await addFolder(w.editor, w.other.id, 'Elsewhere');
     const d = await upload(w.editor, w.asset.id, 'draft.txt');
     const etag = (await call(`/v1/data/${d.id}`, { headers: w.editor.auth })).headers.get('ETag')!;
 
@@ -507,14 +461,14 @@ describe('download', () => {
 describe('the data tab', () => {
   it('lists one level: folders first then files, each by name, with counts, the folder, and paging across the boundary, in one round trip', async () => {
     const w = await world();
-    const beta = await folder(w.editor, w.asset.id, 'beta');
-    const alpha = await folder(w.editor, w.asset.id, 'Alpha');
-    const inner = await folder(w.editor, w.asset.id, 'Inner', alpha.id);
+    const beta = await addFolder(w.editor, w.asset.id, 'beta');
+    const alpha = await addFolder(w.editor, w.asset.id, 'Alpha');
+    const inner = await addFolder(w.editor, w.asset.id, 'Inner', alpha.id);
     const zeta = await upload(w.editor, w.asset.id, 'zeta.txt');
     const apple = await upload(w.editor, w.asset.id, 'apple.txt');
     const mid = await upload(w.editor, w.asset.id, 'Mid.txt');
     const nested = await upload(w.editor, w.asset.id, 'nested.txt', text('n'), alpha.id);
-    await folder(w.editor, w.other.id, 'Other asset');
+    await addFolder(w.editor, w.other.id, 'Other asset');
     await upload(w.editor, w.other.id, 'other.txt');
 
     const root = await call(`/v1/assets/${w.asset.id}/contents`, { headers: w.viewer.auth });
@@ -566,7 +520,7 @@ describe('the data tab', () => {
 
   it('answers 404 for a folder not of this asset and for a hidden asset (as for a random one), 400 for bad parameters', async () => {
     const w = await world();
-    const elsewhere = await folder(w.editor, w.other.id, 'Elsewhere');
+    const elsewhere = await addFolder(w.editor, w.other.id, 'Elsewhere');
     const notHere = await call(`/v1/assets/${w.asset.id}/contents?folder=${elsewhere.id}`, { headers: w.viewer.auth });
     expectProblem(notHere, 404, 'not-found');
     const unknown = await call(`/v1/assets/${w.asset.id}/contents?folder=${newId('fld')}`, { headers: w.viewer.auth });
@@ -589,48 +543,10 @@ describe('the data tab', () => {
   });
 });
 
-/**
- * A scope for calling the service directly, whose D1 client runs `meanwhile` right after the
- * first round trip (the read): a concurrent request's write, landing between this request's
- * read and its write.
- */
-async function racingScope(actor: Actor, meanwhile: () => Promise<unknown>): Promise<Scope> {
-  const stats = { roundTrips: 0, ms: 0 };
-  const db = createDb(env.DB, stats);
-  const batch = db.batch.bind(db);
-  let first = true;
-  (db as { batch: unknown }).batch = async (queries: Parameters<typeof batch>[0]) => {
-    const result = await batch(queries);
-    if (first) {
-      first = false;
-      await meanwhile();
-    }
-    return result;
-  };
-  return {
-    db,
-    files: env.FILES,
-    credential: { tokenHash: await tokenHash(actor.token), email: null },
-    now: Date.now(),
-    settings: settings(env),
-    waitUntil: () => undefined,
-    background: () => createDb(env.DB, stats),
-  };
-}
-
-async function problemOf(work: Promise<unknown>): Promise<Problem> {
-  const error = await work.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(Problem);
-  return error as Problem;
-}
-
 describe('concurrent changes between the read and the write', () => {
   it('an upload into a folder deleted meanwhile answers 409 and leaves no object', async () => {
     const w = await world();
-    const f = await folder(w.editor, w.asset.id, 'Going');
+    const f = await addFolder(w.editor, w.asset.id, 'Going');
     const scope = await racingScope(w.editor, () => env.DB.prepare('DELETE FROM folders WHERE id = ?').bind(f.id).run());
     const bytes = pattern(4000);
     const file = { filename: 'late.bin', declaredType: 'application/octet-stream', stream: chunked(bytes, 1000), length: bytes.byteLength };
@@ -643,7 +559,7 @@ describe('concurrent changes between the read and the write', () => {
 
   it('a move into a folder deleted meanwhile answers 409 and leaves the file where it was', async () => {
     const w = await world();
-    const f = await folder(w.editor, w.asset.id, 'Going');
+    const f = await addFolder(w.editor, w.asset.id, 'Going');
     const d = await upload(w.editor, w.asset.id, 'stay.txt');
     const scope = await racingScope(w.editor, () => env.DB.prepare('DELETE FROM folders WHERE id = ?').bind(f.id).run());
     expect((await problemOf(updateDataFile(scope, d.id, { folder_id: f.id }, undefined))).status).toBe(409);

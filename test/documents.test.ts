@@ -8,35 +8,20 @@ import { describe, expect, it } from 'vitest';
 import { app } from '../src/index';
 import { newId } from '../src/lib/ids';
 import { call, expectProblem, sameProblem, type Answer } from './support/api';
-import { count, makeOrg, makeUser, unique, type Actor } from './support/actors';
+import { count, unique, type Actor } from './support/actors';
+import { ok, privateProjectWithAsset } from './support/domain';
 import { download } from './support/files';
 
 const LIMIT = 2 * 1024 * 1024;
 const text = (s: string) => new TextEncoder().encode(s);
-type Row = { id: string; [k: string]: any };
 const paths = (a: Answer) => (a.body.errors ?? []).map((e: { path: string }) => e.path);
 
-async function ok(a: Promise<Answer>, status = 201): Promise<Row> {
-  const r = await a;
-  if (r.status !== status) throw new Error(`expected ${status}: ${r.status} ${r.text}`);
-  return r.body as Row;
-}
-
+/** privateProjectWithAsset(), a report in the project, and a project of the outsider's organisation (`orgB`). */
 async function world() {
-  const admin = await makeUser();
-  const editor = await makeUser();
-  const viewer = await makeUser();
-  const bystander = await makeUser();
-  const org = await makeOrg(admin, [editor, viewer, bystander]);
-  const project = await ok(call(`/v1/organizations/${org.slug}/projects`, { headers: admin.auth, json: { name: unique('P '), access: 'private' } }));
-  await ok(call(`/v1/projects/${project.id}/members`, { headers: admin.auth, json: { user: editor.id, role: 'editor' } }));
-  await ok(call(`/v1/projects/${project.id}/members`, { headers: admin.auth, json: { user: viewer.id, role: 'viewer' } }));
-  const asset = await ok(call(`/v1/projects/${project.id}/assets`, { headers: editor.auth, json: { name: unique('Asset ') } }));
-  const report = await ok(call('/v1/reports', { headers: editor.auth, json: { project_id: project.id, name: 'R' } }));
-  const outsider = await makeUser();
-  const orgB = await makeOrg(outsider);
-  const projectB = await ok(call(`/v1/organizations/${orgB.slug}/projects`, { headers: outsider.auth, json: { name: unique('PB ') } }));
-  return { admin, editor, viewer, bystander, outsider, org, orgB, project, projectB, asset, report };
+  const { outsiderOrg: orgB, ...w } = await privateProjectWithAsset();
+  const report = await ok(call('/v1/reports', { headers: w.editor.auth, json: { project_id: w.project.id, name: 'R' } }));
+  const projectB = await ok(call(`/v1/organizations/${orgB.slug}/projects`, { headers: w.outsider.auth, json: { name: unique('PB ') } }));
+  return { ...w, orgB, projectB, report };
 }
 
 function form(bytes: Uint8Array | null, fields: [string, string][] = []) {

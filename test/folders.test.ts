@@ -6,64 +6,24 @@
  */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import type { Scope } from '../src/auth/caller';
-import { tokenHash } from '../src/auth/tokens';
-import { createDb } from '../src/db/client';
-import { settings } from '../src/env';
 import { createFolder, deleteFolder, updateFolder } from '../src/folders/service';
-import { Problem } from '../src/http/problem';
 import { app } from '../src/index';
 import { newId } from '../src/lib/ids';
 import { call, expectProblem, roundTrips, sameProblem, type Answer } from './support/api';
-import { count, makeOrg, makeUser, unique, type Actor } from './support/actors';
+import { count, type Actor } from './support/actors';
+import { addFolder, createAsset, dataFileKey, privateProjectWithAsset, type Row } from './support/domain';
 import { eventually, links, r2Keys } from './support/files';
+import { problemOf, racingScope } from './support/services';
 
-type Row = { id: string; name: string; [k: string]: any };
 const names = (a: Answer) => a.body.results.map((r: Row) => r.name);
 const paths = (a: Answer) => (a.body.errors ?? []).map((e: { path: string }) => e.path);
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z$/;
 
-async function createProject(actor: Actor, org: { slug: string }, fields: Record<string, unknown> = {}) {
-  const a = await call(`/v1/organizations/${org.slug}/projects`, { headers: actor.auth, json: { name: unique('Project '), ...fields } });
-  if (a.status !== 201) throw new Error(`project create failed: ${a.status} ${a.text}`);
-  return a.body as Row;
-}
-
-async function addMember(by: Actor, projectId: string, user: Actor, role: 'manager' | 'editor' | 'viewer') {
-  const a = await call(`/v1/projects/${projectId}/members`, { headers: by.auth, json: { user: user.id, role } });
-  if (a.status !== 201) throw new Error(`project member add failed: ${a.status} ${a.text}`);
-}
-
-async function createAsset(actor: Actor, projectId: string) {
-  const a = await call(`/v1/projects/${projectId}/assets`, { headers: actor.auth, json: { name: unique('Asset ') } });
-  if (a.status !== 201) throw new Error(`asset create failed: ${a.status} ${a.text}`);
-  return a.body as Row;
-}
-
-/**
- * A private project with an editor and a viewer, two assets in it; a bystander (org member
- * outside the project, who may not see it) and an outsider (member of another organisation).
- */
+/** privateProjectWithAsset() with a second asset, `other`. */
 async function world() {
-  const admin = await makeUser();
-  const editor = await makeUser();
-  const viewer = await makeUser();
-  const bystander = await makeUser();
-  const org = await makeOrg(admin, [editor, viewer, bystander]);
-  const project = await createProject(admin, org, { access: 'private' });
-  await addMember(admin, project.id, editor, 'editor');
-  await addMember(admin, project.id, viewer, 'viewer');
-  const asset = await createAsset(editor, project.id);
-  const other = await createAsset(editor, project.id);
-  const outsider = await makeUser();
-  await makeOrg(outsider);
-  return { admin, editor, viewer, bystander, outsider, org, project, asset, other };
-}
-
-async function folder(actor: Actor, assetId: string, name: string, parentId?: string) {
-  const a = await call(`/v1/assets/${assetId}/folders`, { headers: actor.auth, json: { name, ...(parentId ? { parent_id: parentId } : {}) } });
-  if (a.status !== 201) throw new Error(`folder create failed: ${a.status} ${a.text}`);
-  return a.body as Row;
+  const w = await privateProjectWithAsset();
+  const other = await createAsset(w.editor, w.project.id);
+  return { ...w, other };
 }
 
 async function upload(actor: Actor, assetId: string, name: string, folderId?: string) {
@@ -73,12 +33,6 @@ async function upload(actor: Actor, assetId: string, name: string, folderId?: st
   const a = await call(`/v1/assets/${assetId}/data`, { headers: actor.auth, body: fd });
   if (a.status !== 201) throw new Error(`upload failed: ${a.status} ${a.text}`);
   return a.body as Row;
-}
-
-async function keyOf(dataId: string): Promise<string> {
-  const row = await env.DB.prepare('SELECT b.r2_key AS key FROM data_files d JOIN blobs b ON b.id = d.blob_id WHERE d.id = ?').bind(dataId).first<{ key: string }>();
-  if (!row) throw new Error('no blob for data file');
-  return row.key;
 }
 
 /** The 404 a caller gets for a folder id that does not exist at all. */
@@ -165,7 +119,7 @@ describe('create', () => {
 
   it('answers 400 naming the field, and creates nothing', async () => {
     const w = await world();
-    const elsewhere = await folder(w.editor, w.other.id, 'Other asset folder');
+    const elsewhere = await addFolder(w.editor, w.other.id, 'Other asset folder');
     const before = await count('folders', 'asset_id = ?', w.asset.id);
     const cases: [unknown, string][] = [
       [{}, 'name'],
@@ -200,7 +154,7 @@ describe('create', () => {
 describe('read and list', () => {
   it('hides a folder of an asset the caller may not see exactly like a random id, and a folder under the wrong asset', async () => {
     const w = await world();
-    const f = await folder(w.editor, w.asset.id, 'Private');
+    const f = await addFolder(w.editor, w.asset.id, 'Private');
     for (const who of [w.bystander, w.outsider]) {
       const a = await call(`/v1/folders/${f.id}`, { headers: who.auth });
       expectProblem(a, 404, 'not-found');
@@ -216,12 +170,12 @@ describe('read and list', () => {
 
   it('lists by level and ordering, pages with links, in one round trip; 404 for a hidden asset', async () => {
     const w = await world();
-    const b = await folder(w.editor, w.asset.id, 'Bravo');
-    const a = await folder(w.editor, w.asset.id, 'alpha');
-    await folder(w.editor, w.asset.id, 'Charlie');
-    await folder(w.editor, w.asset.id, 'Alpha 2', b.id);
-    await folder(w.editor, w.asset.id, 'Delta', a.id);
-    await folder(w.editor, w.other.id, 'Not this asset');
+    const b = await addFolder(w.editor, w.asset.id, 'Bravo');
+    const a = await addFolder(w.editor, w.asset.id, 'alpha');
+    await addFolder(w.editor, w.asset.id, 'Charlie');
+    await addFolder(w.editor, w.asset.id, 'Alpha 2', b.id);
+    await addFolder(w.editor, w.asset.id, 'Delta', a.id);
+    await addFolder(w.editor, w.other.id, 'Not this asset');
 
     const all = await call(`/v1/assets/${w.asset.id}/folders`, { headers: w.viewer.auth });
     expect(all.status, all.text).toBe(200);
@@ -262,8 +216,8 @@ describe('read and list', () => {
 describe('update', () => {
   it('renames and moves, with ETags: a stale If-Match is 412 and changes nothing', async () => {
     const w = await world();
-    const a = await folder(w.editor, w.asset.id, 'A');
-    const b = await folder(w.editor, w.asset.id, 'B');
+    const a = await addFolder(w.editor, w.asset.id, 'A');
+    const b = await addFolder(w.editor, w.asset.id, 'B');
     const got = await call(`/v1/folders/${a.id}`, { headers: w.editor.auth });
     const etag = got.headers.get('ETag')!;
 
@@ -290,9 +244,9 @@ describe('update', () => {
 
   it('refuses cycles: a folder into itself or under one of its own sub-folders', async () => {
     const w = await world();
-    const a = await folder(w.editor, w.asset.id, 'A');
-    const b = await folder(w.editor, w.asset.id, 'B', a.id);
-    const c = await folder(w.editor, w.asset.id, 'C', b.id);
+    const a = await addFolder(w.editor, w.asset.id, 'A');
+    const b = await addFolder(w.editor, w.asset.id, 'B', a.id);
+    const c = await addFolder(w.editor, w.asset.id, 'C', b.id);
     for (const target of [c.id, b.id, a.id]) {
       const r = await call(`/v1/folders/${a.id}`, { method: 'PATCH', headers: w.editor.auth, json: { parent_id: target } });
       expectProblem(r, 409, 'conflict');
@@ -303,15 +257,15 @@ describe('update', () => {
     expectProblem(inner, 409, 'conflict');
     expect([await parentOf(a.id), await parentOf(b.id), await parentOf(c.id)]).toEqual([null, a.id, b.id]);
     // Moving down a sibling branch is fine.
-    const d = await folder(w.editor, w.asset.id, 'D');
+    const d = await addFolder(w.editor, w.asset.id, 'D');
     const ok = await call(`/v1/folders/${d.id}`, { method: 'PATCH', headers: w.editor.auth, json: { parent_id: c.id } });
     expect(ok.status, ok.text).toBe(200);
   });
 
   it("refuses a move into another asset's folder (400) and names bad fields", async () => {
     const w = await world();
-    const a = await folder(w.editor, w.asset.id, 'A');
-    const elsewhere = await folder(w.editor, w.other.id, 'Elsewhere');
+    const a = await addFolder(w.editor, w.asset.id, 'A');
+    const elsewhere = await addFolder(w.editor, w.other.id, 'Elsewhere');
     const cases: [unknown, string][] = [
       [{ parent_id: elsewhere.id }, 'parent_id'],
       [{ parent_id: newId('fld') }, 'parent_id'],
@@ -329,7 +283,7 @@ describe('update', () => {
 
   it('answers 403 to a viewer, 404 (as for a random id) to those who may not see it', async () => {
     const w = await world();
-    const a = await folder(w.editor, w.asset.id, 'A');
+    const a = await addFolder(w.editor, w.asset.id, 'A');
     expectProblem(await call(`/v1/folders/${a.id}`, { method: 'PATCH', headers: w.viewer.auth, json: { name: 'No' } }), 403, 'forbidden');
     for (const who of [w.bystander, w.outsider]) {
       const r = await call(`/v1/folders/${a.id}`, { method: 'PATCH', headers: who.auth, json: { name: 'No' } });
@@ -342,10 +296,10 @@ describe('update', () => {
 describe('delete', () => {
   it('deletes an empty folder and records the deletion; refuses one with a sub-folder or a file (409)', async () => {
     const w = await world();
-    const empty = await folder(w.editor, w.asset.id, 'Empty');
-    const withFolder = await folder(w.editor, w.asset.id, 'Has folder');
-    await folder(w.editor, w.asset.id, 'Inner', withFolder.id);
-    const withFile = await folder(w.editor, w.asset.id, 'Has file');
+    const empty = await addFolder(w.editor, w.asset.id, 'Empty');
+    const withFolder = await addFolder(w.editor, w.asset.id, 'Has folder');
+    await addFolder(w.editor, w.asset.id, 'Inner', withFolder.id);
+    const withFile = await addFolder(w.editor, w.asset.id, 'Has file');
     await upload(w.editor, w.asset.id, 'inside.txt', withFile.id);
 
     const d = await call(`/v1/folders/${empty.id}`, { method: 'DELETE', headers: w.editor.auth });
@@ -369,14 +323,14 @@ describe('delete', () => {
 
   it('with recursive=true removes sub-folders, their files, blob rows and R2 objects, and nothing else', async () => {
     const w = await world();
-    const a = await folder(w.editor, w.asset.id, 'A');
-    const b = await folder(w.editor, w.asset.id, 'B', a.id);
-    const c = await folder(w.editor, w.asset.id, 'C', b.id);
-    const keep = await folder(w.editor, w.asset.id, 'Keep');
+    const a = await addFolder(w.editor, w.asset.id, 'A');
+    const b = await addFolder(w.editor, w.asset.id, 'B', a.id);
+    const c = await addFolder(w.editor, w.asset.id, 'C', b.id);
+    const keep = await addFolder(w.editor, w.asset.id, 'Keep');
     const gone = [await upload(w.editor, w.asset.id, 'a.txt', a.id), await upload(w.editor, w.asset.id, 'b.txt', b.id), await upload(w.editor, w.asset.id, 'c.txt', c.id)];
     const kept = [await upload(w.editor, w.asset.id, 'root.txt'), await upload(w.editor, w.asset.id, 'keep.txt', keep.id)];
-    const goneKeys = await Promise.all(gone.map((f) => keyOf(f.id)));
-    const keptKeys = await Promise.all(kept.map((f) => keyOf(f.id)));
+    const goneKeys = await Promise.all(gone.map((f) => dataFileKey(f.id)));
+    const keptKeys = await Promise.all(kept.map((f) => dataFileKey(f.id)));
     const prefix = `${w.org.id}/data/`;
     expect(await r2Keys(prefix)).toEqual([...goneKeys, ...keptKeys].sort());
 
@@ -397,7 +351,7 @@ describe('delete', () => {
 
   it('answers 412 for a stale If-Match, 403 to a viewer, 404 (as for a random id) to those who may not see it', async () => {
     const w = await world();
-    const a = await folder(w.editor, w.asset.id, 'A');
+    const a = await addFolder(w.editor, w.asset.id, 'A');
     const etag = (await call(`/v1/folders/${a.id}`, { headers: w.editor.auth })).headers.get('ETag')!;
     await call(`/v1/folders/${a.id}`, { method: 'PATCH', headers: w.editor.auth, json: { name: 'A2' } });
     expectProblem(await call(`/v1/folders/${a.id}`, { method: 'DELETE', headers: { ...w.editor.auth, 'If-Match': etag } }), 412, 'precondition-failed');
@@ -415,7 +369,7 @@ describe('delete', () => {
 describe('an archived project', () => {
   it('keeps its folders readable and refuses every folder write with 409 until it is unarchived', async () => {
     const w = await world();
-    const a = await folder(w.editor, w.asset.id, 'A');
+    const a = await addFolder(w.editor, w.asset.id, 'A');
     const archive = await call(`/v1/projects/${w.project.id}`, { method: 'PATCH', headers: w.admin.auth, json: { archived: true } });
     expect(archive.status, archive.text).toBe(200);
 
@@ -434,49 +388,11 @@ describe('an archived project', () => {
   });
 });
 
-/**
- * A scope for calling the service directly, whose D1 client runs `meanwhile` right after the
- * first round trip (the read): a concurrent request's write, landing between this request's
- * read and its write.
- */
-async function racingScope(actor: Actor, meanwhile: () => Promise<unknown>): Promise<Scope> {
-  const stats = { roundTrips: 0, ms: 0 };
-  const db = createDb(env.DB, stats);
-  const batch = db.batch.bind(db);
-  let first = true;
-  (db as { batch: unknown }).batch = async (queries: Parameters<typeof batch>[0]) => {
-    const result = await batch(queries);
-    if (first) {
-      first = false;
-      await meanwhile();
-    }
-    return result;
-  };
-  return {
-    db,
-    files: env.FILES,
-    credential: { tokenHash: await tokenHash(actor.token), email: null },
-    now: Date.now(),
-    settings: settings(env),
-    waitUntil: () => undefined,
-    background: () => createDb(env.DB, stats),
-  };
-}
-
-async function problemOf(work: Promise<unknown>): Promise<Problem> {
-  const error = await work.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(Problem);
-  return error as Problem;
-}
-
 describe('concurrent changes between the read and the write', () => {
   it('cannot make a cycle: moving A under B while B moved under A is refused', async () => {
     const w = await world();
-    const a = await folder(w.editor, w.asset.id, 'A');
-    const b = await folder(w.editor, w.asset.id, 'B');
+    const a = await addFolder(w.editor, w.asset.id, 'A');
+    const b = await addFolder(w.editor, w.asset.id, 'B');
     const scope = await racingScope(w.editor, () => env.DB.prepare('UPDATE folders SET parent_id = ? WHERE id = ?').bind(a.id, b.id).run());
     const p = await problemOf(updateFolder(scope, a.id, { parent_id: b.id }, undefined));
     expect(p.status).toBe(409);
@@ -485,8 +401,8 @@ describe('concurrent changes between the read and the write', () => {
 
   it('cannot move under a folder deleted meanwhile', async () => {
     const w = await world();
-    const a = await folder(w.editor, w.asset.id, 'A');
-    const b = await folder(w.editor, w.asset.id, 'B');
+    const a = await addFolder(w.editor, w.asset.id, 'A');
+    const b = await addFolder(w.editor, w.asset.id, 'B');
     const scope = await racingScope(w.editor, () => env.DB.prepare('DELETE FROM folders WHERE id = ?').bind(b.id).run());
     expect((await problemOf(updateFolder(scope, a.id, { parent_id: b.id }, undefined))).status).toBe(409);
     expect(await parentOf(a.id)).toBeNull();
@@ -494,7 +410,7 @@ describe('concurrent changes between the read and the write', () => {
 
   it('does not delete a folder (and what was just put in it) that stopped being empty', async () => {
     const w = await world();
-    const a = await folder(w.editor, w.asset.id, 'A');
+    const a = await addFolder(w.editor, w.asset.id, 'A');
     const late = newId('fld');
     const scope = await racingScope(w.editor, () =>
       env.DB.prepare('INSERT INTO folders (id, asset_id, parent_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
@@ -509,7 +425,7 @@ describe('concurrent changes between the read and the write', () => {
 
   it('answers 409, not 500, when the parent folder was deleted before the new folder was written', async () => {
     const w = await world();
-    const parent = await folder(w.editor, w.asset.id, 'Parent');
+    const parent = await addFolder(w.editor, w.asset.id, 'Parent');
     const scope = await racingScope(w.editor, () => env.DB.prepare('DELETE FROM folders WHERE id = ?').bind(parent.id).run());
     const p = await problemOf(createFolder(scope, w.asset.id, { name: 'Child', parent_id: parent.id }));
     expect(p.status).toBe(409);

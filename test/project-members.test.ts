@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { newId } from '../src/lib/ids';
 import { call, expectProblem, sameProblem, type Answer } from './support/api';
 import { count, makeOrg, makeUser, PASSWORD, unique, type Actor } from './support/actors';
+import { missingProject as missing } from './support/domain';
 import { download, eventually, links, r2Keys, sha256Hex } from './support/files';
 
 // A real 1x1 PNG (70 bytes).
@@ -36,13 +37,6 @@ function form(fields: Record<string, string>, logo?: { bytes: Uint8Array; type: 
 const paths = (a: Answer) => (a.body.errors ?? []).map((e: { path: string }) => e.path);
 const usernames = (a: Answer) => a.body.results.map((m: { user: { username: string } }) => m.user.username);
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-/** The 404 a caller gets for a project that does not exist at all (at `suffix` below it). */
-async function missing(actor: Actor, suffix = '', method = 'GET', json?: unknown) {
-  const a = await call(`/v1/projects/${newId('prj')}${suffix}`, { method, headers: actor.auth, json });
-  expectProblem(a, 404, 'not-found');
-  return sameProblem(a);
-}
 
 async function projectRole(projectId: string, userId: string): Promise<string | null> {
   const row = await env.DB.prepare('SELECT role FROM project_members WHERE project_id = ? AND user_id = ?').bind(projectId, userId).first<{ role: string }>();

@@ -6,9 +6,9 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { app } from '../src/index';
-import { newId } from '../src/lib/ids';
 import { call, expectProblem, roundTrips, sameProblem, type Answer } from './support/api';
 import { count, makeOrg, makeUser, unique, type Actor } from './support/actors';
+import { addProjectMember, createProject, missingProject as missing, orgWithOutsider } from './support/domain';
 import { download, eventually, links, sha256Hex } from './support/files';
 
 // A real 1x1 PNG (70 bytes).
@@ -31,39 +31,11 @@ function form(fields: Record<string, string>, logo?: { bytes: Uint8Array; type: 
   return fd;
 }
 
-/** The 404 a caller gets for a project id that does not exist at all. */
-async function missing(actor: Actor, suffix = '', method = 'GET', json?: unknown) {
-  const a = await call(`/v1/projects/${newId('prj')}${suffix}`, { method, headers: actor.auth, json });
-  expectProblem(a, 404, 'not-found');
-  return sameProblem(a);
-}
-
 /** The 404 for an organisation that does not exist at all. */
 async function missingOrg(actor: Actor, suffix = '', method = 'GET', json?: unknown) {
   const a = await call(`/v1/organizations/${unique('no-such-')}${suffix}`, { method, headers: actor.auth, json });
   expectProblem(a, 404, 'not-found');
   return sameProblem(a);
-}
-
-/** An org admin, `members` plain members, the organisation, and an outsider (member of another organisation). */
-async function setup(members = 1, orgFields: Record<string, unknown> = {}) {
-  const admin = await makeUser();
-  const others = await Promise.all(Array.from({ length: members }, () => makeUser()));
-  const org = await makeOrg(admin, others, orgFields);
-  const outsider = await makeUser();
-  await makeOrg(outsider);
-  return { admin, members: others, member: others[0]!, org, outsider };
-}
-
-async function createProject(actor: Actor, org: { slug: string }, fields: Record<string, unknown> = {}) {
-  const a = await call(`/v1/organizations/${org.slug}/projects`, { headers: actor.auth, json: { name: unique('Project '), ...fields } });
-  if (a.status !== 201) throw new Error(`project create failed: ${a.status} ${a.text}`);
-  return a.body as { id: string; slug: string; name: string; [k: string]: any };
-}
-
-async function addMember(by: Actor, projectId: string, user: Actor, role: 'manager' | 'editor' | 'viewer') {
-  const a = await call(`/v1/projects/${projectId}/members`, { headers: by.auth, json: { user: user.id, role } });
-  if (a.status !== 201) throw new Error(`project member add failed: ${a.status} ${a.text}`);
 }
 
 async function logoKeyOf(projectId: string): Promise<string> {
@@ -114,7 +86,7 @@ describe('401 on every project route', () => {
   });
 
   it('answers 401 for a wrong token on a real project, and accepts Token and the X-User pair', async () => {
-    const { member, org } = await setup();
+    const { member, org } = await orgWithOutsider();
     const p = await createProject(member, org);
     expectProblem(await call(`/v1/projects/${p.id}`, { headers: { Authorization: 'Bearer fb_not-a-token' } }), 401, 'unauthenticated');
     expect((await call(`/v1/projects/${p.id}`, { headers: { Authorization: `Token ${member.token}` } })).status).toBe(200);
@@ -124,7 +96,7 @@ describe('401 on every project route', () => {
 
 describe('create (JSON)', () => {
   it('creates under /v1/organizations/{org}/projects: 201, Location, ETag, derived slug, creator as manager', async () => {
-    const { admin, member, org } = await setup();
+    const { admin, member, org } = await orgWithOutsider();
     const contacts = [{ type: ['h-card'], properties: { name: ['John Doe'], email: ['mailto:d.john@example.com'] } }];
     const a = await call(`/v1/organizations/${org.slug}/projects`, {
       headers: member.auth,
@@ -177,7 +149,7 @@ describe('create (JSON)', () => {
   });
 
   it('creates through POST /v1/projects with the organisation (slug or id) in the body', async () => {
-    const { member, org } = await setup();
+    const { member, org } = await orgWithOutsider();
     const bySlug = await call('/v1/projects', { headers: member.auth, json: { organization: org.slug, name: 'Transit Fleet North', lat: 1.5, lon: '-0.25' } });
     expect(bySlug.status, bySlug.text).toBe(201);
     expect(bySlug.body).toMatchObject({
@@ -198,7 +170,7 @@ describe('create (JSON)', () => {
   });
 
   it('takes coordinates as numbers and as numeric strings, at the limits', async () => {
-    const { member, org } = await setup();
+    const { member, org } = await orgWithOutsider();
     const cases: [unknown, unknown, number, number][] = [
       [52.37276, 4.893604, 52.37276, 4.893604],
       ['52.372760', '4.893604', 52.37276, 4.893604],
@@ -231,7 +203,7 @@ describe('create (JSON)', () => {
     ['urls.0', { urls: ['javascript:alert(1)'] }],
     ['contacts.0.type', { contacts: [{ type: ['vcard'], properties: {} }] }],
   ])('answers 400 naming %s, creating nothing', async (path, extra) => {
-    const { member, org } = await setup();
+    const { member, org } = await orgWithOutsider();
     const before = await count('projects');
     for (const [url, json] of [
       [`/v1/organizations/${org.slug}/projects`, { name: 'Bad', ...extra }],
@@ -245,7 +217,7 @@ describe('create (JSON)', () => {
   });
 
   it('answers 400 for an unknown field, naming it, on both routes', async () => {
-    const { member, org } = await setup();
+    const { member, org } = await orgWithOutsider();
     const inPath = await call(`/v1/organizations/${org.slug}/projects`, { headers: member.auth, json: { name: 'X', colour: 'red' } });
     expectProblem(inPath, 400, 'invalid-request');
     expect(inPath.body.errors).toEqual([{ path: 'colour', message: 'Not a field of this request.' }]);
@@ -259,7 +231,7 @@ describe('create (JSON)', () => {
   });
 
   it('answers 409 naming slug for a slug taken in the organisation; the same slug elsewhere is fine', async () => {
-    const { admin, member, org } = await setup();
+    const { admin, member, org } = await orgWithOutsider();
     const first = await createProject(member, org, { name: 'Land Parcels' });
     expect(first.slug).toBe('land-parcels');
     const before = await count('projects');
@@ -280,7 +252,7 @@ describe('create (JSON)', () => {
   });
 
   it('answers 404 (as for a missing organisation) when the organisation is hidden from the caller', async () => {
-    const { org, outsider } = await setup();
+    const { org, outsider } = await orgWithOutsider();
     const before = await count('projects');
     const inPath = await call(`/v1/organizations/${org.slug}/projects`, { headers: outsider.auth, json: { name: 'Intruder' } });
     expectProblem(inPath, 404, 'not-found');
@@ -294,7 +266,7 @@ describe('create (JSON)', () => {
   });
 
   it('answers 409 archived in an archived organisation, on both routes; a superuser may create anywhere live', async () => {
-    const { admin, member, org } = await setup();
+    const { admin, member, org } = await orgWithOutsider();
     expect((await call(`/v1/organizations/${org.slug}`, { method: 'PATCH', headers: admin.auth, json: { archived: true } })).status).toBe(200);
     expectProblem(await call(`/v1/organizations/${org.slug}/projects`, { headers: member.auth, json: { name: 'Late' } }), 409, 'archived');
     expectProblem(await call('/v1/projects', { headers: admin.auth, json: { organization: org.slug, name: 'Late' } }), 409, 'archived');
@@ -310,7 +282,7 @@ describe('create (JSON)', () => {
 
 describe('create (multipart, as seed 002)', () => {
   it('creates with text fields, JSON-text urls and contacts, lat as text and a PNG logo stored in R2', async () => {
-    const { member, org } = await setup();
+    const { member, org } = await orgWithOutsider();
     const contacts = '[{"type": ["h-card"], "properties": {"name": ["John Doe"], "email": ["mailto:d.john@example.com"]}}]';
     const a = await call(`/v1/organizations/${org.slug}/projects`, {
       method: 'POST',
@@ -363,7 +335,7 @@ describe('create (multipart, as seed 002)', () => {
   });
 
   it('answers 400 naming the field for bad JSON text or a bad coordinate, storing nothing', async () => {
-    const { member, org } = await setup();
+    const { member, org } = await orgWithOutsider();
     const keysBefore = (await env.FILES.list()).objects.length;
     const before = await count('projects');
     for (const [fields, path] of [
@@ -381,7 +353,7 @@ describe('create (multipart, as seed 002)', () => {
   });
 
   it('answers 409 for a taken slug and removes the logo object it had stored', async () => {
-    const { member, org } = await setup();
+    const { member, org } = await orgWithOutsider();
     await createProject(member, org, { name: 'Dup' });
     const keysBefore = (await env.FILES.list()).objects.map((o) => o.key);
     const blobsBefore = await count('blobs');
@@ -394,7 +366,7 @@ describe('create (multipart, as seed 002)', () => {
 
 describe('get', () => {
   it('shows an organisation-access project to every org member; hides it from outsiders as missing', async () => {
-    const { member, members, org, outsider } = await setup(2);
+    const { member, members, org, outsider } = await orgWithOutsider(2);
     const p = await createProject(member, org, { name: 'Open Project' });
     const other = members[1]!;
     const seen = await call(`/v1/projects/${p.id}`, { headers: other.auth });
@@ -408,7 +380,7 @@ describe('get', () => {
   });
 
   it('hides a private project from org members who are not in it, exactly as a missing one', async () => {
-    const { admin, member, members, org, outsider } = await setup(3);
+    const { admin, member, members, org, outsider } = await orgWithOutsider(3);
     const p = await createProject(member, org, { name: 'Private Project', access: 'private' });
     const [, bystander, viewer] = members as [Actor, Actor, Actor];
     const hidden = await call(`/v1/projects/${p.id}`, { headers: bystander.auth });
@@ -416,7 +388,7 @@ describe('get', () => {
     expect(sameProblem(hidden)).toEqual(await missing(bystander));
     expect(sameProblem(await call(`/v1/projects/${p.id}`, { headers: outsider.auth }))).toEqual(sameProblem(hidden));
 
-    await addMember(member, p.id, viewer, 'viewer');
+    await addProjectMember(member, p.id, viewer, 'viewer');
     for (const who of [member, viewer, admin, await makeUser({ superuser: true })]) {
       const a = await call(`/v1/projects/${p.id}`, { headers: who.auth });
       expect(a.status, who.username).toBe(200);
@@ -425,14 +397,14 @@ describe('get', () => {
       expect(roundTrips(a)).toBe(1);
     }
     // Becoming a project member is what opens it; leaving closes it again.
-    await addMember(member, p.id, bystander, 'viewer');
+    await addProjectMember(member, p.id, bystander, 'viewer');
     expect((await call(`/v1/projects/${p.id}`, { headers: bystander.auth })).status).toBe(200);
     expect((await call(`/v1/projects/${p.id}/members/${bystander.id}`, { method: 'DELETE', headers: bystander.auth })).status).toBe(204);
     expectProblem(await call(`/v1/projects/${p.id}`, { headers: bystander.auth }), 404);
   });
 
   it('answers 304 to If-None-Match with the current ETag and 200 once it changed', async () => {
-    const { member, org } = await setup();
+    const { member, org } = await orgWithOutsider();
     const p = await createProject(member, org);
     const a = await call(`/v1/projects/${p.id}`, { headers: member.auth });
     const etag = a.headers.get('ETag')!;
@@ -454,7 +426,7 @@ describe('lists', () => {
   /** Org with admin, m1 (manager of both), m2 (plain member); an open, a private and an admin's project. */
   async function world() {
     const tag = unique('w');
-    const { admin, members, org, outsider } = await setup(2, { name: `Kilimanjaro Cooperative ${tag}` });
+    const { admin, members, org, outsider } = await orgWithOutsider(2, { name: `Kilimanjaro Cooperative ${tag}` });
     const [m1, m2] = members as [Actor, Actor];
     const open = await createProject(m1, org, { name: `Alpha Orchard ${tag}`, description: 'Apple trees on the slope', project_type: 'orchard', country: 'TZ' });
     const secret = await createProject(m1, org, { name: `Bravo Vineyard ${tag}`, description: 'Secret cuvée', access: 'private', project_type: 'vineyard', country: 'TZ' });
@@ -541,7 +513,7 @@ describe('lists', () => {
   });
 
   it('orders by name, -name, created_at, updated_at and -updated_at; 400 naming ordering otherwise', async () => {
-    const { admin, org } = await setup(0);
+    const { admin, org } = await orgWithOutsider(0);
     const made: Row[] = [];
     for (const name of ['Mike', 'Alpha', 'Zulu', 'Echo']) {
       made.push(await createProject(admin, org, { name }));
@@ -642,7 +614,7 @@ describe('lists', () => {
   });
 
   it('walks next links over ~10 projects with limit=3, each exactly once, while projects are inserted between pages', async () => {
-    const { admin, org } = await setup(0);
+    const { admin, org } = await orgWithOutsider(0);
     const made: Row[] = [];
     for (const name of ['Walk B', 'Walk C', 'Walk D', 'Walk E', 'Walk F', 'Walk G', 'Walk H', 'Walk I', 'Walk J', 'Walk K']) {
       made.push(await createProject(admin, org, { name }));
@@ -690,7 +662,7 @@ describe('lists', () => {
   });
 
   it('goes back through previous links and serves first and last from Link', async () => {
-    const { admin, org } = await setup(0);
+    const { admin, org } = await orgWithOutsider(0);
     for (const name of ['Back A', 'Back B', 'Back C', 'Back D', 'Back E', 'Back F', 'Back G']) await createProject(admin, org, { name });
     const path = `/v1/projects?organization=${org.slug}&limit=3&ordering=-name`;
     const first = await call(path, { headers: admin.auth });
@@ -723,7 +695,7 @@ describe('lists', () => {
   });
 
   it('pages with page and page_size, and limit and offset', async () => {
-    const { admin, org } = await setup(0);
+    const { admin, org } = await orgWithOutsider(0);
     for (const name of ['Page A', 'Page B', 'Page C', 'Page D', 'Page E']) await createProject(admin, org, { name });
     const base = `/v1/organizations/${org.slug}/projects`;
     const p2 = await call(`${base}?page=2&page_size=2`, { headers: admin.auth });
@@ -741,11 +713,11 @@ describe('lists', () => {
 
 describe('update (PATCH, PUT)', () => {
   async function team() {
-    const { admin, members, org, outsider } = await setup(4);
+    const { admin, members, org, outsider } = await orgWithOutsider(4);
     const [manager, editor, viewer, bystander] = members as [Actor, Actor, Actor, Actor];
     const p = await createProject(manager, org, { name: 'Team Project', description: 'Before' });
-    await addMember(manager, p.id, editor, 'editor');
-    await addMember(manager, p.id, viewer, 'viewer');
+    await addProjectMember(manager, p.id, editor, 'editor');
+    await addProjectMember(manager, p.id, viewer, 'viewer');
     return { admin, manager, editor, viewer, bystander, org, outsider, p };
   }
 
@@ -805,7 +777,7 @@ describe('update (PATCH, PUT)', () => {
     expect((await call(`/v1/projects/${p.id}`, { headers: manager.auth })).body).toEqual(before.body);
 
     const priv = await createProject(manager, { slug: p.organization.slug }, { name: 'Team Private', access: 'private' });
-    await addMember(manager, priv.id, editor, 'editor');
+    await addProjectMember(manager, priv.id, editor, 'editor');
     expectProblem(await call(`/v1/projects/${priv.id}`, { method: 'PATCH', headers: editor.auth, json: { name: 'x' } }), 403, 'forbidden');
     for (const method of ['PATCH', 'PUT']) {
       const a = await call(`/v1/projects/${priv.id}`, { method, headers: bystander.auth, json: { name: 'x' } });
@@ -907,7 +879,7 @@ describe('update (PATCH, PUT)', () => {
 
 describe('archive', () => {
   it('makes the project read-only until PATCH {archived:false}', async () => {
-    const { admin, member, members, org } = await setup(2);
+    const { admin, member, members, org } = await orgWithOutsider(2);
     const extra = members[1]!;
     const p = await createProject(member, org, { name: 'Shelved', description: 'old' });
     await call(`/v1/projects/${p.id}/logo`, { method: 'PUT', headers: { ...member.auth, 'Content-Type': 'image/png' }, body: PNG });
@@ -945,9 +917,9 @@ describe('archive', () => {
   });
 
   it('PUT with archived:false unarchives; a viewer may not unarchive', async () => {
-    const { member, members, org } = await setup(2);
+    const { member, members, org } = await orgWithOutsider(2);
     const p = await createProject(member, org);
-    await addMember(member, p.id, members[1]!, 'viewer');
+    await addProjectMember(member, p.id, members[1]!, 'viewer');
     await call(`/v1/projects/${p.id}`, { method: 'PATCH', headers: member.auth, json: { archived: true } });
     expectProblem(await call(`/v1/projects/${p.id}`, { method: 'PATCH', headers: members[1]!.auth, json: { archived: false } }), 403, 'forbidden');
     const put = await call(`/v1/projects/${p.id}`, { method: 'PUT', headers: member.auth, json: { name: 'Back again', archived: false } });
@@ -956,7 +928,7 @@ describe('archive', () => {
   });
 
   it('archiving the organisation makes project writes 409 too, unarchiving the project included', async () => {
-    const { admin, member, members, org } = await setup(2);
+    const { admin, member, members, org } = await orgWithOutsider(2);
     const extra = members[1]!;
     const p = await createProject(member, org, { name: 'In Archived Org' });
     expect((await call(`/v1/organizations/${org.slug}`, { method: 'PATCH', headers: admin.auth, json: { archived: true } })).status).toBe(200);
@@ -982,7 +954,7 @@ describe('archive', () => {
 
 describe('trash', () => {
   it('DELETE by the manager moves to the trash: 404 everywhere, out of lists, in the admins\' ?deleted=true', async () => {
-    const { admin, member, members, org } = await setup(2);
+    const { admin, member, members, org } = await orgWithOutsider(2);
     const other = members[1]!;
     const p = await createProject(member, org, { name: 'Trashed' });
     const kept = await createProject(member, org, { name: 'Kept' });
@@ -1021,7 +993,7 @@ describe('trash', () => {
   });
 
   it('restore: 404 to the manager (who no longer sees it), 200 to an org admin; 409 for a live project', async () => {
-    const { admin, member, org, outsider } = await setup();
+    const { admin, member, org, outsider } = await orgWithOutsider();
     const p = await createProject(member, org, { name: 'Comeback', description: 'restorable' });
     expect((await call(`/v1/projects/${p.id}`, { method: 'DELETE', headers: member.auth })).status).toBe(204);
 
@@ -1047,7 +1019,7 @@ describe('trash', () => {
   });
 
   it('writes cost at most two D1 round trips: create, update, trash, restore', async () => {
-    const { admin, member, org } = await setup(1);
+    const { admin, member, org } = await orgWithOutsider(1);
     const created = await call(`/v1/organizations/${org.slug}/projects`, { headers: member.auth, json: { name: 'Counted' } });
     expect(created.status).toBe(201);
     expect(roundTrips(created)).toBe(2);
@@ -1066,10 +1038,10 @@ describe('trash', () => {
   });
 
   it('purge by an org admin removes the row, its members, the logo blob and its R2 object, and records the deletion', async () => {
-    const { admin, member, members, org } = await setup(3);
+    const { admin, member, members, org } = await orgWithOutsider(3);
     const p = await createProject(member, org, { name: 'Doomed' });
-    await addMember(member, p.id, members[1]!, 'editor');
-    await addMember(member, p.id, members[2]!, 'viewer');
+    await addProjectMember(member, p.id, members[1]!, 'editor');
+    await addProjectMember(member, p.id, members[2]!, 'viewer');
     const up = await call(`/v1/projects/${p.id}/logo`, { method: 'PUT', headers: member.auth, body: form({}, { bytes: PNG, type: 'image/png' }) });
     expect(up.status, up.text).toBe(200);
     const key = await logoKeyOf(p.id);
@@ -1105,7 +1077,7 @@ describe('trash', () => {
   });
 
   it('purge of a live project: 403 to its manager, 204 to an org admin', async () => {
-    const { admin, member, org } = await setup();
+    const { admin, member, org } = await orgWithOutsider();
     const p = await createProject(member, org, { name: 'Live Purge' });
     const byManager = await call(`/v1/projects/${p.id}?permanent=true`, { method: 'DELETE', headers: member.auth });
     expectProblem(byManager, 403, 'forbidden');
@@ -1119,10 +1091,10 @@ describe('trash', () => {
   });
 
   it('answers 403 to editors and viewers who try to trash, 404 to org members of a private project', async () => {
-    const { member, members, org } = await setup(3);
+    const { member, members, org } = await orgWithOutsider(3);
     const [, editor, bystander] = members as [Actor, Actor, Actor];
     const p = await createProject(member, org, { access: 'private' });
-    await addMember(member, p.id, editor, 'editor');
+    await addProjectMember(member, p.id, editor, 'editor');
     expectProblem(await call(`/v1/projects/${p.id}`, { method: 'DELETE', headers: editor.auth }), 403, 'forbidden');
     const hidden = await call(`/v1/projects/${p.id}`, { method: 'DELETE', headers: bystander.auth });
     expect(sameProblem(hidden)).toEqual(await missing(bystander, '', 'DELETE'));

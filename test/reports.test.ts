@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { newId } from '../src/lib/ids';
 import { call, expectProblem, roundTrips, sameProblem, type Answer } from './support/api';
 import { count, makeOrg, makeUser, unique, type Actor } from './support/actors';
+import { addProjectMember, createAsset, createProject, privateProjectWithAsset, type Row } from './support/domain';
 import { download, eventually, links, r2Keys, sha256Hex } from './support/files';
 
 const PDF = new TextEncoder().encode('%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
@@ -20,7 +21,6 @@ const PNG = Uint8Array.from(
   (ch) => ch.charCodeAt(0),
 );
 
-type Row = { id: string; name: string; [k: string]: any };
 const ids = (a: Answer) => a.body.results.map((r: Row) => r.id);
 const paths = (a: Answer) => a.body.errors.map((e: { path: string }) => e.path);
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
@@ -40,23 +40,6 @@ function reportForm(fields: Record<string, string>, file?: Attachment): FormData
   return fd;
 }
 
-async function createProject(actor: Actor, org: { slug: string }, fields: Record<string, unknown> = {}) {
-  const a = await call(`/v1/organizations/${org.slug}/projects`, { headers: actor.auth, json: { name: unique('Project '), ...fields } });
-  if (a.status !== 201) throw new Error(`project create failed: ${a.status} ${a.text}`);
-  return a.body as Row;
-}
-
-async function addMember(by: Actor, projectId: string, user: Actor, role: 'manager' | 'editor' | 'viewer') {
-  const a = await call(`/v1/projects/${projectId}/members`, { headers: by.auth, json: { user: user.id, role } });
-  if (a.status !== 201) throw new Error(`project member add failed: ${a.status} ${a.text}`);
-}
-
-async function createAsset(actor: Actor, projectId: string, fields: Record<string, unknown> = {}) {
-  const a = await call(`/v1/projects/${projectId}/assets`, { headers: actor.auth, json: { name: unique('Asset '), ...fields } });
-  if (a.status !== 201) throw new Error(`asset create failed: ${a.status} ${a.text}`);
-  return a.body as Row;
-}
-
 async function createReport(actor: Actor, fields: Record<string, unknown>) {
   const a = await call('/v1/reports', { headers: actor.auth, json: { name: unique('Report '), ...fields } });
   if (a.status !== 201) throw new Error(`report create failed: ${a.status} ${a.text}`);
@@ -69,24 +52,10 @@ async function createReportWithFile(actor: Actor, fields: Record<string, string>
   return a.body as Row;
 }
 
-/**
- * An organisation with its admin; a private project with an editor and a viewer, and an asset
- * in it; a plain org member who is not in the project; an outsider (member of another
- * organisation).
- */
+/** privateProjectWithAsset(), with its bystander (the org member outside the project) as `member`. */
 async function world() {
-  const admin = await makeUser();
-  const editor = await makeUser();
-  const viewer = await makeUser();
-  const member = await makeUser();
-  const org = await makeOrg(admin, [editor, viewer, member]);
-  const outsider = await makeUser();
-  await makeOrg(outsider);
-  const project = await createProject(admin, org, { access: 'private' });
-  await addMember(admin, project.id, editor, 'editor');
-  await addMember(admin, project.id, viewer, 'viewer');
-  const asset = await createAsset(editor, project.id);
-  return { admin, editor, viewer, member, outsider, org, project, asset };
+  const { bystander: member, ...w } = await privateProjectWithAsset();
+  return { ...w, member };
 }
 
 /** The 404 for a report id that does not exist at all (at `suffix` below it). */
@@ -205,7 +174,7 @@ describe('create', () => {
   it('lets the editor, a manager and an org admin create', async () => {
     const w = await world();
     const manager = await makeUser();
-    await addMember(w.admin, w.project.id, manager, 'manager');
+    await addProjectMember(w.admin, w.project.id, manager, 'manager');
     for (const who of [w.editor, manager, w.admin]) {
       expect((await call('/v1/reports', { headers: who.auth, json: { project_id: w.project.id, name: 'ok' } })).status, who.username).toBe(201);
     }

@@ -13,12 +13,12 @@ import { SWEEP_GRACE_MS, sweepOrphans } from '../src/storage/sweep';
 import { call, expectProblem, ORIGIN, roundTrips, sameProblem, type Answer } from './support/api';
 import { count, makeOrg, makeUser, unique, type Actor } from './support/actors';
 import { checkContract } from './support/contract';
+import { ok, type Row } from './support/domain';
 import { eventually, r2Keys, sha256Hex } from './support/files';
 
 const LIMIT = 2 * 1024 * 1024; // UPLOAD_MAX_BYTES in vitest.config.ts
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z$/;
 const text = (s: string) => new TextEncoder().encode(s);
-type Row = { id: string; name: string; [k: string]: any };
 const ids = (a: Answer) => a.body.results.map((r: Row) => r.id).sort();
 const paths = (a: Answer) => (a.body.errors ?? []).map((e: { path: string }) => e.path);
 
@@ -30,12 +30,6 @@ export async function download(path: string, headers: Record<string, string>) {
   const answer: Answer = { res, status: res.status, headers: res.headers, body: body ? JSON.parse(body) : '', text: body };
   checkContract('GET', path, answer);
   return { ...answer, bytes };
-}
-
-async function ok(a: Promise<Answer>, status = 201): Promise<Row> {
-  const r = await a;
-  if (r.status !== status) throw new Error(`expected ${status}: ${r.status} ${r.text}`);
-  return r.body as Row;
 }
 
 /**

@@ -8,7 +8,8 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { newId } from '../src/lib/ids';
 import { call, expectProblem, roundTrips, sameProblem, type Answer } from './support/api';
-import { count, makeOrg, makeUser, unique, type Actor } from './support/actors';
+import { count, makeUser, unique, type Actor } from './support/actors';
+import { addProjectMember, createAsset, privateProjectWithAsset, type Row } from './support/domain';
 import { download, eventually, links, r2Keys, sha256Hex } from './support/files';
 
 // A real 1x1 PNG (70 bytes).
@@ -25,7 +26,6 @@ const GIF = bytes('GIF89a', [1, 0, 1, 0, 0, 0, 0, 0x3b]);
 const PDF = bytes('%PDF-1.7\n%just a document\n');
 const TEXT = bytes('just some text, not a picture at all');
 
-type Row = { id: string; name: string; [k: string]: any };
 const ids = (a: Answer) => a.body.results.map((r: Row) => r.id);
 const paths = (a: Answer) => a.body.errors.map((e: { path: string }) => e.path);
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
@@ -55,40 +55,10 @@ async function createSphere(actor: Actor, assetId: string, fields: Record<string
   return a.body as Row;
 }
 
-async function createProject(actor: Actor, org: { slug: string }, fields: Record<string, unknown> = {}) {
-  const a = await call(`/v1/organizations/${org.slug}/projects`, { headers: actor.auth, json: { name: unique('Project '), ...fields } });
-  if (a.status !== 201) throw new Error(`project create failed: ${a.status} ${a.text}`);
-  return a.body as Row;
-}
-
-async function addMember(by: Actor, projectId: string, user: Actor, role: 'manager' | 'editor' | 'viewer') {
-  const a = await call(`/v1/projects/${projectId}/members`, { headers: by.auth, json: { user: user.id, role } });
-  if (a.status !== 201) throw new Error(`project member add failed: ${a.status} ${a.text}`);
-}
-
-async function createAsset(actor: Actor, projectId: string, fields: Record<string, unknown> = {}) {
-  const a = await call(`/v1/projects/${projectId}/assets`, { headers: actor.auth, json: { name: unique('Asset '), ...fields } });
-  if (a.status !== 201) throw new Error(`asset create failed: ${a.status} ${a.text}`);
-  return a.body as Row;
-}
-
-/**
- * An organisation with its admin; a private project with an editor and a viewer; a plain org
- * member who is not in the project; an outsider (member of another organisation); one asset.
- */
+/** privateProjectWithAsset(), with its bystander (the org member outside the project) as `member`. */
 async function world() {
-  const admin = await makeUser();
-  const editor = await makeUser();
-  const viewer = await makeUser();
-  const member = await makeUser();
-  const org = await makeOrg(admin, [editor, viewer, member]);
-  const outsider = await makeUser();
-  await makeOrg(outsider);
-  const project = await createProject(admin, org, { access: 'private' });
-  await addMember(admin, project.id, editor, 'editor');
-  await addMember(admin, project.id, viewer, 'viewer');
-  const asset = await createAsset(editor, project.id);
-  return { admin, editor, viewer, member, outsider, org, project, asset };
+  const { bystander: member, ...w } = await privateProjectWithAsset();
+  return { ...w, member };
 }
 
 /** The 404 for a sphere id that does not exist at all (at `suffix` below it). */
@@ -242,7 +212,7 @@ describe('upload', () => {
   it('lets the editor, a project manager and an org admin upload', async () => {
     const w = await world();
     const manager = await makeUser();
-    await addMember(w.admin, w.project.id, manager, 'manager');
+    await addProjectMember(w.admin, w.project.id, manager, 'manager');
     for (const who of [w.editor, manager, w.admin]) expect((await upload(who, w.asset.id, { name: 'ok' })).status, who.username).toBe(201);
   });
 });
