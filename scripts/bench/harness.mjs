@@ -1,28 +1,72 @@
 // Benchmark harness: the worker as `wrangler deploy` would bundle it, run by Miniflare's Node API
 // (no wrangler dev proxy in the way), on a D1 and R2 persisted under .bench/ so that a seeded
 // database survives between runs. Requests go straight to the worker with dispatchFetch.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
+const WRANGLER = join(ROOT, 'node_modules/.bin/wrangler');
 
 /** Bundles the worker; answers the bundle's path and wrangler's report (it holds the upload sizes). */
 export function buildWorker() {
   const outdir = join(ROOT, '.bench', 'worker');
-  const report = execFileSync(join(ROOT, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', outdir], { cwd: ROOT, stdio: 'pipe', encoding: 'utf8' });
+  const report = execFileSync(WRANGLER, ['deploy', '--dry-run', '--outdir', outdir], { cwd: ROOT, stdio: 'pipe', encoding: 'utf8' });
   return { scriptPath: join(outdir, 'index.js'), report };
+}
+
+/**
+ * As buildWorker, without blocking, so that several bundles build at once; `entry` and `config`
+ * bundle another worker (a benchmark peer) with wrangler's esbuild and that config's settings.
+ */
+export async function buildBundle(outdir, { entry, config } = {}) {
+  const args = ['deploy', ...(entry ? [entry] : []), '--dry-run', '--outdir', outdir, ...(config ? ['--config', config] : [])];
+  const { stdout } = await promisify(execFile)(WRANGLER, args, { cwd: ROOT, encoding: 'utf8' });
+  return { scriptPath: join(outdir, `${basename(entry ?? 'index.ts').replace(/\.ts$/, '')}.js`), report: stdout };
+}
+
+/** The gzip size from a wrangler build report, e.g. "199.41 KiB". */
+export function gzipSize(report) {
+  return /Total Upload: [\d.]+ \w+ \/ gzip: ([\d.]+ \w+)/.exec(report)?.[1] ?? '?';
+}
+
+/** The workerd processes this process started (Miniflare spawns one per instance, as a child). */
+export function workerdPids() {
+  return execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes('workerd'))
+    .map((line) => Number(line.trim().split(/\s+/)[0]));
+}
+
+/** CPU time a process has used, user and system, in ms: fields 14 and 15 of /proc/<pid>/stat, in clock ticks of 10 ms. */
+export function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * Runs `start` (which creates one Miniflare instance and waits for it) and answers its result
+ * with the pid of the workerd process it spawned, so that its CPU time can be read. Instances
+ * must start one at a time for the new pid to be known.
+ */
+export async function withWorkerdPid(start) {
+  const before = new Set(workerdPids());
+  const started = await start();
+  const fresh = workerdPids().filter((pid) => !before.has(pid));
+  if (fresh.length !== 1) throw new Error(`expected one new workerd process, found ${fresh.length}`);
+  return { ...started, pid: fresh[0] };
 }
 
 /**
  * `shared`: extra Miniflare shared options, e.g. the host and port of the entry socket (the load
  * bench drives that socket over HTTP) or another persistence path. Answers the entry socket's URL
- * and the build report beside the Miniflare instance and its D1.
+ * and the build report beside the Miniflare instance and its D1. `bundle`: an already built one.
  */
-export async function startWorker(name, shared = {}) {
-  const { scriptPath, report } = buildWorker();
+export async function startWorker(name, shared = {}, bundle = buildWorker()) {
+  const { scriptPath, report } = bundle;
   // Miniflare 5 takes a new option shape; the long-documented v4 shape converts to it.
   const mf = new Miniflare(convertV4MiniflareOptions({
     resourcePersistencePath: join(ROOT, '.bench', 'state'),
@@ -66,6 +110,12 @@ export function serverTiming(res) {
 }
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+
+export function median(list) {
+  const sorted = list.toSorted((a, b) => a - b);
+  const mid = sorted.length / 2;
+  return Number.isInteger(mid) ? (sorted[mid - 1] + sorted[mid]) / 2 : sorted[Math.floor(mid)];
+}
 
 /** Times `runs` sequential requests after `warmup` unmeasured ones. */
 export async function measure(mf, label, url, headers, { runs = 30, warmup = 5 } = {}) {
