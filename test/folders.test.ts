@@ -14,6 +14,7 @@ import { count, type Actor } from './support/actors';
 import { addFolder, createAsset, dataFileKey, privateProjectWithAsset, type Row } from './support/domain';
 import { eventually, links, r2Keys } from './support/files';
 import { problemOf, racingScope } from './support/services';
+import { chain, chainThroughApi, leftOf, NOTHING, whole, writeFolders, writeTree } from './support/trees';
 
 const names = (a: Answer) => a.body.results.map((r: Row) => r.name);
 const paths = (a: Answer) => (a.body.errors ?? []).map((e: { path: string }) => e.path);
@@ -431,4 +432,93 @@ describe('concurrent changes between the read and the write', () => {
     expect(p.status).toBe(409);
     expect(await count('folders', 'asset_id = ?', w.asset.id)).toBe(0);
   });
+});
+
+/**
+ * Deletes at any depth a client can make: each level of the folders.parent_id cascade counts as a
+ * level of trigger recursion, and D1 refuses more than 10 (a chain of 11 answered 500).
+ */
+describe('deep and wide trees', () => {
+  const parentsOf = async (ids: string[]) =>
+    (
+      await env.DB.prepare('SELECT id, parent_id FROM folders WHERE id IN (SELECT value FROM json_each(?))').bind(JSON.stringify(ids)).all<{ id: string; parent_id: string | null }>()
+    ).results.reduce<Record<string, string | null>>((m, r) => ({ ...m, [r.id]: r.parent_id }), {});
+
+  it('deletes a chain of 11 folders made through the API, with its file, blob row and R2 object', async () => {
+    const w = await world();
+    const keep = await addFolder(w.editor, w.asset.id, 'Keep');
+    const deep = await chainThroughApi(w.editor, w.asset.id, 11);
+    expect(await leftOf(deep)).toEqual(whole(deep));
+
+    const d = await call(`/v1/folders/${deep.folders[0]}?recursive=true`, { method: 'DELETE', headers: w.editor.auth });
+    expect(d.status, d.text).toBe(204);
+    expect(await leftOf(deep)).toEqual({ ...NOTHING, objects: expect.any(Number) });
+    expect(await eventually(async () => (await leftOf(deep)).objects === 0)).toBe(true);
+    expect(await count('deletions', "entity_type = 'folder' AND entity_id = ?", deep.folders[0])).toBe(1);
+    expect(await count('folders', 'asset_id = ?', w.asset.id)).toBe(1);
+    expect((await call(`/v1/folders/${keep.id}`, { headers: w.editor.auth })).status).toBe(200);
+  });
+
+  it('deletes part of a chain of 600 and then the rest; the folders above the part keep their places', async () => {
+    const w = await world();
+    const deep = await writeTree(w.org.id, w.asset.id, chain(600), [0, 299, 300, 450, 599]);
+    const upper = { folders: deep.folders.slice(0, 300), files: deep.files.slice(0, 2) };
+    const lower = { folders: deep.folders.slice(300), files: deep.files.slice(2) };
+    const before = await parentsOf(upper.folders);
+
+    const part = await call(`/v1/folders/${deep.folders[300]}?recursive=true`, { method: 'DELETE', headers: w.editor.auth });
+    expect(part.status, part.text).toBe(204);
+    expect(await eventually(async () => JSON.stringify(await leftOf(lower)) === JSON.stringify(NOTHING))).toBe(true);
+    expect(await leftOf(upper)).toEqual(whole(upper));
+    expect(await parentsOf(upper.folders)).toEqual(before);
+
+    const rest = await call(`/v1/folders/${deep.folders[0]}?recursive=true`, { method: 'DELETE', headers: w.editor.auth });
+    expect(rest.status, rest.text).toBe(204);
+    expect(await eventually(async () => JSON.stringify(await leftOf(deep)) === JSON.stringify(NOTHING))).toBe(true);
+  });
+
+  it('creates and moves at a depth of 1,200: a cycle is still refused, a move under the deepest folder and out of the chain are not', async () => {
+    const w = await world();
+    const deep = await writeFolders(w.asset.id, chain(1200));
+    const [top, bottom] = [deep[0]!, deep[1199]!];
+
+    const child = await call(`/v1/assets/${w.asset.id}/folders`, { headers: w.editor.auth, json: { name: 'Level 1201', parent_id: bottom } });
+    expect(child.status, child.text).toBe(201);
+    expect(child.body.parent_id).toBe(bottom);
+    for (const target of [bottom, child.body.id]) {
+      const cycle = await call(`/v1/folders/${top}`, { method: 'PATCH', headers: w.editor.auth, json: { parent_id: target } });
+      expectProblem(cycle, 409, 'conflict');
+      expect(paths(cycle)).toEqual(['parent_id']);
+    }
+    const loose = await addFolder(w.editor, w.asset.id, 'Loose');
+    const under = await call(`/v1/folders/${loose.id}`, { method: 'PATCH', headers: w.editor.auth, json: { parent_id: child.body.id } });
+    expect(under.status, under.text).toBe(200);
+    // Cut the chain in the middle, then hang the top part under what was its own bottom: no cycle any more.
+    const cut = await call(`/v1/folders/${deep[600]}`, { method: 'PATCH', headers: w.editor.auth, json: { parent_id: null } });
+    expect(cut.status, cut.text).toBe(200);
+    const hang = await call(`/v1/folders/${top}`, { method: 'PATCH', headers: w.editor.auth, json: { parent_id: loose.id } });
+    expect(hang.status, hang.text).toBe(200);
+    expect(await parentOf(top)).toBe(loose.id);
+
+    // Now a chain of 1,203 from deep[600] down to deep[599]: all of it goes in one delete.
+    const d = await call(`/v1/folders/${deep[600]}?recursive=true`, { method: 'DELETE', headers: w.editor.auth });
+    expect(d.status, d.text).toBe(204);
+    expect(await count('folders', 'asset_id = ?', w.asset.id)).toBe(0);
+  });
+
+  it('deletes 10,000 folders (a chain of 2,000 and a wide fan under it) in one request', async () => {
+    const w = await world();
+    const n = 10_000;
+    // 0..1999 a chain; each later folder in an earlier one, spread over the whole tree.
+    const parents = Array.from({ length: n }, (_, i) => (i === 0 ? null : i < 2000 ? i - 1 : (i * 7919) % i));
+    const tree = await writeTree(w.org.id, w.asset.id, parents, [1999, 5000, 9999]);
+    const keep = await writeTree(w.org.id, w.asset.id, chain(20), [19]);
+
+    const started = Date.now();
+    const d = await call(`/v1/folders/${tree.folders[0]}?recursive=true`, { method: 'DELETE', headers: w.editor.auth });
+    console.log(`recursive delete of ${n} folders: ${Date.now() - started} ms`);
+    expect(d.status, d.text).toBe(204);
+    expect(await eventually(async () => JSON.stringify(await leftOf(tree)) === JSON.stringify(NOTHING))).toBe(true);
+    expect(await leftOf(keep)).toEqual(whole(keep));
+  }, 60_000);
 });

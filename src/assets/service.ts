@@ -11,6 +11,7 @@ import { newId } from '../lib/ids';
 import { orgRef, orgWithRole, requireOrg, requireWritable } from '../organizations/access';
 import { projectWithAccess, requireProject, requireProjectWritable } from '../projects/access';
 import { discardObjects } from '../storage/logos';
+import { flattenFolders } from '../folders/tree';
 import { assetWithAccess, loadAsset, requireAsset, requireAssetWritable, selectAssets, visibleAsset, type AssetAccessRow } from './access';
 import { toAsset, type AssetChanges } from './schemas';
 import { changeSet } from '../db/changes';
@@ -181,6 +182,7 @@ export async function deleteAsset(scope: Scope, assetId: string, ifMatch: string
     // Blob rows while the children still name them; the children go with the asset (cascade).
     scope.db.delete(blobs).where(under),
     scope.db.delete(reports).where(eq(reports.assetId, assetId)),
+    flattenFolders(scope, { ofAssets: sql`(${assetId})` }),
     scope.db.delete(assets).where(eq(assets.id, assetId)),
     recordDeletion(scope, 'asset', assetId, access.row.asset.organizationId),
   ]);

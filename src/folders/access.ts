@@ -46,22 +46,6 @@ export function folderById(scope: Scope, folderId: string) {
 /** SQL: the asset id of folder `folderId` (NULL when there is none). */
 export const assetOfFolder = (folderId: string): SQL<string | null> => sql<string | null>`(SELECT af.asset_id FROM folders af WHERE af.id = ${folderId})`;
 
-/** SQL: the ids of folder `folderId` and of every folder below it. */
-export function subtree(folderId: string): SQL {
-  return sql`(WITH RECURSIVE sub(id) AS (SELECT ${folderId} UNION SELECT sf.id FROM folders sf JOIN sub ON sf.parent_id = sub.id) SELECT id FROM sub)`;
-}
-
-/**
- * SQL: true when folder `folderId` is `parentId` or one of its ancestors, i.e. when moving
- * `folderId` under `parentId` would make a cycle. UNION (not ALL) ends the walk on any loop.
- */
-export function wouldCycle(folderId: string, parentId: string): SQL<number> {
-  return sql<number>`EXISTS (WITH RECURSIVE up(id, parent_id) AS (
-      SELECT uf.id, uf.parent_id FROM folders uf WHERE uf.id = ${parentId}
-      UNION SELECT pf.id, pf.parent_id FROM folders pf JOIN up ON pf.id = up.parent_id)
-    SELECT 1 FROM up WHERE up.id = ${folderId})`;
-}
-
 /** SQL: `folderId` is a folder of asset `assetId`. */
 export function folderInAsset(folderId: string, assetId: string): SQL {
   return sql`EXISTS (SELECT 1 FROM folders tf WHERE tf.id = ${folderId} AND tf.asset_id = ${assetId})`;

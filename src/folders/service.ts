@@ -3,7 +3,8 @@
  * the same asset; moves that would put a folder inside itself are refused, in the read and again
  * in the UPDATE itself (so two concurrent moves cannot make a loop). Deleting refuses a folder
  * with contents unless `recursive`, which removes the sub-folders and their data files: rows in
- * one batch (blob rows first, while the files still name them), R2 objects after.
+ * one batch (blob rows first, while the files still name them; the subtree flattened before the
+ * folders go, so that the delete works at any depth: folders/tree.ts), R2 objects after.
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { isForeignKeyFailure } from '../db/errors';
@@ -24,10 +25,9 @@ import {
   requireAssetOf,
   requireFolder,
   selectFolders,
-  subtree,
-  wouldCycle,
   type FolderJoined,
 } from './access';
+import { flattenFolders, subtree, wouldCycle } from './tree';
 import { toFolder, type FolderChanges } from './schemas';
 import { changeSet } from '../db/changes';
 
@@ -162,9 +162,10 @@ export async function deleteFolder(scope: Scope, folderId: string, recursive: bo
   // and, without recursive, still empty.
   const guard = sql`EXISTS (SELECT 1 FROM folders gf WHERE gf.id = ${folderId}${ifMatch ? sql` AND gf.version = ${row.folder.version}` : sql``}
     ${recursive ? sql`` : sql`AND NOT EXISTS (SELECT 1 FROM folders gc WHERE gc.parent_id = ${folderId}) AND NOT EXISTS (SELECT 1 FROM data_files gd WHERE gd.folder_id = ${folderId})`})`;
-  const [, , deleted] = await scope.db.batch([
+  const [, , , deleted] = await scope.db.batch([
     scope.db.delete(blobs).where(and(blobsUnder, guard)),
     scope.db.delete(dataFiles).where(and(sql`${dataFiles.folderId} IN ${under}`, guard)),
+    flattenFolders(scope, { subtreeOf: folderId }, guard),
     scope.db.delete(folders).where(and(sql`${folders.id} IN ${under}`, guard)).returning({ id: folders.id }),
     recordDeletion(scope, 'folder', folderId, access.row.asset.organizationId, sql`NOT EXISTS (SELECT 1 FROM folders df WHERE df.id = ${folderId})`),
   ]);

@@ -12,6 +12,7 @@ import { contains } from '../users/service';
 import { loadOrganization, requireWritable } from './access';
 import { slugify, toOrganization, type OrganizationChanges } from './schemas';
 import { discardObjects, storeLogo, type NewLogo } from '../storage/logos';
+import { flattenFolders } from '../folders/tree';
 import { changeSet } from '../db/changes';
 
 type OrgListRow = { org: OrganizationRow; logo: { [K in keyof BlobRow]: BlobRow[K] | null } };
@@ -128,6 +129,7 @@ export async function deleteOrganization(scope: Scope, ref: string, ifMatch: str
   const [keys] = await scope.db.batch([
     orgBlobs,
     scope.db.delete(blobs).where(eq(blobs.organizationId, access.org.id)),
+    flattenFolders(scope, { ofAssets: sql`(SELECT id FROM assets WHERE organization_id = ${access.org.id})` }),
     scope.db.delete(organizations).where(eq(organizations.id, access.org.id)),
     recordDeletion(scope, 'organization', access.org.id, access.org.id),
   ]);

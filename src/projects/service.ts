@@ -1,6 +1,7 @@
 import { and, eq, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import { recordDeletion } from '../db/deletions';
 import { blobsUnderAssets } from '../assets/service';
+import { flattenFolders } from '../folders/tree';
 import { authed, callerId, type Scope } from '../auth/caller';
 import { conflictOnUnique } from '../db/errors';
 import { ftsQuery } from '../db/fts';
@@ -235,6 +236,7 @@ async function purge(scope: Scope, access: ProjectAccess) {
         ),
       )
       .returning({ key: blobs.r2Key }),
+    flattenFolders(scope, { ofAssets: assetIds }),
     scope.db.delete(projects).where(eq(projects.id, project.id)),
     recordDeletion(scope, 'project', project.id, project.organizationId),
   ]);
