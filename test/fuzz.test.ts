@@ -14,7 +14,8 @@
  * The caller is a superuser (so valid requests get past permissions and reach the deepest code);
  * the isolation matrix covers who may do what. Each request gets a fresh token, since some
  * operations revoke the one they are called with (sign-out, a password change revokes the others).
- * Deletions run last, deepest first, so the world stays whole for the rest.
+ * Deletions run last, deepest first, so the world stays whole for the rest; the world holds folder
+ * chains deeper than D1's cascade limit where each delete meets one (addDeepFolders).
  */
 import { env, exports } from 'cloudflare:workers';
 import fc from 'fast-check';
@@ -25,7 +26,7 @@ import { ORIGIN } from './support/api';
 import { requestArb, toRequest, type FuzzRequest } from './support/fuzz-requests';
 import { ApiDocument, type Operation } from './support/openapi-doc';
 import { changedParts } from './support/snapshot';
-import { buildWorld, snapshot, type World } from './support/world';
+import { addDeepFolders, buildWorld, snapshot, type World } from './support/world';
 
 const SEED = 20261122;
 const RUNS_PER_OPERATION = 20;
@@ -40,6 +41,7 @@ let doc: ApiDocument;
 
 beforeAll(async () => {
   w = await buildWorld();
+  await addDeepFolders(w);
   const res = await exports.default.fetch(new Request(`${ORIGIN}/openapi.json`));
   doc = new ApiDocument(await res.json());
 }, 60_000);

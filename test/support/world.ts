@@ -10,6 +10,7 @@ import { call, ORIGIN, type Answer } from './api';
 import { checkContract } from './contract';
 import { makeOrg, makeUser, mintToken, unique, type Actor } from './actors';
 import { BOOKKEEPING, snapshot as snapshotAll } from './snapshot';
+import { chainThroughApi } from './trees';
 
 export const PNG = Uint8Array.from(
   atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='),
@@ -94,6 +95,21 @@ export async function buildWorld(): Promise<World> {
     revoked, expired, viewerEmail: viewer.email,
     org, orgB, project, asset, folder, data, report, resource, orgDocument, sphere, viewerTokenId: tok!.id, names,
   };
+}
+
+/**
+ * Folder chains deeper than D1's cascade limit (issue 10: from 11 levels every delete above them
+ * answered 500), each with a data file at the bottom, placed so that each delete the fuzzer sends
+ * meets one: under the world's folder (a recursive folder delete, else the asset's delete), in a
+ * second asset of P (the project's purge), in an asset of A alone (the organisation's delete).
+ */
+export async function addDeepFolders(w: World, depth = 12) {
+  const { editor, orgAdmin } = w.actors;
+  await chainThroughApi(editor, w.asset, depth, w.folder);
+  const second = ok(await call(`/v1/projects/${w.project}/assets`, { headers: editor.auth, json: { name: unique('Deep ') } }), 'second asset').id as string;
+  await chainThroughApi(editor, second, depth);
+  const ofOrg = ok(await call('/v1/assets', { headers: orgAdmin.auth, json: { organization: w.org.id, name: unique('Deep ') } }), 'asset of A').id as string;
+  await chainThroughApi(orgAdmin, ofOrg, depth);
 }
 
 const PREFIX: Record<string, IdPrefix> = {
