@@ -11,7 +11,7 @@ import { newId } from '../src/lib/ids';
 import { call, roundTrips } from './support/api';
 import { count, makeOrg, makeUser, unique, type Actor } from './support/actors';
 import { eventually } from './support/files';
-import { chain, chainThroughApi, leftOf, NOTHING, whole, writeTree } from './support/trees';
+import { chain, chainThroughApi, leftOf, NOTHING, whole, writeFolders, writeTree } from './support/trees';
 
 // A real 1x1 PNG (70 bytes).
 const PNG = Uint8Array.from(
@@ -179,7 +179,7 @@ describe('purging a project', () => {
  * before, a chain of 11 folders (9 under a project or an organisation) made these answer 500.
  */
 describe('deleting what holds a deep folder tree', () => {
-  /** An asset of a new project of `org`, and what its delete must not touch. */
+  /** An asset in a new project of `org`. */
   async function assetIn(admin: Actor, org: { id: string; slug: string }) {
     const project = await createProject(admin, org, unique('Deep '));
     const asset = await createAsset(admin, project.id, unique('Pump '));
@@ -216,6 +216,39 @@ describe('deleting what holds a deep folder tree', () => {
     expect(await count('assets', 'id = ?', doomed.asset.id)).toBe(0);
     expect(await leftOf(kept)).toEqual(whole(kept));
     expect((await call(`/v1/folders/${kept.folders[10]}`, { headers: admin.auth })).status).toBe(200);
+  });
+
+  it("leaves the deepest delete, an organisation's, 7 of the 10 cascade levels D1 allows", async () => {
+    // Rows that cascade from a folder and from each other: k of them below a folder add k levels to its delete.
+    await env.DB.prepare('CREATE TABLE depth_probe (id TEXT PRIMARY KEY, folder_id TEXT REFERENCES folders(id) ON DELETE CASCADE, parent_id TEXT REFERENCES depth_probe(id) ON DELETE CASCADE)').run();
+    const probe = async (folderId: string, k: number) => {
+      const ids = Array.from({ length: k }, () => newId('fld'));
+      await env.DB.batch(ids.map((id, i) => env.DB.prepare('INSERT INTO depth_probe (id, folder_id, parent_id) VALUES (?, ?, ?)').bind(id, i === 0 ? folderId : null, i === 0 ? null : ids[i - 1])));
+    };
+    try {
+      const admin = await makeUser();
+      // The limit: a folder deleted by a statement takes 1 level, and 9 more below it are the most.
+      const elsewhere = await assetIn(admin, await makeOrg(admin));
+      const [lonely, alsoLonely] = await writeFolders(elsewhere.asset.id, [null, null]);
+      await probe(lonely!, 9);
+      await env.DB.prepare('DELETE FROM folders WHERE id = ?').bind(lonely).run();
+      await probe(alsoLonely!, 10);
+      await expect(env.DB.prepare('DELETE FROM folders WHERE id = ?').bind(alsoLonely).run()).rejects.toThrow(/too many levels of trigger recursion/);
+
+      // Below the bottom of a chain of 30, 7 more levels still go with the organisation: it takes 3.
+      const org = await makeOrg(admin);
+      const { asset } = await assetIn(admin, org);
+      const tree = await writeTree(org.id, asset.id, chain(30), [29]);
+      await probe(tree.folders[29]!, 7);
+      const d = await call(`/v1/organizations/${org.slug}`, { method: 'DELETE', headers: admin.auth });
+      expect(d.status, d.text).toBe(204);
+      // Only the 10 under the folder whose delete failed are left.
+      expect(await count('depth_probe')).toBe(10);
+      expect(await eventually(async () => JSON.stringify(await leftOf(tree)) === JSON.stringify(NOTHING))).toBe(true);
+    } finally {
+      // Dropping deletes the rows, and a chain of them would cascade too deep: cut it first.
+      await env.DB.batch([env.DB.prepare('UPDATE depth_probe SET parent_id = NULL'), env.DB.prepare('DROP TABLE depth_probe')]);
+    }
   });
 
   it('an asset with 10,000 folders (a chain of 2,000 and a wide fan under it) goes in one request', async () => {

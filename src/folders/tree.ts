@@ -38,13 +38,13 @@ export type DoomedFolders = { subtreeOf: string } | { ofAssets: SQL };
  * deleted (which keeps `subtree` finding them all) or, when its asset goes, at the asset's top
  * level, so the folders cascade is one level deep whatever the depth was.
  *
- * The deepest path left is an organisation's delete: organisation → assets → folders → the
- * folders' own cascades (to sub-folders, none left, and data files), 3 levels of the 10 (measured:
- * an unflattened organisation delete fails from a chain of 9 folders, i.e. it takes 2 levels above
- * the chain). Its other branches are no deeper: organisation → projects → their FTS trigger and
- * members, the assets' FTS and R*Tree triggers, spheres and reports are leaves. Were the
- * projects → assets cascade to reach an asset before organisation → assets does, that branch
- * would be 4.
+ * What is left, measured on local D1 by hanging a chain of cascading probe rows below a folder and
+ * finding how long it may be: an organisation's delete and a project's purge take 3 of the 10
+ * levels (organisation → assets → folders → the folders' own cascades, to sub-folders, none left,
+ * and data files; project → assets → folders → …), an asset's delete and a recursive folder delete
+ * 2. The other branches are no deeper: projects' FTS trigger and members, the assets' FTS and
+ * R*Tree triggers, spheres and reports are leaves. (Were SQLite to reach an organisation's assets
+ * through organisation → projects → assets first, that branch would take 4.)
  *
  * `guard`: the condition the batch's delete runs under, so that a delete that does not happen
  * leaves the tree as it was.
