@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { ASSET_STATUSES } from '../db/schema';
 import { MAX_LIMIT, PAGE_LINK } from '../http/list';
+import { freeJsonObject } from '../http/json-limits';
 import { COUNT, exactlyOneOf, ID, TIMESTAMP } from '../http/schemas';
 import { iso } from '../lib/time';
 import { OrganizationRefSchema } from '../organizations/schemas';
@@ -28,12 +29,7 @@ const SERVICE_DATE = z
     description: 'A date: YYYY-MM-DD, or M/D/YYYY as seed 003 sends it (stored as YYYY-MM-DD).',
   });
 
-export const ATTRIBUTES_MAX_BYTES = 16 * 1024;
-const ATTRIBUTES = z
-  .record(z.string().max(100), z.unknown())
-  // Bytes of UTF-8, not UTF-16 code units: "€" is one character but three bytes.
-  .refine((v) => new TextEncoder().encode(JSON.stringify(v)).byteLength <= ATTRIBUTES_MAX_BYTES, `At most ${ATTRIBUTES_MAX_BYTES} bytes of JSON.`)
-  .openapi({ type: 'object', additionalProperties: true, description: `Free JSON object, at most ${ATTRIBUTES_MAX_BYTES} bytes.` });
+const ATTRIBUTES = freeJsonObject();
 
 const TEXT = (max: number) => z.string().trim().max(max);
 

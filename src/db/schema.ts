@@ -7,11 +7,23 @@
  * optimistic concurrency (`UPDATE … WHERE version = ?`).
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { customType, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { clampJson } from '../http/json-limits';
 
 const createdAt = () => integer('created_at').notNull();
 const updatedAt = () => integer('updated_at').notNull();
 const version = () => integer('version').notNull().default(1);
+
+/**
+ * JSON in a text column (as drizzle's `mode: 'json'`), read back within the nesting limit: a value
+ * stored before the limit existed must not make every answer that holds it fail to serialize.
+ */
+const jsonText = <T>(name: string) =>
+  customType<{ data: T; driverData: string }>({
+    dataType: () => 'text',
+    toDriver: (value) => JSON.stringify(value),
+    fromDriver: (value) => clampJson(JSON.parse(value) as T),
+  })(name);
 
 export const users = sqliteTable(
   'users',
@@ -66,8 +78,8 @@ export const organizations = sqliteTable(
     name: text('name').notNull(),
     shortName: text('short_name').notNull().default(''),
     description: text('description').notNull().default(''),
-    urls: text('urls', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
-    contacts: text('contacts', { mode: 'json' }).$type<unknown[]>().notNull().default(sql`'[]'`),
+    urls: jsonText<string[]>('urls').notNull().default(sql`'[]'`),
+    contacts: jsonText<unknown[]>('contacts').notNull().default(sql`'[]'`),
     logoBlobId: text('logo_blob_id'),
     archived: integer('archived', { mode: 'boolean' }).notNull().default(false),
     createdAt: createdAt(),
@@ -165,8 +177,8 @@ export const projects = sqliteTable(
     lat: real('lat'),
     lon: real('lon'),
     projectType: text('project_type').notNull().default(''),
-    urls: text('urls', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
-    contacts: text('contacts', { mode: 'json' }).$type<unknown[]>().notNull().default(sql`'[]'`),
+    urls: jsonText<string[]>('urls').notNull().default(sql`'[]'`),
+    contacts: jsonText<unknown[]>('contacts').notNull().default(sql`'[]'`),
     logoBlobId: text('logo_blob_id'),
     access: text('access', { enum: ['private', 'organization'] }).notNull().default('organization'),
     archived: integer('archived', { mode: 'boolean' }).notNull().default(false),
@@ -242,7 +254,7 @@ export const assets = sqliteTable(
     lat: real('lat'),
     lon: real('lon'),
     inServiceDate: text('in_service_date'),
-    attributes: text('attributes', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    attributes: jsonText<Record<string, unknown>>('attributes').notNull().default(sql`'{}'`),
     createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -382,7 +394,7 @@ export const resources = sqliteTable(
     sha256: text('sha256').notNull(),
     blobId: text('blob_id').notNull(),
     archived: integer('archived', { mode: 'boolean' }).notNull().default(false),
-    attributes: text('attributes', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    attributes: jsonText<Record<string, unknown>>('attributes').notNull().default(sql`'{}'`),
     createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

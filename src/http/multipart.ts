@@ -10,6 +10,7 @@ import {
   getMultipartBoundary,
   parseMultipartStream,
 } from '@remix-run/multipart-parser';
+import { parseJsonText } from './json-limits';
 import { Problem, problems } from './problem';
 
 export interface UploadedFile {
@@ -89,17 +90,13 @@ function textOf(bytes: Uint8Array, name: string): string {
   }
 }
 
-/** One text field, or a JSON-encoded one (arrays and objects travel as JSON text in a form). */
+/** One text field, or a JSON-encoded one (arrays and objects travel as JSON text in a form), within the JSON limits. */
 export function formValue(form: MultipartForm, name: string, as: 'text' | 'json'): unknown {
   const values = form.fields[name];
   if (!values || values.length === 0) return undefined;
   if (as === 'text') return values.length === 1 ? values[0] : values;
   if (values.length > 1) return values;
-  try {
-    return JSON.parse(values[0]!);
-  } catch {
-    throw problems.invalid([{ path: name, message: 'Send JSON text in this field.' }]);
-  }
+  return parseJsonText(values[0]!, name);
 }
 
 /** A raw request body, read up to `max` bytes (413 beyond). For small files only: large ones stream. */

@@ -9,6 +9,7 @@ import { createRouter } from '../http/router';
 import { json, jsonBody, pathParam, queryBool } from '../http/schemas';
 import { LOGO_DOWNLOAD_RESPONSES, LOGO_FORM_PROPERTY, LOGO_UPLOAD_BODY, LOGO_UPLOAD_DESCRIPTION, readLogoUpload } from '../storage/logo-http';
 import { LOGO_MAX_BYTES } from '../storage/logos';
+import { JSON_LIMITS, JSON_TEXT_LIMITS } from '../http/json-limits';
 import { deleteLogo, organizationLogo, putLogo } from './logo';
 import * as members from './members';
 import {
@@ -28,7 +29,7 @@ import * as orgs from './service';
 const orgParam = z.object({ org: pathParam('org', 'Organisation slug or id.', 'habitat') });
 const memberParams = orgParam.extend({ user: pathParam('user', 'User id, username or email.', 'kieran') });
 
-/** The form's text fields, with the JSON body's limits (the same schema checks them); JSON text within the form's part limit. */
+/** The form's text fields, with the JSON body's limits (the same schema checks them); JSON text under the JSON limits. */
 const MULTIPART_ORG = {
   type: 'object' as const,
   required: ['name'],
@@ -37,8 +38,8 @@ const MULTIPART_ORG = {
     slug: { type: 'string' as const, maxLength: ORG_LIMITS.slug },
     short_name: { type: 'string' as const, maxLength: ORG_LIMITS.short_name },
     description: { type: 'string' as const, maxLength: ORG_LIMITS.description },
-    urls: { type: 'string' as const, maxLength: LOGO_MAX_BYTES, description: 'A JSON array of URLs, or one URL per `url` field.' },
-    contacts: { type: 'string' as const, maxLength: LOGO_MAX_BYTES, description: 'A JSON array of h-cards.' },
+    urls: { type: 'string' as const, maxLength: JSON_LIMITS.fieldBytes, description: `A JSON array of URLs, or one URL per \`url\` field. ${JSON_TEXT_LIMITS}` },
+    contacts: { type: 'string' as const, maxLength: JSON_LIMITS.fieldBytes, description: `A JSON array of h-cards. ${JSON_TEXT_LIMITS}` },
     logo: LOGO_FORM_PROPERTY,
   },
 };

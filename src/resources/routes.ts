@@ -6,12 +6,13 @@ import { settings } from '../env';
 import type { AppEnv } from '../http/context';
 import { entityJson } from '../http/etag';
 import { LIST_HEADERS, listEnvelope, listQuerySchema, searchParam } from '../http/list';
+import { JSON_LIMITS, JSON_TEXT_LIMITS } from '../http/json-limits';
 import { isMultipart } from '../http/multipart';
 import { authedRoute, binary, ETAG_HEADER, FILE_NAME_HEADER, IF_MATCH, IF_NONE_MATCH, RANGE } from '../http/openapi';
 import { errorResponses, problems } from '../http/problem';
 import { createRouter, fieldErrors } from '../http/router';
 import { json, jsonBody, pathParam, queryBool } from '../http/schemas';
-import { MULTIPART_FILE_MAX_BYTES, readFileUpload, uploadBody } from '../storage/file-http';
+import { readFileUpload, uploadBody } from '../storage/file-http';
 import { DOWNLOAD_HEADERS } from '../storage/objects';
 import {
   ATTACH_MAX,
@@ -53,7 +54,7 @@ export const resourceListQuery = listQuerySchema(service.resourceListSpec).exten
 export const uploadQuery = z.object({
   name: z.string().max(1000).optional().openapi({ description: 'With a raw body: the name (or send X-File-Name).' }),
   description: z.string().max(10_000).optional().openapi({ description: 'With a raw body: the description.' }),
-  attributes: z.string().max(10_000).optional().openapi({ description: 'With a raw body: the attributes, as JSON text.' }),
+  attributes: z.string().max(10_000).optional().openapi({ description: `With a raw body: the attributes, a JSON object as JSON text. ${JSON_TEXT_LIMITS}` }),
   attach: z
     .union([z.string().max(ATTACH_REF_MAX), z.array(z.string().max(ATTACH_REF_MAX)).max(ATTACH_MAX)])
     .optional()
@@ -66,11 +67,15 @@ export const ResourceList = listEnvelope(ResourceSchema, 'ResourceList');
 export const RESOURCE_OK = (description: string) => ({ ...json(ResourceSchema, description), headers: ETAG_HEADER });
 export const LIST_OK = { ...json(ResourceList, 'A page of resources.'), headers: LIST_HEADERS };
 
-/** The form's text fields: the limits ResourceUploadFields checks; `attributes` is JSON text within the form's part limit. */
+/** The form's text fields: the limits ResourceUploadFields checks; `attributes` is JSON text under the JSON limits. */
 export const UPLOAD_FIELDS = {
   name: { type: 'string' as const, maxLength: RESOURCE_LIMITS.name, description: 'Defaults to the file’s own name.' },
   description: { type: 'string' as const, maxLength: RESOURCE_LIMITS.description },
-  attributes: { type: 'string' as const, maxLength: MULTIPART_FILE_MAX_BYTES, description: 'A JSON object, as JSON text.' },
+  attributes: {
+    type: 'string' as const,
+    maxLength: JSON_LIMITS.fieldBytes,
+    description: `A JSON object, as JSON text. ${JSON_TEXT_LIMITS} The object: at most ${JSON_LIMITS.objectBytes} bytes of compact JSON.`,
+  },
   attach: {
     type: 'string' as const,
     maxLength: ATTACH_REF_MAX,
@@ -105,13 +110,6 @@ export async function readResourceUpload(c: Context<AppEnv>, within?: service.Wi
     settings(c.env).uploadMaxBytes,
   );
   if (!multipart) {
-    if (typeof fields.attributes === 'string') {
-      try {
-        fields.attributes = JSON.parse(fields.attributes);
-      } catch {
-        throw problems.invalid([{ path: 'attributes', message: 'Send JSON text in this field.' }]);
-      }
-    }
     const attach = c.req.queries('attach');
     if (attach) fields.attach = attach;
   }

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { RESOURCE_ENTITY_TYPES, type ResourceEntityType, type ResourceRow } from '../db/schema';
+import { freeJsonObject } from '../http/json-limits';
 import { API_PATH, COUNT, ID, SHA256, TIMESTAMP } from '../http/schemas';
 import { iso } from '../lib/time';
 
@@ -10,7 +11,7 @@ export const RESOURCE_LIMITS = { name: 255, description: 10_000, entity_id: 254 
 
 const NAME = z.string().trim().min(1).max(RESOURCE_LIMITS.name).regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'No control characters.');
 const DESCRIPTION = z.string().trim().max(RESOURCE_LIMITS.description);
-const ATTRIBUTES = z.record(z.string(), z.unknown()).openapi({ description: 'Free-form JSON object.' });
+const ATTRIBUTES = freeJsonObject();
 const ENTITY_ID = z.string().trim().min(1).max(RESOURCE_LIMITS.entity_id);
 
 /** `project:prj_…`: an entity to attach a new resource to; at most ATTACH_MAX of them in one upload. */

@@ -7,6 +7,7 @@
  */
 import type { Context } from 'hono';
 import type { FormField } from '../http/forms';
+import { parseJsonText } from '../http/json-limits';
 import { binary } from '../http/openapi';
 import { formValue, isMultipart, readMultipart } from '../http/multipart';
 import { problems } from '../http/problem';
@@ -28,6 +29,15 @@ function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
   });
 }
 
+/** With a raw body the query carries the form's fields, JSON text under the same limits as in a form. */
+function queryFields(c: Context, fields: Record<string, FormField>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(c.req.query())
+      .filter(([k]) => k in fields)
+      .map(([k, v]) => [k, fields[k] === 'json' ? parseJsonText(v, k) : v]),
+  );
+}
+
 export async function readFileUpload(c: Context, fields: Record<string, FormField>, maxBytes: number): Promise<FileUpload> {
   const contentType = c.req.header('Content-Type') ?? '';
   if (isMultipart(contentType)) {
@@ -43,7 +53,7 @@ export async function readFileUpload(c: Context, fields: Record<string, FormFiel
       : null;
     return { file, fields: values };
   }
-  if (!c.req.raw.body) return { file: null, fields: Object.fromEntries(Object.entries(c.req.query())) };
+  if (!c.req.raw.body) return { file: null, fields: queryFields(c, fields) };
   const header = c.req.header('X-File-Name');
   let filename = c.req.query('name') ?? '';
   if (header) {
@@ -54,7 +64,7 @@ export async function readFileUpload(c: Context, fields: Record<string, FormFiel
     }
   }
   const length = c.req.header('Content-Length');
-  const query = Object.fromEntries(Object.entries(c.req.query()).filter(([k]) => k in fields));
+  const query = queryFields(c, fields);
   return {
     file: { filename, declaredType: contentType || 'application/octet-stream', stream: c.req.raw.body, length: length ? Number(length) : null },
     fields: { ...query, ...(filename ? { name: query.name ?? filename } : {}) },
