@@ -12,7 +12,8 @@ import { blobs, organizations, projects, type BlobRow } from '../db/schema';
 import { problems } from '../http/problem';
 import { newId } from '../lib/ids';
 import { objectKey, objectResponse, putBytes } from './objects';
-import { LOGO_TYPES, sniff } from './sniff';
+import { LOGO_TYPES } from './sniff';
+import { settleType } from './uploads';
 import { touched } from '../db/changes';
 
 export const LOGO_MAX_BYTES = 5 * 1024 * 1024;
@@ -28,17 +29,13 @@ export type LogoOwner = typeof organizations | typeof projects;
 
 /** Checks the image and writes it to R2; the caller writes the blob row (and removes the object if that fails). */
 export async function storeLogo(scope: Scope, organizationId: string, logo: NewLogo): Promise<BlobRow> {
-  const actual = sniff(logo.bytes);
-  if (!actual || !LOGO_TYPES.includes(actual)) {
-    throw problems.invalid([{ path: 'logo', message: `Send a PNG, JPEG, GIF or WebP image (${LOGO_MAX_BYTES} bytes at most).` }]);
-  }
-  const declared = logo.mediaType.split(';')[0]!.trim().toLowerCase();
-  if (declared !== 'application/octet-stream' && declared !== actual) {
-    throw problems.invalid([{ path: 'logo', message: `Declared as ${declared} but the content is ${actual}.` }]);
-  }
+  const type = settleType(logo.mediaType, logo.bytes, {
+    allowed: { types: LOGO_TYPES, described: `a PNG, JPEG, GIF or WebP image, ${LOGO_MAX_BYTES} bytes at most` },
+    field: 'logo',
+  });
   const id = newId('blb');
-  const stored = await putBytes(scope.files, objectKey(organizationId, 'logo', id), logo.bytes, actual);
-  return { id, organizationId, r2Key: stored.key, size: stored.size, sha256: stored.sha256, mimeType: actual, createdAt: scope.now };
+  const stored = await putBytes(scope.files, objectKey(organizationId, 'logo', id), logo.bytes, type);
+  return { id, organizationId, r2Key: stored.key, size: stored.size, sha256: stored.sha256, mimeType: type, createdAt: scope.now };
 }
 
 export async function discardObjects(scope: Scope, keys: string[]): Promise<void> {

@@ -13,7 +13,7 @@ import type { BlobRow } from '../db/schema';
 import { Problem, problems } from '../http/problem';
 import { newId } from '../lib/ids';
 import { objectKey } from './objects';
-import { sniff } from './sniff';
+import { signedType, sniff } from './sniff';
 
 export const PART_BYTES = 8 * 1024 * 1024;
 const SNIFF_BYTES = 16;
@@ -72,19 +72,35 @@ async function feed(chunks: AsyncIterable<Uint8Array>, writable: WritableStream<
   }
 }
 
-/** The type to store: the declared one, checked against the content where the content proves a type. */
-export function settleType(declared: string, head: Uint8Array, allowed?: { types: string[]; described: string }): string {
+export interface AllowedTypes {
+  types: string[];
+  /** For the message: "a JPEG, PNG or WebP image". */
+  described: string;
+}
+
+/**
+ * The type to store, for every upload path (files through storeFile, logos through storeLogo;
+ * multipart and raw, create and replace). A declared type that has a signature must be proved by
+ * the content's first bytes: markup declared as image/png or application/pdf is refused, not
+ * stored to be served under that type. Any other declared type must not contradict a type the
+ * content proves. Without a declaration (application/octet-stream) the proved type, if any.
+ */
+export function settleType(declared: string, head: Uint8Array, opts: { allowed?: AllowedTypes; field?: string } = {}): string {
+  const field = opts.field ?? 'file';
+  const refuse = (message: string) => problems.invalid([{ path: field, message }]);
   const claimed = mediaType(declared);
   const actual = sniff(head);
   // Where only some types are allowed, the content must prove one of them: a declaration is not enough.
-  if (allowed && !(actual && allowed.types.includes(actual))) {
-    throw problems.invalid([{ path: 'file', message: `Send ${allowed.described} (this is ${actual ?? 'not one'}).` }]);
+  if (opts.allowed && !(actual && opts.allowed.types.includes(actual))) {
+    throw refuse(`Send ${opts.allowed.described} (this is ${actual ?? 'not one'}).`);
   }
-  if (actual && claimed !== 'application/octet-stream' && claimed !== actual) {
-    throw problems.invalid([{ path: 'file', message: `Declared as ${claimed} but the content is ${actual}.` }]);
+  if (claimed === 'application/octet-stream') return actual ?? claimed;
+  const signed = signedType(claimed);
+  if (signed && actual !== signed) {
+    throw refuse(actual ? `Declared as ${claimed} but the content is ${actual}.` : `Declared as ${claimed} but the content does not begin as ${signed} does.`);
   }
-  const type = actual && claimed === 'application/octet-stream' ? actual : claimed;
-  return type;
+  if (!signed && actual) throw refuse(`Declared as ${claimed} but the content is ${actual}.`);
+  return signed ?? claimed;
 }
 
 /** Streams the file to R2 under the organisation's prefix; answers the blob row to insert. */
@@ -93,12 +109,12 @@ export async function storeFile(
   organizationId: string,
   kind: string,
   file: IncomingFile,
-  opts: { maxBytes: number; allowedTypes?: { types: string[]; described: string } },
+  opts: { maxBytes: number; allowedTypes?: AllowedTypes },
 ): Promise<BlobRow> {
   if (file.length !== null && file.length > opts.maxBytes) throw problems.tooLarge(opts.maxBytes);
   const reader = file.stream.getReader();
   const { head, done } = await readHead(reader);
-  const type = settleType(file.declaredType, head, opts.allowedTypes);
+  const type = settleType(file.declaredType, head, { allowed: opts.allowedTypes });
   const id = newId('blb');
   const key = objectKey(organizationId, kind, id);
 
