@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { BlobRow, OrganizationRow } from '../db/schema';
 import { API_PATH, COUNT, ID, SHA256, TIMESTAMP } from '../http/schemas';
-import { withinJsonLimits } from '../http/json-limits';
+import { JSON_LIMITS, withinJsonLimits } from '../http/json-limits';
 import { iso } from '../lib/time';
 import { LOGO_TYPES } from '../storage/sniff';
 import { MemberUserSchema, UserCreateBody } from '../users/schemas';
@@ -33,7 +33,11 @@ export const HCard = z
 export const ORG_LIMITS = { slug: 50, name: 200, short_name: 50, description: 5000, url: 2000, urls: 20, contacts: 50 } as const;
 
 const URLS = z.array(z.string().trim().url().max(ORG_LIMITS.url).regex(/^[hH][tT][tT][pP][sS]?:\/\//, 'Use an http(s) URL.')).max(ORG_LIMITS.urls);
-const CONTACTS = z.array(HCard).max(ORG_LIMITS.contacts).superRefine(withinJsonLimits());
+const CONTACTS = z
+  .array(HCard)
+  .max(ORG_LIMITS.contacts)
+  .superRefine(withinJsonLimits())
+  .openapi({ description: `h-cards, at most ${JSON_LIMITS.fieldBytes} bytes of JSON.` });
 const NAME = z.string().trim().min(1).max(ORG_LIMITS.name);
 const SHORT_NAME = z.string().trim().max(ORG_LIMITS.short_name);
 const DESCRIPTION = z.string().trim().max(ORG_LIMITS.description);

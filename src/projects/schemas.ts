@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { BlobRow, ProjectRow } from '../db/schema';
 import { API_PATH, COUNT, ID, TIMESTAMP } from '../http/schemas';
-import { withinJsonLimits } from '../http/json-limits';
+import { JSON_LIMITS, withinJsonLimits } from '../http/json-limits';
 import { iso } from '../lib/time';
 import { HCard, LogoSchema, OrganizationRefSchema, SLUG } from '../organizations/schemas';
 import { MemberUserSchema, USERNAME_OUT, UserCreateBody } from '../users/schemas';
@@ -52,7 +52,11 @@ export const PROJECT_LIMITS = {
 const URLS = z
   .array(z.string().trim().url().max(PROJECT_LIMITS.url).regex(/^[hH][tT][tT][pP][sS]?:\/\//, 'Use an http(s) URL.'))
   .max(PROJECT_LIMITS.urls);
-const CONTACTS = z.array(HCard).max(PROJECT_LIMITS.contacts).superRefine(withinJsonLimits());
+const CONTACTS = z
+  .array(HCard)
+  .max(PROJECT_LIMITS.contacts)
+  .superRefine(withinJsonLimits())
+  .openapi({ description: `h-cards, at most ${JSON_LIMITS.fieldBytes} bytes of JSON.` });
 const NAME = z.string().trim().min(1).max(PROJECT_LIMITS.name);
 const TEXT = (max: number) => z.string().trim().max(max);
 

@@ -54,7 +54,7 @@ export const resourceListQuery = listQuerySchema(service.resourceListSpec).exten
 export const uploadQuery = z.object({
   name: z.string().max(1000).optional().openapi({ description: 'With a raw body: the name (or send X-File-Name).' }),
   description: z.string().max(10_000).optional().openapi({ description: 'With a raw body: the description.' }),
-  attributes: z.string().max(10_000).optional().openapi({ description: `With a raw body: the attributes, a JSON object as JSON text. ${JSON_TEXT_LIMITS}` }),
+  attributes: z.string().max(10_000).optional().openapi({ description: `With a raw body: the attributes, a JSON object as JSON text, nested at most ${JSON_LIMITS.depth} levels.` }),
   attach: z
     .union([z.string().max(ATTACH_REF_MAX), z.array(z.string().max(ATTACH_REF_MAX)).max(ATTACH_MAX)])
     .optional()
