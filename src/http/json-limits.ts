@@ -91,5 +91,10 @@ export function clampJson<T>(value: T, max: number = JSON_LIMITS.depth): T {
   return clamp(value, 1) as T;
 }
 
-/** For OpenAPI descriptions of JSON-text fields in forms and queries. */
-export const JSON_TEXT_LIMITS = `At most ${JSON_LIMITS.fieldBytes} bytes of JSON text, nested at most ${JSON_LIMITS.depth} levels.`;
+/** A multipart field that carries JSON text, as the document declares it (with its limits, where clients look). */
+export const jsonTextField = (description: string) => ({
+  type: 'string' as const,
+  contentMediaType: 'application/json',
+  maxLength: JSON_LIMITS.fieldBytes,
+  description: `${description} At most ${JSON_LIMITS.fieldBytes} bytes of JSON text, nested at most ${JSON_LIMITS.depth} levels.`,
+});

@@ -9,7 +9,7 @@ import { createRouter } from '../http/router';
 import { json, jsonBody, pathParam, queryBool } from '../http/schemas';
 import { LOGO_DOWNLOAD_RESPONSES, LOGO_FORM_PROPERTY, LOGO_UPLOAD_BODY, LOGO_UPLOAD_DESCRIPTION, readLogoUpload } from '../storage/logo-http';
 import { LOGO_MAX_BYTES } from '../storage/logos';
-import { JSON_LIMITS, JSON_TEXT_LIMITS } from '../http/json-limits';
+import { jsonTextField } from '../http/json-limits';
 import { deleteLogo, organizationLogo, putLogo } from './logo';
 import * as members from './members';
 import {
@@ -38,8 +38,8 @@ const MULTIPART_ORG = {
     slug: { type: 'string' as const, maxLength: ORG_LIMITS.slug },
     short_name: { type: 'string' as const, maxLength: ORG_LIMITS.short_name },
     description: { type: 'string' as const, maxLength: ORG_LIMITS.description },
-    urls: { type: 'string' as const, maxLength: JSON_LIMITS.fieldBytes, description: `A JSON array of URLs, or one URL per \`url\` field. ${JSON_TEXT_LIMITS}` },
-    contacts: { type: 'string' as const, maxLength: JSON_LIMITS.fieldBytes, description: `A JSON array of h-cards. ${JSON_TEXT_LIMITS}` },
+    urls: jsonTextField('A JSON array of URLs, or one URL per `url` field.'),
+    contacts: jsonTextField('A JSON array of h-cards.'),
     logo: LOGO_FORM_PROPERTY,
   },
 };

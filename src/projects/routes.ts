@@ -9,7 +9,7 @@ import { createRouter } from '../http/router';
 import { json, jsonBody, pathParam, queryBool } from '../http/schemas';
 import { LOGO_DOWNLOAD_RESPONSES, LOGO_FORM_PROPERTY, LOGO_UPLOAD_BODY, LOGO_UPLOAD_DESCRIPTION, readLogoUpload } from '../storage/logo-http';
 import { LOGO_MAX_BYTES } from '../storage/logos';
-import { JSON_LIMITS, JSON_TEXT_LIMITS } from '../http/json-limits';
+import { jsonTextField } from '../http/json-limits';
 import { deleteProjectLogo, projectLogo, putProjectLogo } from './logo';
 import * as members from './members';
 import {
@@ -70,8 +70,8 @@ const MULTIPART_PROJECT = {
     lon: text(NUMERIC_TEXT_MAX, 'Degrees, -180 to 180 (a decimal number).'),
     project_type: text(PROJECT_LIMITS.project_type),
     access: { type: 'string' as const, enum: [...ACCESS.options] },
-    urls: text(JSON_LIMITS.fieldBytes, `A JSON array of URLs, or one URL per \`url\` field. ${JSON_TEXT_LIMITS}`),
-    contacts: text(JSON_LIMITS.fieldBytes, `A JSON array of h-cards. ${JSON_TEXT_LIMITS}`),
+    urls: jsonTextField('A JSON array of URLs, or one URL per `url` field.'),
+    contacts: jsonTextField('A JSON array of h-cards.'),
     logo: LOGO_FORM_PROPERTY,
   },
 } satisfies Record<string, unknown> & { properties: Record<keyof typeof FORM_FIELDS | 'logo', object> };

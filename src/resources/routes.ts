@@ -6,7 +6,7 @@ import { settings } from '../env';
 import type { AppEnv } from '../http/context';
 import { entityJson } from '../http/etag';
 import { LIST_HEADERS, listEnvelope, listQuerySchema, searchParam } from '../http/list';
-import { JSON_LIMITS, JSON_TEXT_LIMITS } from '../http/json-limits';
+import { JSON_LIMITS, jsonTextField } from '../http/json-limits';
 import { isMultipart } from '../http/multipart';
 import { authedRoute, binary, ETAG_HEADER, FILE_NAME_HEADER, IF_MATCH, IF_NONE_MATCH, RANGE } from '../http/openapi';
 import { errorResponses, problems } from '../http/problem';
@@ -71,11 +71,7 @@ export const LIST_OK = { ...json(ResourceList, 'A page of resources.'), headers:
 export const UPLOAD_FIELDS = {
   name: { type: 'string' as const, maxLength: RESOURCE_LIMITS.name, description: 'Defaults to the file’s own name.' },
   description: { type: 'string' as const, maxLength: RESOURCE_LIMITS.description },
-  attributes: {
-    type: 'string' as const,
-    maxLength: JSON_LIMITS.fieldBytes,
-    description: `A JSON object, as JSON text. ${JSON_TEXT_LIMITS} The object: at most ${JSON_LIMITS.objectBytes} bytes of compact JSON.`,
-  },
+  attributes: jsonTextField(`A JSON object (at most ${JSON_LIMITS.objectBytes} bytes of compact JSON), as JSON text.`),
   attach: {
     type: 'string' as const,
     maxLength: ATTACH_REF_MAX,

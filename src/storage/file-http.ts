@@ -76,6 +76,8 @@ export interface FormTextProperty {
   type: 'string';
   maxLength: number;
   description?: string;
+  /** application/json for a field of JSON text. */
+  contentMediaType?: string;
 }
 
 /** OpenAPI body of an upload route: the multipart form with `properties`, or any raw body. */
