@@ -9,7 +9,7 @@ import { errorResponses, problems } from '../http/problem';
 import { createRouter, fieldErrors } from '../http/router';
 import { json, jsonBody, pathParam } from '../http/schemas';
 import { MULTIPART_FILE_MAX_BYTES, readFileUpload, uploadBody } from '../storage/file-http';
-import type { IncomingFile } from '../storage/uploads';
+import { TYPE_CHECKED, type IncomingFile } from '../storage/uploads';
 import { REPORT_FORM_FIELDS, REPORT_LIMITS, REPORT_STATUS, ReportCreateBody, ReportPatchBody, ReportSchema } from './schemas';
 import * as service from './service';
 
@@ -36,7 +36,7 @@ const MULTIPART_REPORT = {
     name: { type: 'string' as const, maxLength: REPORT_LIMITS.name, description: 'Defaults to the file name.' },
     description: { type: 'string' as const, maxLength: REPORT_LIMITS.description },
     status: { type: 'string' as const, enum: ['draft', 'final'] },
-    file: binary(`Optional; at most ${MULTIPART_FILE_MAX_BYTES} bytes in this form (larger files: PUT …/file).`),
+    file: binary(`Optional; at most ${MULTIPART_FILE_MAX_BYTES} bytes in this form (larger files: PUT …/file). ${TYPE_CHECKED}`),
   },
 };
 

@@ -11,7 +11,7 @@ import { parseJsonText } from '../http/json-limits';
 import { binary } from '../http/openapi';
 import { formValue, isMultipart, readMultipart } from '../http/multipart';
 import { problems } from '../http/problem';
-import type { IncomingFile } from './uploads';
+import { TYPE_CHECKED, type IncomingFile } from './uploads';
 
 export const MULTIPART_FILE_MAX_BYTES = 25 * 1024 * 1024;
 
@@ -89,11 +89,13 @@ export function uploadBody(properties: Record<string, FormTextProperty>, require
         schema: {
           type: 'object' as const,
           required: ['file', ...required],
-          properties: { ...properties, file: binary(`At most ${MULTIPART_FILE_MAX_BYTES} bytes in this form.`) },
+          properties: { ...properties, file: binary(`At most ${MULTIPART_FILE_MAX_BYTES} bytes in this form. ${TYPE_CHECKED}`) },
         },
       },
       'application/octet-stream': {
-        schema: binary('Or any media type: the file itself, streamed; name in X-File-Name or ?name=. At most the deployment’s upload limit (413 above it).'),
+        schema: binary(
+          `Or any media type: the file itself, streamed; name in X-File-Name or ?name=. At most the deployment’s upload limit (413 above it). ${TYPE_CHECKED}`,
+        ),
       },
     },
   };

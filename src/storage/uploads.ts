@@ -72,6 +72,10 @@ async function feed(chunks: AsyncIterable<Uint8Array>, writable: WritableStream<
   }
 }
 
+/** What settleType holds a file to, for the document's descriptions of file parts and bodies. */
+export const TYPE_CHECKED =
+  'A declared PNG, JPEG, GIF, WebP or PDF must be one by its first bytes, and no declared type may contradict what they prove (400 naming the file).';
+
 export interface AllowedTypes {
   types: string[];
   /** For the message: "a JPEG, PNG or WebP image". */
