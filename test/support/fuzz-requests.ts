@@ -165,7 +165,11 @@ type BodyArbs = { valid: fc.Arbitrary<Labelled>[]; hostile: (fc.Arbitrary<Labell
 
 function multipartArbs(schema: Schema, ctx: SchemaContext, limits: { upload: number }): BodyArbs {
   const props = (schema.properties ?? {}) as Record<string, Schema>;
-  const isFile = (p: Schema) => ctx.resolve(p).format === 'binary';
+  // A file part is the Binary component, or (with a description of its own) an allOf of it.
+  const isFile = (p: Schema): boolean => {
+    const s = ctx.resolve(p);
+    return s.format === 'binary' || (Array.isArray(s.allOf) && s.allOf.some(isFile));
+  };
   const fields = Object.entries(props).map(([name, p]) =>
     fc.option(
       (isFile(p) ? filePart : valueOf(p, ctx, name).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))).map((v) => [name, v] as [string, string | FilePart]),
