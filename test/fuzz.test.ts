@@ -23,7 +23,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tokenHash } from '../src/auth/tokens';
 import { mintToken } from './support/actors';
 import { ORIGIN } from './support/api';
-import { requestArb, toRequest, type FuzzRequest } from './support/fuzz-requests';
+import { DEEP_FIELD, requestArb, toRequest, type FuzzRequest } from './support/fuzz-requests';
 import { ApiDocument, type Operation } from './support/openapi-doc';
 import { changedParts } from './support/snapshot';
 import { addDeepFolders, buildWorld, snapshot, type World } from './support/world';
@@ -113,6 +113,7 @@ async function probe(op: Operation, r: FuzzRequest, userId: string): Promise<Out
     const accepts = doc.requestValidator(target, 'application/json');
     if (accepts && !accepts(r.body.json)) problems.push(`accepted a body its emitted request schema refuses: ${doc.errorsText(accepts)}`);
   }
+  if (r.label.includes(DEEP_FIELD) && status < 300) problems.push('took JSON text nested past the limit');
   const leaked = secretKeys(body);
   if (leaked.length) problems.push(`secret fields in the answer: ${leaked.join(', ')}`);
   if (text.includes('pbkdf2_sha256$') || text.includes(await tokenHash(token))) problems.push('a password or token hash in the answer');

@@ -227,6 +227,19 @@ export const MALFORMED_JSON = [
   `{"a":${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}}`,
 ];
 
+/**
+ * JSON text nested past the limit of src/http/json-limits.ts (32 levels), from just past it to the
+ * depth that once stored a row no list could serialize (8,000): objects, arrays, or both mixed.
+ */
+export const deepJsonText: fc.Arbitrary<string> = fc
+  .tuple(fc.constantFrom(33, 40, 1000, 8000), fc.constantFrom('object', 'array', 'mixed'))
+  .map(([levels, shape]) => {
+    const open = (i: number) => (shape === 'object' || (shape === 'mixed' && i % 2 === 0) ? '{"a":' : '[');
+    const close = (i: number) => (open(i) === '[' ? ']' : '}');
+    const idx = Array.from({ length: levels - 1 }, (_, i) => i);
+    return idx.map(open).join('') + '{}' + idx.reverse().map(close).join('');
+  });
+
 /** Content types a JSON route must refuse (or a file route must not be confused by). */
 export const WRONG_CONTENT_TYPES = [
   'text/plain',

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { newId, type IdPrefix } from '../../src/lib/ids';
 import { PASSWORD } from './actors';
 import {
+  deepJsonText,
   MALFORMED_JSON,
   MALFORMED_MULTIPART,
   mutateObject,
@@ -160,6 +161,9 @@ const filePart: fc.Arbitrary<FilePart> = fc.record({
   filename: fc.oneof(fc.constantFrom('evidence.txt', 'photo.png', 'report.pdf'), nastyString),
 });
 
+/** The label of a form with a JSON-text field nested past the limit (fuzz.test.ts checks that each is refused). */
+export const DEEP_FIELD = 'deep JSON in';
+
 type Labelled = { label: string; body?: FuzzBody };
 type BodyArbs = { valid: fc.Arbitrary<Labelled>[]; hostile: (fc.Arbitrary<Labelled> | fc.WeightedArbitrary<Labelled>)[] };
 
@@ -179,6 +183,7 @@ function multipartArbs(schema: Schema, ctx: SchemaContext, limits: { upload: num
   const form = fc.tuple(...fields).map((f) => f.filter((x) => x !== null));
   const files = Object.keys(props).filter((n) => isFile(props[n]!));
   const texts = Object.keys(props).filter((n) => !files.includes(n));
+  const jsonTexts = texts.filter((n) => ctx.resolve(props[n]!).contentMediaType === 'application/json');
   const formBody = (label: string, f: [string, string | FilePart][]): Labelled => ({ label, body: { kind: 'form', fields: f } });
   return {
     valid: [form.map((f) => formBody('valid', f))],
@@ -188,6 +193,10 @@ function multipartArbs(schema: Schema, ctx: SchemaContext, limits: { upload: num
       fc.tuple(form, fc.constantFrom('zz_unknown', 'id', 'organization_id'), nastyString).map(([f, name, v]) => formBody(`extra field ${name}`, [...f, [name, v]])),
       ...(texts.length
         ? [fc.tuple(form, fc.constantFrom(...texts), nastyString).map(([f, name, v]) => formBody(`odd string in ${name}`, [...f.filter(([n]) => n !== name), [name, v]]))]
+        : []),
+      // JSON text nested past the limit, in a form that is otherwise valid: it must be refused before anything is stored.
+      ...(jsonTexts.length
+        ? [{ arbitrary: fc.tuple(form, fc.constantFrom(...jsonTexts), deepJsonText).map(([f, name, v]) => formBody(`${DEEP_FIELD} ${name}`, [...f.filter(([n]) => n !== name), [name, v]])), weight: 3 }]
         : []),
       fc.constantFrom(...MALFORMED_MULTIPART).map((m) => ({ label: 'malformed multipart', body: { kind: 'raw', type: m.type, text: m.body } as FuzzBody })),
       fc.constant({ label: 'oversized multipart', body: { kind: 'oversized', type: 'multipart/form-data; boundary=XYZ', size: limits.upload + 1 } as FuzzBody }),
