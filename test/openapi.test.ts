@@ -109,7 +109,7 @@ describe('/openapi.json', () => {
       }
       for (const type of Object.keys(op.body)) expect(() => doc2.requestValidator(op, type), `${op.key} request ${type}`).not.toThrow();
     }
-  });
+  }, 60_000); // ajv compiles a validator per response and body of every operation: seconds, more on a busy machine
 
   it('answers every authenticated operation with 401 and WWW-Authenticate when no credential is sent', async () => {
     const doc = await documentOf();
