@@ -1,13 +1,15 @@
 /**
  * The isolation matrix (issue 6): every operation in /openapi.json, run by every kind of actor
- * (anonymous, revoked and expired tokens, an admin of another organisation, an org member outside
- * a private project, the project's viewer, editor and manager, the org admin, a superuser), with
+ * (anonymous, revoked and expired tokens, an admin of another organisation, a former editor of the
+ * private project whom its organisation removed (issue 10), an org member outside the project,
+ * the project's viewer, editor and manager, the org admin, a superuser), with
  * both the Bearer credential and the X-User-Email + X-User-Token pair. The expected outcome of
  * every pair comes from POLICY below; an operation missing from it fails the test.
  *
  * Reads (GET) are sent by every actor. Writes are only sent by actors that must be refused (so the
  * world survives): 401 for anonymous/revoked/expired, 404 (identical to a random id's 404) for the
- * other-organisation admin and, inside the private project, the org member outside it, 403 for the
+ * other-organisation admin, the removed member and, inside the private project, the org member
+ * outside it, 403 for the
  * viewer where the operation needs write rights. Nothing may change in D1 or R2 on those requests.
  *
  * Not sent (documented here, still in POLICY): POST /v1/auth/sign-in is unauthenticated (it takes a
@@ -23,33 +25,36 @@ import { bodyFor, buildWorld, fill, send, snapshot, type World } from './support
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
-const ACTORS = ['anonymous', 'revoked', 'expired', 'otherOrgAdmin', 'orgMember', 'viewer', 'editor', 'manager', 'orgAdmin', 'superuser'] as const;
+const ACTORS = ['anonymous', 'revoked', 'expired', 'otherOrgAdmin', 'removedMember', 'orgMember', 'viewer', 'editor', 'manager', 'orgAdmin', 'superuser'] as const;
 type ActorName = (typeof ACTORS)[number];
 /** ok: 2xx/3xx; '-': not sent (a write the actor is allowed to make). */
 type Outcome = 'ok' | '401' | '403' | '404' | '-';
-type Row = readonly [Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome];
+type Row = readonly [Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome];
 
-// Reads, in ACTORS order.
-const R_PUBLIC: Row = ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'];
+// Columns, in ACTORS order. The removed member (an editor of P until A removed them) answers as
+// the admin of another organisation everywhere: leaving A leaves them nothing in it.
+//                         anon   revokd expird other  removd member viewer editor managr admin  super
+// Reads.
+const R_PUBLIC: Row =     ['ok',  'ok',  'ok',  'ok',  'ok',  'ok',  'ok',  'ok',  'ok',  'ok',  'ok'];
 /** Any signed-in user: the caller's own things, and lists filtered to what the caller may see. */
-const R_SELF: Row = ['401', '401', '401', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'];
+const R_SELF: Row =       ['401', '401', '401', 'ok',  'ok',  'ok',  'ok',  'ok',  'ok',  'ok',  'ok'];
 /** Organisation A: visible to its members (and superusers), hidden from another organisation. */
-const R_ORG: Row = ['401', '401', '401', '404', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'];
+const R_ORG: Row =        ['401', '401', '401', '404', '404', 'ok',  'ok',  'ok',  'ok',  'ok',  'ok'];
 /** Inside the private project P: hidden from org members who are not in it. */
-const R_PROJ: Row = ['401', '401', '401', '404', '404', 'ok', 'ok', 'ok', 'ok', 'ok'];
+const R_PROJ: Row =       ['401', '401', '401', '404', '404', '404', 'ok',  'ok',  'ok',  'ok',  'ok'];
 // Writes: only the refused actors are sent.
-const W_SELF: Row = ['401', '401', '401', '-', '-', '-', '-', '-', '-', '-'];
+const W_SELF: Row =       ['401', '401', '401', '-',   '-',   '-',   '-',   '-',   '-',   '-',   '-'];
 /** Needs org admin rights on A: the plain members of A (the viewer is one) get 403. */
-const W_ORG_ADMIN: Row = ['401', '401', '401', '404', '403', '403', '-', '-', '-', '-'];
+const W_ORG_ADMIN: Row =  ['401', '401', '401', '404', '404', '403', '403', '-',   '-',   '-',   '-'];
 /** Any member of A may do it (create a project, a document of the organisation...). */
-const W_ORG_MEMBER: Row = ['401', '401', '401', '404', '-', '-', '-', '-', '-', '-'];
+const W_ORG_MEMBER: Row = ['401', '401', '401', '404', '404', '-',   '-',   '-',   '-',   '-',   '-'];
 /** Needs write rights in P: the viewer gets 403. */
-const W_PROJ: Row = ['401', '401', '401', '404', '404', '403', '-', '-', '-', '-'];
+const W_PROJ: Row =       ['401', '401', '401', '404', '404', '404', '403', '-',   '-',   '-',   '-'];
 /** Someone else's account ({user} is the editor): members of A see it but may not change it. */
-const W_USER: Row = ['401', '401', '401', '404', '403', '403', '-', '-', '-', '-'];
+const W_USER: Row =       ['401', '401', '401', '404', '404', '403', '403', '-',   '-',   '-',   '-'];
 /** The viewer's token: nobody else sees it. */
-const W_TOKEN: Row = ['401', '401', '401', '404', '404', '-', '-', '-', '-', '-'];
-const NOT_SENT: Row = ['-', '-', '-', '-', '-', '-', '-', '-', '-', '-'];
+const W_TOKEN: Row =      ['401', '401', '401', '404', '404', '404', '-',   '-',   '-',   '-',   '-'];
+const NOT_SENT: Row =     ['-',   '-',   '-',   '-',   '-',   '-',   '-',   '-',   '-',   '-',   '-'];
 
 const POLICY: Record<string, Row> = {
   'GET /health': R_PUBLIC,
@@ -254,13 +259,13 @@ describe('isolation matrix', () => {
 describe('lists never include what the actor may not see', () => {
   const LISTS = ['/v1/projects', '/v1/assets', '/v1/reports', '/v1/resources'];
 
-  it('the other-organisation admin and the org member outside P see nothing of P in the lists, search or the dashboard; the viewer does', async () => {
+  it('the other-organisation admin, the removed member and the org member outside P see nothing of P in the lists, search or the dashboard; the viewer does', async () => {
     const doc = (await call('/openapi.json')).body as { paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>> };
     const hiddenIds = () => [w.project, w.asset, w.folder, w.data, w.report, w.resource, w.sphere];
     const searchable = (path: string) => (doc.paths[path]?.get?.parameters ?? []).some((p) => p.in === 'query' && p.name === 'search');
     const term: Record<string, string> = { '/v1/projects': w.names.project, '/v1/assets': w.names.asset, '/v1/reports': w.names.report, '/v1/resources': 'plan' };
     let checked = 0;
-    for (const who of ['otherOrgAdmin', 'orgMember', 'viewer'] as const) {
+    for (const who of ['otherOrgAdmin', 'removedMember', 'orgMember', 'viewer'] as const) {
       const actor = w.actors[who];
       const sees = who === 'viewer';
       for (const [cred, headers] of [['bearer', actor.auth], ['pair', actor.pair]] as const) {

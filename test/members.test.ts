@@ -2,7 +2,9 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { call, expectProblem, sameProblem, type Answer } from './support/api';
+import { newId, type IdPrefix } from '../src/lib/ids';
 import { count, makeOrg, makeUser, PASSWORD, unique, type Actor } from './support/actors';
+import { addProjectMember, createProject, ok, privateProjectWithAsset, type Row } from './support/domain';
 
 /** The 404 a caller gets for an organisation that does not exist at all (at `suffix` below it). */
 async function missing(actor: Actor, suffix: string, method = 'GET', json?: unknown) {
@@ -379,5 +381,100 @@ describe('the last admin under concurrency', () => {
     ]);
     expect([a.status, b.status].sort()).toEqual([204, 409]);
     expect(await count('memberships', "organization_id = ? AND role = 'admin'", org.id)).toBe(1);
+  });
+});
+
+/**
+ * Leaving an organisation ends every role in its projects (DESIGN.md), whichever way the
+ * membership ends: the database itself deletes the project roles with the membership.
+ */
+describe('leaving the organisation ends its project roles', () => {
+  /** A private project of A with an asset, a report and a resource; `former` is its editor and also works in another organisation. */
+  async function cast() {
+    const w = await privateProjectWithAsset();
+    const report = await ok(call('/v1/reports', { headers: w.editor.auth, json: { project_id: w.project.id, name: unique('Report ') } }));
+    const fd = new FormData();
+    fd.append('name', 'plan');
+    fd.append('file', new Blob(['a plan'], { type: 'text/plain' }), 'plan.txt');
+    const resource = await ok(call(`/v1/projects/${w.project.id}/resources`, { method: 'POST', headers: w.editor.auth, body: fd }));
+    // Their role in another organisation's project must survive leaving A.
+    const elsewhere = await createProject(w.outsider, w.outsiderOrg, { access: 'private' });
+    await addProjectMember(w.outsider, elsewhere.id, w.editor, 'editor');
+    expect((await call(`/v1/projects/${w.project.id}`, { headers: w.editor.auth })).status).toBe(200);
+    return { ...w, report, resource, elsewhere };
+  }
+
+  type Cast = Awaited<ReturnType<typeof cast>>;
+
+  /** `who` gets exactly the 404 of a missing id for everything of the project, sees none of it in lists or the dashboard, and may change nothing. */
+  async function expectShutOut(who: Actor, c: Cast) {
+    const items: [string, IdPrefix, string][] = [
+      ['/v1/projects/', 'prj', c.project.id],
+      ['/v1/assets/', 'ast', c.asset.id],
+      ['/v1/reports/', 'rpt', c.report.id],
+      ['/v1/resources/', 'res', c.resource.id],
+      ['/v1/projects/', 'prj', `${c.project.id}/members`],
+      ['/v1/projects/', 'prj', `${c.project.id}/assets`],
+    ];
+    for (const [base, prefix, rest] of items) {
+      const a = await call(base + rest, { headers: who.auth });
+      expectProblem(a, 404, 'not-found');
+      const random = await call(base + rest.replace(/^[^/]+/, newId(prefix)), { headers: who.auth });
+      expect(sameProblem(a), `${base}${rest}`).toEqual(sameProblem(random));
+    }
+    const writes: [string, string, unknown][] = [
+      ['PATCH', `/v1/assets/${c.asset.id}`, { name: 'taken over' }],
+      ['PATCH', `/v1/projects/${c.project.id}`, { name: 'taken over' }],
+      ['PATCH', `/v1/reports/${c.report.id}`, { name: 'taken over' }],
+      ['PATCH', `/v1/resources/${c.resource.id}`, { name: 'taken over' }],
+      ['POST', `/v1/projects/${c.project.id}/assets`, { name: 'planted' }],
+    ];
+    for (const [method, path, json] of writes) expectProblem(await call(path, { method, headers: who.auth, json }), 404, 'not-found');
+    expect((await call(`/v1/assets/${c.asset.id}`, { headers: c.admin.auth })).body.name).toBe(c.asset.name);
+    expect(await count('assets', 'project_id = ?', c.project.id)).toBe(1);
+
+    const hidden = [c.project.id, c.asset.id, c.report.id, c.resource.id];
+    for (const list of ['/v1/projects', '/v1/assets', '/v1/reports', '/v1/resources', `/v1/projects?search=${encodeURIComponent(c.project.name)}`]) {
+      const a = await call(list, { headers: who.auth });
+      expect(a.status).toBe(200);
+      for (const id of hidden) expect(a.text.includes(id), `${list} mentions ${id}`).toBe(false);
+    }
+    const d = await call('/v1/dashboard', { headers: who.auth });
+    for (const id of hidden) expect(d.text.includes(id), `dashboard mentions ${id}`).toBe(false);
+    // What they do elsewhere is theirs still: the other organisation's project alone.
+    expect(d.body.projects.count).toBe(1);
+    expect((await call('/v1/projects', { headers: who.auth })).body.results.map((p: Row) => p.id)).toEqual([c.elsewhere.id]);
+    expect(await count('project_members', 'user_id = ?', who.id)).toBe(1);
+  }
+
+  it('an admin removes an editor of a private project: 404 as missing for its project, asset, report and resource, none of it listed, writes refused', async () => {
+    const c = await cast();
+    expect((await call(`/v1/organizations/${c.org.slug}/members/${c.editor.id}`, { method: 'DELETE', headers: c.admin.auth })).status).toBe(204);
+    await expectShutOut(c.editor, c);
+  });
+
+  it('a member who leaves by themself loses their project roles too', async () => {
+    const c = await cast();
+    expect((await call(`/v1/organizations/${c.org.slug}/members/${c.editor.username}`, { method: 'DELETE', headers: c.editor.auth })).status).toBe(204);
+    await expectShutOut(c.editor, c);
+  });
+
+  it('being added to the organisation again brings no old project role back', async () => {
+    const c = await cast();
+    await call(`/v1/organizations/${c.org.slug}/members/${c.editor.id}`, { method: 'DELETE', headers: c.admin.auth });
+    expect((await call(`/v1/organizations/${c.org.slug}/members`, { headers: c.admin.auth, json: { user: c.editor.id } })).status).toBe(201);
+    expect(await count('project_members', 'project_id = ? AND user_id = ?', c.project.id, c.editor.id)).toBe(0);
+    expectProblem(await call(`/v1/projects/${c.project.id}`, { headers: c.editor.auth }), 404);
+    expectProblem(await call(`/v1/assets/${c.asset.id}`, { method: 'PATCH', headers: c.editor.auth, json: { name: 'x' } }), 404);
+    const members = await call(`/v1/projects/${c.project.id}/members`, { headers: c.admin.auth });
+    expect(members.body.results.map((m: { user: { id: string } }) => m.user.id)).not.toContain(c.editor.id);
+  });
+
+  it('the database ends the project roles with the membership, whatever deletes it, and keeps those in other organisations', async () => {
+    const c = await cast();
+    await env.DB.prepare('DELETE FROM memberships WHERE organization_id = ? AND user_id = ?').bind(c.org.id, c.editor.id).run();
+    expect(await count('project_members', 'project_id = ? AND user_id = ?', c.project.id, c.editor.id)).toBe(0);
+    expect(await count('project_members', 'project_id = ? AND user_id = ?', c.elsewhere.id, c.editor.id)).toBe(1);
+    expect(await count('project_members', 'project_id = ? AND user_id = ?', c.project.id, c.viewer.id)).toBe(1);
   });
 });

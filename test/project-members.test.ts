@@ -9,6 +9,9 @@ import { call, expectProblem, sameProblem, type Answer } from './support/api';
 import { count, makeOrg, makeUser, PASSWORD, unique, type Actor } from './support/actors';
 import { missingProject as missing } from './support/domain';
 import { download, eventually, links, r2Keys, sha256Hex } from './support/files';
+import { problemOf, racingScope } from './support/services';
+import { addProjectMember as addProjectMemberService } from '../src/projects/members';
+import { createProject as createProjectService } from '../src/projects/service';
 
 // A real 1x1 PNG (70 bytes).
 const PNG = Uint8Array.from(
@@ -332,6 +335,60 @@ describe('add members', () => {
     expectProblem(extra, 400, 'invalid-request');
     expect(extra.body.errors).toEqual([{ path: 'is_superuser', message: expect.any(String) }]);
     expect(await projectRole(project.id, plain.id)).toBeNull();
+  });
+});
+
+describe('a project role needs the organisation', () => {
+  it('a membership that ends between the read and the write of an add leaves no role and no membership (409)', async () => {
+    const { admin, manager, plain, org, project } = await setup('private');
+    const scope = await racingScope(manager, () => call(`/v1/organizations/${org.slug}/members/${plain.id}`, { method: 'DELETE', headers: admin.auth }));
+    const problem = await problemOf(addProjectMemberService(scope, project.id, { user: plain.id, role: 'editor' }));
+    expect(problem.status).toBe(409);
+    expect(await projectRole(project.id, plain.id)).toBeNull();
+    expect(await orgRole(org.id, plain.id)).toBeNull();
+    expectProblem(await call(`/v1/projects/${project.id}`, { headers: plain.auth }), 404);
+  });
+
+  it('a creator who leaves between the read and the write of a project create is not made its manager', async () => {
+    const { admin, plain, org } = await setup();
+    const scope = await racingScope(plain, () => call(`/v1/organizations/${org.slug}/members/${plain.id}`, { method: 'DELETE', headers: admin.auth }));
+    const created = await createProjectService(scope, org.slug, { name: unique('Late ') });
+    expect(created.members).toEqual([]);
+    expect(await projectRole(created.id, plain.id)).toBeNull();
+    expect(await orgRole(org.id, plain.id)).toBeNull();
+  });
+
+  it('a superuser who creates a project in an organisation they are not in joins it as a member', async () => {
+    const { org } = await setup();
+    const su = await makeUser({ superuser: true });
+    const a = await call(`/v1/organizations/${org.slug}/projects`, { headers: su.auth, json: { name: unique('By su ') } });
+    expect(a.status, a.text).toBe(201);
+    expect(a.body.members).toEqual([memberOf(su, 'manager')]);
+    expect(await orgRole(org.id, su.id)).toBe('member');
+    expect(await projectRole(a.body.id, su.id)).toBe('manager');
+  });
+
+  it('the database refuses a project role for someone outside the organisation', async () => {
+    const { project, outsider } = await setup();
+    const insert = env.DB.prepare("INSERT INTO project_members (project_id, user_id, role, created_at) VALUES (?, ?, 'viewer', 0)").bind(project.id, outsider.id);
+    await expect(insert.run()).rejects.toThrow(/project member outside the organization/);
+    expect(await projectRole(project.id, outsider.id)).toBeNull();
+  });
+
+  it('the migration removes roles left behind by memberships that ended before it', async () => {
+    const { admin, editor, viewer, org, project } = await setup();
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name.endsWith('membership_ends_project_roles.sql'))!;
+    expect(migration.queries.length).toBe(3);
+    // The world before the migration: no triggers, and a membership that ended without its role.
+    await env.DB.batch(['memberships_end_project_roles', 'project_members_require_membership'].map((t) => env.DB.prepare(`DROP TRIGGER ${t}`)));
+    await env.DB.prepare('DELETE FROM memberships WHERE organization_id = ? AND user_id = ?').bind(org.id, editor.id).run();
+    expect(await projectRole(project.id, editor.id)).toBe('editor');
+    await env.DB.batch(migration.queries.map((q) => env.DB.prepare(q)));
+    expect(await projectRole(project.id, editor.id)).toBeNull();
+    expect(await projectRole(project.id, viewer.id)).toBe('viewer');
+    // And the rule holds again from then on.
+    await call(`/v1/organizations/${org.slug}/members/${viewer.id}`, { method: 'DELETE', headers: admin.auth });
+    expect(await projectRole(project.id, viewer.id)).toBeNull();
   });
 });
 

@@ -118,7 +118,11 @@ export async function changeRole(scope: Scope, ref: string, userRefText: string,
   return toMember({ ...target, role, createdAt: target.createdAt! });
 }
 
-/** An admin removes anyone; a member may leave. The account stays. */
+/**
+ * An admin removes anyone; a member may leave. The account stays; the roles in the
+ * organisation's projects end with the membership (a trigger does it, whatever deletes it:
+ * migrations/0008_membership_ends_project_roles.sql).
+ */
 export async function removeMember(scope: Scope, ref: string, userRefText: string) {
   const { caller, org, target } = await loadForMemberChange(scope, ref, userRefText);
   const access = requireOrg(caller, org, 'read');

@@ -1,11 +1,13 @@
 /**
  * Project members (seeds 000 and 002). Managers and org admins add, change and remove them; a
- * member may leave. Someone outside the organisation can be added by an org admin only (they
- * join the organisation as a member), so a project manager cannot widen the organisation.
+ * member may leave. A project member is always a member of the project's organisation (the
+ * database holds it: migrations/0008_membership_ends_project_roles.sql), so someone outside it can
+ * be added by an org admin only (they join the organisation as a member), and a project manager
+ * cannot widen the organisation.
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { authed, type Scope } from '../auth/caller';
-import { memberships, projectMembers, users } from '../db/schema';
+import { memberships, projectMembers, projects, users } from '../db/schema';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
 import { iso } from '../lib/time';
@@ -45,6 +47,22 @@ export async function listProjectMembers(scope: Scope, projectId: string, q: Lis
   return { ...page, results: page.results.map(toMember) };
 }
 
+/**
+ * INSERT the project role, for a batch, answering the row when it was written: not when the user
+ * already has a role in the project (a parallel add won), nor when they are not (or no longer)
+ * a member of the project's organisation. The insert decides, not an earlier read.
+ */
+export function insertProjectMember(scope: Scope, projectId: string, userId: string, role: ProjectRole) {
+  return scope.db
+    .insert(projectMembers)
+    .select(
+      sql`SELECT ${projectId}, ${userId}, ${role}, ${scope.now} WHERE EXISTS (SELECT 1 FROM ${projects} p
+        JOIN ${memberships} m ON m.organization_id = p.organization_id WHERE p.id = ${projectId} AND m.user_id = ${userId})`,
+    )
+    .onConflictDoNothing()
+    .returning({ role: projectMembers.role });
+}
+
 /** The project with the caller's rights, the target user, their project role and whether they are in the organisation. */
 async function loadForChange(scope: Scope, projectId: string, userRefText: string) {
   const [caller, project, target] = await authed(
@@ -73,19 +91,27 @@ export async function addProjectMember(scope: Scope, projectId: string, input: {
   const access = requireProject(caller, project, 'manage');
   requireProjectWritable(access);
   if (!target) throw problems.notFound('User');
-  if (target.role) throw problems.conflict('That user is a member of the project already; change their role instead.');
-  if (!target.inOrganization && !access.can.admin) {
-    throw problems.conflict('That user is not a member of the organization: an admin of the organization may add them.');
-  }
-  await scope.db.batch([
-    scope.db
-      .insert(memberships)
-      .values({ organizationId: access.project.organizationId, userId: target.userId, role: 'member', createdAt: scope.now })
-      .onConflictDoNothing(),
-    scope.db.insert(projectMembers).values({ projectId, userId: target.userId, role: input.role, createdAt: scope.now }).onConflictDoNothing(),
-  ]);
+  if (target.role) throw problems.conflict(ALREADY_MEMBER);
+  if (!target.inOrganization && !access.can.admin) throw problems.conflict(NOT_IN_ORGANIZATION);
+  const joinOrganization = scope.db
+    .insert(memberships)
+    .values({ organizationId: access.project.organizationId, userId: target.userId, role: 'member', createdAt: scope.now })
+    .onConflictDoNothing();
+  const add = insertProjectMember(scope, projectId, target.userId, input.role);
+  // Why nothing was written, read in the same batch: a parallel add won, or the membership ended meanwhile.
+  const now = scope.db
+    .select({ role: projectMembers.role })
+    .from(projectMembers)
+    .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, target.userId)));
+  const [added, current] = access.can.admin
+    ? await scope.db.batch([joinOrganization, add, now]).then(([, a, n]) => [a, n] as const)
+    : await scope.db.batch([add, now]);
+  if (added.length === 0) throw problems.conflict(current.length > 0 ? ALREADY_MEMBER : NOT_IN_ORGANIZATION);
   return toMember({ ...target, role: input.role, createdAt: scope.now });
 }
+
+const ALREADY_MEMBER = 'That user is a member of the project already; change their role instead.';
+const NOT_IN_ORGANIZATION = 'That user is not a member of the organization: an admin of the organization may add them.';
 
 /** seed 000: a new account straight into the project (and so into its organisation). Org admins only. */
 export async function createProjectAccount(scope: Scope, projectId: string, input: Omit<NewUser, 'role'> & { role: ProjectRole }) {

@@ -2,10 +2,10 @@ import { and, eq, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import { recordDeletion } from '../db/deletions';
 import { blobsUnderAssets } from '../assets/service';
 import { flattenFolders } from '../folders/tree';
-import { authed, callerId, type Scope } from '../auth/caller';
+import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller';
 import { conflictOnUnique } from '../db/errors';
 import { ftsQuery } from '../db/fts';
-import { blobs, organizations, projectMembers, projects, users, type ProjectRow } from '../db/schema';
+import { blobs, memberships, organizations, projectMembers, projects, users, type ProjectRow } from '../db/schema';
 import { checkIfMatch, versionGuard } from '../http/etag';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
@@ -26,6 +26,7 @@ import {
   type ProjectAccess,
   type ProjectNeed,
 } from './access';
+import { insertProjectMember } from './members';
 import { MEMBERS_EMBEDDED, toProject, type ProjectChanges, type ProjectJoined, type ProjectRole } from './schemas';
 import { changeSet, touched } from '../db/changes';
 
@@ -146,12 +147,21 @@ export async function createProject(scope: Scope, organization: string, input: N
     updatedAt: scope.now,
   } satisfies Omit<typeof projects.$inferInsert, 'seq'>;
   const stored = logo ? await storeLogo(scope, org.org.id, logo) : null;
+  // The creator manages the project, and a project member is a member of its organisation: a
+  // superuser (the one caller who sees an organisation without being in it) joins it as a member.
+  const joinOrganization = scope.db
+    .insert(memberships)
+    .select(sql`SELECT ${org.org.id}, ${caller.userId}, 'member', ${scope.now} WHERE ${callerIsSuperuser(scope)}`)
+    .onConflictDoNothing();
   let created: ProjectRow | undefined;
+  let managers: unknown[] = [];
   try {
-    [[created]] = await conflictOnUnique(
+    [[created], , managers] = await conflictOnUnique(
       scope.db.batch([
         scope.db.insert(projects).values({ ...values, logoBlobId: stored?.id ?? null }).returning(),
-        scope.db.insert(projectMembers).values({ projectId: id, userId: caller.userId, role: 'manager', createdAt: scope.now }),
+        joinOrganization,
+        // Writes nothing when the creator left the organisation meanwhile: the project stays, without them.
+        insertProjectMember(scope, id, caller.userId, 'manager'),
         ...(stored ? [scope.db.insert(blobs).values(stored)] : []),
       ]),
     );
@@ -160,11 +170,11 @@ export async function createProject(scope: Scope, organization: string, input: N
     throw error;
   }
   const organizationRef = { id: org.org.id, slug: org.org.slug, name: org.org.name };
-  const manager = { user: toMemberUser(me[0]!), role: 'manager' as const, joined_at: iso(scope.now) };
+  const members = managers.length ? [{ user: toMemberUser(me[0]!), role: 'manager' as const, joined_at: iso(scope.now) }] : [];
   return toDetail(
     { project: created!, organization: organizationRef, creator: { id: caller.userId, username: caller.username }, logo: stored },
-    [manager],
-    1,
+    members,
+    members.length,
   );
 }
 

@@ -1,8 +1,8 @@
 /**
  * One world for the whole-API tests (the isolation matrix, the fuzzer): organisation A with a
- * private project P holding one of everything, the people around it, and organisation B. Also how
- * to fill an operation's path with the world's ids, a valid body for it, and a snapshot of D1 and
- * R2 to prove a request changed nothing.
+ * private project P holding one of everything, the people around it (among them a former editor
+ * of P whom A removed), and organisation B. Also how to fill an operation's path with the world's
+ * ids, a valid body for it, and a snapshot of D1 and R2 to prove a request changed nothing.
  */
 import { env, exports } from 'cloudflare:workers';
 import { newId, type IdPrefix } from '../../src/lib/ids';
@@ -17,7 +17,7 @@ export const PNG = Uint8Array.from(
   (ch) => ch.charCodeAt(0),
 );
 
-export type WorldActor = 'otherOrgAdmin' | 'orgMember' | 'viewer' | 'editor' | 'manager' | 'orgAdmin' | 'superuser';
+export type WorldActor = 'otherOrgAdmin' | 'removedMember' | 'orgMember' | 'viewer' | 'editor' | 'manager' | 'orgAdmin' | 'superuser';
 
 export interface World {
   actors: Record<WorldActor, Actor>;
@@ -52,16 +52,16 @@ export function fileForm(fields: [string, string][], bytes: Uint8Array = new Tex
 
 /** Organisation A with a private project P holding one of everything, and the people around it. */
 export async function buildWorld(): Promise<World> {
-  const [orgAdmin, orgMember, viewer, editor, manager, otherOrgAdmin, superuser] = await Promise.all([
-    makeUser(), makeUser(), makeUser(), makeUser(), makeUser(), makeUser(), makeUser({ superuser: true }),
+  const [orgAdmin, orgMember, viewer, editor, manager, otherOrgAdmin, removedMember, superuser] = await Promise.all([
+    makeUser(), makeUser(), makeUser(), makeUser(), makeUser(), makeUser(), makeUser(), makeUser({ superuser: true }),
   ]);
-  const org = await makeOrg(orgAdmin, [orgMember, viewer, editor, manager]);
+  const org = await makeOrg(orgAdmin, [orgMember, viewer, editor, manager, removedMember]);
   const orgB = await makeOrg(otherOrgAdmin);
   const A = orgAdmin.auth;
   ok(await call(`/v1/organizations/${org.slug}/logo`, { method: 'PUT', headers: { ...A, 'Content-Type': 'image/png' }, body: PNG }), 'org logo');
   const names = { project: unique('Private '), asset: unique('Asset '), report: unique('Report ') };
   const project = ok(await call(`/v1/organizations/${org.slug}/projects`, { headers: A, json: { name: names.project, access: 'private' } }), 'project').id as string;
-  for (const [u, role] of [[manager, 'manager'], [editor, 'editor'], [viewer, 'viewer']] as const) {
+  for (const [u, role] of [[manager, 'manager'], [editor, 'editor'], [viewer, 'viewer'], [removedMember, 'editor']] as const) {
     ok(await call(`/v1/projects/${project}/members`, { headers: A, json: { user: u.id, role } }), `member ${role}`);
   }
   ok(await call(`/v1/projects/${project}/logo`, { method: 'PUT', headers: { ...A, 'Content-Type': 'image/png' }, body: PNG }), 'project logo');
@@ -86,12 +86,15 @@ export async function buildWorld(): Promise<World> {
   ok(await call(`/v1/resources/${resource}/attachments`, { headers: E, json: { entity_type: 'report', entity_id: report } }), 'attach report');
   const orgDocument = ok(await call(`/v1/organizations/${org.slug}/resources`, { method: 'POST', headers: A, body: fileForm([['name', 'org doc']]) }), 'org document').id as string;
   const sphere = ok(await call(`/v1/assets/${asset}/spheres`, { method: 'POST', headers: E, body: fileForm([['name', 'pano']], PNG, 'image/png', 'pano.png') }), 'sphere').id as string;
+  // An editor of P, then removed from A: leaving an organisation ends every role in its projects.
+  const removal = await call(`/v1/organizations/${org.slug}/members/${removedMember.id}`, { method: 'DELETE', headers: A });
+  if (removal.status !== 204) throw new Error(`remove member: ${removal.status} ${removal.text}`);
   const now = Date.now();
   const revoked = await mintToken(viewer.id, { revoked: true });
   const expired = await mintToken(viewer.id, { expiresAt: now - 60_000 });
   const tok = await env.DB.prepare('SELECT id FROM tokens WHERE user_id = ? ORDER BY created_at LIMIT 1').bind(viewer.id).first<{ id: string }>();
   return {
-    actors: { otherOrgAdmin, orgMember, viewer, editor, manager, orgAdmin, superuser },
+    actors: { otherOrgAdmin, removedMember, orgMember, viewer, editor, manager, orgAdmin, superuser },
     revoked, expired, viewerEmail: viewer.email,
     org, orgB, project, asset, folder, data, report, resource, orgDocument, sphere, viewerTokenId: tok!.id, names,
   };
