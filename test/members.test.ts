@@ -360,6 +360,23 @@ describe('remove members', () => {
   });
 });
 
+describe('parallel adds of one user', () => {
+  it('one add wins (201), the others answer 409, and the stored role is the winner\'s', async () => {
+    const { admin, org } = await setup(0);
+    for (let round = 0; round < 3; round++) {
+      const candidate = await makeUser();
+      const roles = Array.from({ length: 10 }, (_, i) => (i % 2 ? 'admin' : 'member'));
+      const answers = await Promise.all(
+        roles.map((role) => call(`/v1/organizations/${org.slug}/members`, { headers: admin.auth, json: { user: candidate.id, role } })),
+      );
+      const won = answers.filter((a) => a.status === 201);
+      expect(won.map((a) => a.status), answers.map((a) => a.status).join(' ')).toEqual([201]);
+      for (const a of answers) if (a !== won[0]) expectProblem(a, 409, 'conflict');
+      expect(await roleOf(org.id, candidate.id)).toBe(won[0]!.body.role);
+    }
+  });
+});
+
 describe('the last admin under concurrency', () => {
   it('lets only one of two admins demoting each other at once succeed', async () => {
     const { admin, member, org } = await setup(1);

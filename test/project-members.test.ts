@@ -338,6 +338,37 @@ describe('add members', () => {
   });
 });
 
+describe('parallel adds of one user', () => {
+  const ROLES = ['viewer', 'editor', 'manager'] as const;
+
+  async function race(by: Actor, url: string, user: Actor) {
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => call(`${url}/members`, { headers: by.auth, json: { user: user.id, role: ROLES[i % 3] } })),
+    );
+    const won = answers.filter((a) => a.status === 201);
+    expect(won.map((a) => a.status), answers.map((a) => a.status).join(' ')).toEqual([201]);
+    for (const a of answers) if (a !== won[0]) expectProblem(a, 409, 'conflict');
+    return won[0]!.body.role as string;
+  }
+
+  it('of a manager adding an org member: one 201, the others 409, and the stored role is the winner\'s', async () => {
+    const { admin, manager, org, url, project } = await setup();
+    for (let round = 0; round < 3; round++) {
+      const candidate = await makeUser();
+      expect((await call(`/v1/organizations/${org.slug}/members`, { headers: admin.auth, json: { user: candidate.id } })).status).toBe(201);
+      expect(await projectRole(project.id, candidate.id)).toBeNull();
+      expect(await race(manager, url, candidate)).toBe(await projectRole(project.id, candidate.id));
+    }
+  });
+
+  it('of an org admin adding an outside account: one 201, the others 409; they join the organisation once', async () => {
+    const { admin, org, url, project } = await setup();
+    const outside = await makeUser();
+    expect(await race(admin, url, outside)).toBe(await projectRole(project.id, outside.id));
+    expect(await orgRole(org.id, outside.id)).toBe('member');
+  });
+});
+
 describe('a project role needs the organisation', () => {
   it('a membership that ends between the read and the write of an add leaves no role and no membership (409)', async () => {
     const { admin, manager, plain, org, project } = await setup('private');

@@ -71,6 +71,7 @@ function notLastAdmin(organizationId: string): SQL {
     WHERE other.organization_id = ${organizationId} AND other.role = 'admin') > 1)`;
 }
 
+const ALREADY_MEMBER = 'That user is already a member; change their role instead.';
 const LAST_ADMIN = 'This is the last admin of the organization: make someone else admin first.';
 
 function requireAdminWritable(access: OrgAccess) {
@@ -82,11 +83,14 @@ export async function addMember(scope: Scope, ref: string, input: { user: string
   const { caller, org, target } = await loadForMemberChange(scope, ref, input.user);
   const access = requireAdminWritable(requireOrg(caller, org, 'admin'));
   if (!target) throw problems.notFound('User');
-  if (target.role) throw problems.conflict('That user is already a member; change their role instead.');
-  await scope.db
+  if (target.role) throw problems.conflict(ALREADY_MEMBER);
+  // The insert decides, not the read above: of parallel adds one writes, the others answer 409.
+  const added = await scope.db
     .insert(memberships)
     .values({ organizationId: access.org.id, userId: target.userId, role: input.role, createdAt: scope.now })
-    .onConflictDoNothing();
+    .onConflictDoNothing()
+    .returning({ userId: memberships.userId });
+  if (added.length === 0) throw problems.conflict(ALREADY_MEMBER);
   return toMember({ ...target, role: input.role, createdAt: scope.now });
 }
 
