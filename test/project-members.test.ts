@@ -266,14 +266,14 @@ describe('add members', () => {
     expect(await count('project_members', 'project_id = ?', project.id)).toBe(before);
   });
 
-  it('outside the organisation: a manager gets 409 and nothing is written; an org admin adds them (201) into the organisation too', async () => {
+  it('outside the organisation: a manager gets 404 as for nobody and nothing is written; an org admin adds them (201) into the organisation too', async () => {
     const { admin, manager, org, url, project } = await setup('private');
     const stranger = await makeUser();
     const otherAdmin = await makeUser();
     await makeOrg(otherAdmin, [stranger]);
 
     const byManager = await call(`${url}/members`, { headers: manager.auth, json: { user: stranger.id, role: 'editor' } });
-    expectProblem(byManager, 409, 'conflict');
+    expectProblem(byManager, 404, 'not-found');
     expect(await count('project_members', 'project_id = ? AND user_id = ?', project.id, stranger.id)).toBe(0);
     expect(await count('memberships', 'organization_id = ? AND user_id = ?', org.id, stranger.id)).toBe(0);
     expectProblem(await call(url, { headers: stranger.auth }), 404);
@@ -335,6 +335,36 @@ describe('add members', () => {
     expectProblem(extra, 400, 'invalid-request');
     expect(extra.body.errors).toEqual([{ path: 'is_superuser', message: expect.any(String) }]);
     expect(await projectRole(project.id, plain.id)).toBeNull();
+  });
+});
+
+describe('accounts the caller may not see', () => {
+  it("answers a manager alike for another organisation's user and for an unknown one: 404, the same body apart from the request id", async () => {
+    const { manager, url, project, org } = await setup('private');
+    const stranger = await makeUser();
+    await makeOrg(await makeUser(), [stranger]);
+    const loner = await makeUser();
+    const unknown = await call(`${url}/members`, { headers: manager.auth, json: { user: 'nobody-at-all@example.test', role: 'editor' } });
+    expectProblem(unknown, 404, 'not-found');
+    for (const ref of [stranger.email, stranger.id, stranger.username, loner.email]) {
+      const a = await call(`${url}/members`, { headers: manager.auth, json: { user: ref, role: 'editor' } });
+      expectProblem(a, 404, 'not-found');
+      expect(sameProblem(a), ref).toEqual(sameProblem(unknown));
+      expect(a.body.request_id).not.toBe(unknown.body.request_id);
+    }
+    expect(await count('project_members', 'project_id = ? AND user_id IN (?, ?)', project.id, stranger.id, loner.id)).toBe(0);
+    expect(await count('memberships', 'organization_id = ? AND user_id IN (?, ?)', org.id, stranger.id, loner.id)).toBe(0);
+  });
+
+  it('answers 409 for a user outside the organisation whom the manager may see (they share another organisation)', async () => {
+    const { manager, url, project } = await setup('private');
+    const acquaintance = await makeUser();
+    await makeOrg(manager, [acquaintance]);
+    expect((await call(`/v1/users/${acquaintance.id}`, { headers: manager.auth })).status).toBe(200);
+    const a = await call(`${url}/members`, { headers: manager.auth, json: { user: acquaintance.id, role: 'editor' } });
+    expectProblem(a, 409, 'conflict');
+    expect(a.body.detail).toContain('not a member of the organization');
+    expect(await projectRole(project.id, acquaintance.id)).toBeNull();
   });
 });
 

@@ -297,6 +297,7 @@ organizationRoutes.openapi(
     path: '/v1/organizations/{org}/members/{user}',
     tags: ['Organizations'],
     summary: 'Remove a member (admin; a member may remove themselves). The account stays.',
+    description: "Their roles in the organisation's projects end with the membership.",
     request: { params: memberParams },
     responses: { 204: { description: 'Removed.' }, ...errorResponses(403, 404, 409) },
   }),

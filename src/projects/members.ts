@@ -12,7 +12,7 @@ import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
 import { iso } from '../lib/time';
 import { memberUserColumns, toMemberUser } from '../users/schemas';
-import { insertUser, userRef, type NewUser } from '../users/service';
+import { insertUser, userRef, visibleUser, type NewUser } from '../users/service';
 import { projectWithAccess, requireProject, requireProjectWritable } from './access';
 import type { ProjectRole } from './schemas';
 
@@ -63,7 +63,7 @@ export function insertProjectMember(scope: Scope, projectId: string, userId: str
     .returning({ role: projectMembers.role });
 }
 
-/** The project with the caller's rights, the target user, their project role and whether they are in the organisation. */
+/** The project with the caller's rights, the target user, their project role, whether they are in the organisation and whether the caller may see them. */
 async function loadForChange(scope: Scope, projectId: string, userRefText: string) {
   const [caller, project, target] = await authed(
     scope,
@@ -77,6 +77,7 @@ async function loadForChange(scope: Scope, projectId: string, userRefText: strin
         joinedAt: projectMembers.createdAt,
         inOrganization: sql<number>`EXISTS (SELECT 1 FROM memberships m JOIN projects p ON p.organization_id = m.organization_id
           WHERE p.id = ${projectId} AND m.user_id = ${users.id})`,
+        visible: visibleUser(scope).mapWith(Boolean),
       })
       .from(users)
       .leftJoin(projectMembers, and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, users.id)))
@@ -90,7 +91,9 @@ export async function addProjectMember(scope: Scope, projectId: string, input: {
   const { caller, project, target } = await loadForChange(scope, projectId, input.user);
   const access = requireProject(caller, project, 'manage');
   requireProjectWritable(access);
-  if (!target) throw problems.notFound('User');
+  // An account the caller may not see answers as one that does not exist, whatever else is true
+  // of it. An org admin may add any account (it joins the organisation), so nothing is hidden.
+  if (!target || (!target.visible && !access.can.admin)) throw problems.notFound('User');
   if (target.role) throw problems.conflict(ALREADY_MEMBER);
   if (!target.inOrganization && !access.can.admin) throw problems.conflict(NOT_IN_ORGANIZATION);
   const joinOrganization = scope.db

@@ -318,7 +318,9 @@ projectRoutes.openapi(
     path: '/v1/projects/{project}/members',
     tags: ['Projects'],
     summary: 'Add an existing account, by id, username or email (managers, org admins)',
-    description: 'The account must belong to the organisation, unless an org admin adds it (it then joins the organisation as a member).',
+    description:
+      'The account must belong to the organisation, unless an org admin adds it (it then joins the organisation as a member). ' +
+      'An account the caller may not see answers 404 exactly as one that does not exist. Of parallel adds of one account, one answers 201 and the others 409.',
     request: { params: projectParam, body: jsonBody(ProjectMemberAddBody) },
     responses: { 201: json(ProjectMemberSchema, 'Added.'), ...errorResponses(400, 403, 404, 409, 413, 415) },
   }),
