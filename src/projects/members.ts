@@ -102,14 +102,14 @@ export async function addProjectMember(scope: Scope, projectId: string, input: {
     .onConflictDoNothing();
   const add = insertProjectMember(scope, projectId, target.userId, input.role);
   // Why nothing was written, read in the same batch: a parallel add won, or the membership ended meanwhile.
-  const now = scope.db
+  const roleAfter = scope.db
     .select({ role: projectMembers.role })
     .from(projectMembers)
     .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, target.userId)));
-  const [added, current] = access.can.admin
-    ? await scope.db.batch([joinOrganization, add, now]).then(([, a, n]) => [a, n] as const)
-    : await scope.db.batch([add, now]);
-  if (added.length === 0) throw problems.conflict(current.length > 0 ? ALREADY_MEMBER : NOT_IN_ORGANIZATION);
+  const [added, stored] = access.can.admin
+    ? await scope.db.batch([joinOrganization, add, roleAfter]).then(([, a, r]) => [a, r] as const)
+    : await scope.db.batch([add, roleAfter]);
+  if (added.length === 0) throw problems.conflict(stored.length > 0 ? ALREADY_MEMBER : NOT_IN_ORGANIZATION);
   return toMember({ ...target, role: input.role, createdAt: scope.now });
 }
 
