@@ -3,6 +3,7 @@
  * limit → routes; errors and unknown routes end in problem+json.
  */
 import { cors } from 'hono/cors';
+import { forgetPasswordFailures } from './auth/lockout';
 import { authRoutes } from './auth/routes';
 import { mountDocs } from './docs/routes';
 import { settings, type Bindings } from './env';
@@ -60,6 +61,7 @@ app.notFound(notFoundOrMethod(app));
 export default {
   fetch: app.fetch,
   async scheduled(_controller: ScheduledController, env: Bindings, ctx: ExecutionContext) {
-    ctx.waitUntil(sweepOrphans(env, Date.now()));
+    const now = Date.now();
+    ctx.waitUntil(Promise.all([sweepOrphans(env, now), forgetPasswordFailures(env.DB, now)]));
   },
 } satisfies ExportedHandler<Bindings>;

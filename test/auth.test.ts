@@ -8,8 +8,9 @@ import { settings } from '../src/env';
 import { Problem } from '../src/http/problem';
 import { drizzle } from 'drizzle-orm/d1';
 import { newTokenSecret } from '../src/auth/tokens';
+import { forgetPasswordFailures } from '../src/auth/lockout';
 import { call, expectProblem, roundTrips, sameProblem, type Answer } from './support/api';
-import { makeOrg, makeUser, mintToken, PASSWORD, type Actor } from './support/actors';
+import { makeOrg, makeUser, mintToken, PASSWORD, unique, type Actor } from './support/actors';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -39,6 +40,13 @@ function sleep(ms: number): Promise<void> {
 function expectUnauthenticated(a: Answer) {
   expectProblem(a, 401, 'unauthenticated');
   expect(a.headers.get('WWW-Authenticate')).toMatch(/Bearer/);
+}
+
+/** An account's failure count as stored (password_failures), or null when it has none. */
+function failures(userId: string) {
+  return env.DB.prepare('SELECT failed_attempts, locked_until FROM password_failures WHERE subject = ?')
+    .bind(`user:${userId}`)
+    .first<{ failed_attempts: number; locked_until: number | null }>();
 }
 
 function fieldPaths(a: Answer): string[] {
@@ -188,8 +196,8 @@ describe('lockout', () => {
     expect(open.status, open.text).toBe(200);
     expect(open.body.user.last_login).toBe(new Date(t0 + 5 * MINUTE).toISOString());
 
-    const row = await env.DB.prepare('SELECT failed_attempts, locked_until FROM users WHERE id = ?').bind(u.id).first();
-    expect(row).toEqual({ failed_attempts: 0, locked_until: null });
+    // A success deletes the count.
+    expect(await failures(u.id)).toBeNull();
   });
 
   it('gives a fresh count of 4 after a lock expires', async () => {
@@ -214,8 +222,7 @@ describe('lockout', () => {
     expect((await signIn({ login: u.username, password: PASSWORD })).status).toBe(200);
     for (let i = 0; i < 3; i++) expectProblem(await signIn({ login: u.username, password: 'wrong' }), 401, 'invalid-credentials');
 
-    const row = await env.DB.prepare('SELECT failed_attempts, locked_until FROM users WHERE id = ?').bind(u.id).first();
-    expect(row).toEqual({ failed_attempts: 3, locked_until: null });
+    expect(await failures(u.id)).toEqual({ failed_attempts: 3, locked_until: null });
     const right = await signIn({ login: u.username, password: PASSWORD });
     expect(right.status, right.text).toBe(200);
   });
@@ -233,9 +240,7 @@ describe('lockout', () => {
     for (const a of answers) expectProblem(a, a.status, a.status === 401 ? 'invalid-credentials' : 'account-locked');
 
     // The lock was reached by counted failures (exactly the limit), not set early or overshot.
-    const row = await env.DB.prepare('SELECT failed_attempts, locked_until FROM users WHERE id = ?')
-      .bind(u.id)
-      .first<{ failed_attempts: number; locked_until: number | null }>();
+    const row = await failures(u.id);
     expect(row!.failed_attempts).toBe(4);
     expect(row!.locked_until).not.toBeNull();
 
@@ -244,6 +249,84 @@ describe('lockout', () => {
     const retry = Number(right.headers.get('Retry-After'));
     expect(retry).toBeGreaterThan(290);
     expect(retry).toBeLessThanOrEqual(300);
+  });
+});
+
+describe('lockout of logins that name no account', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** An answer as a client sees it, less what differs between any two requests (request id, timings). */
+  function observed(a: Answer) {
+    const headers = [...a.headers].filter(([name]) => name !== 'x-request-id' && name !== 'server-timing').sort();
+    return { status: a.status, body: sameProblem(a), headers, roundTrips: roundTrips(a) };
+  }
+
+  /** Wrong passwords for `login` at these minutes after t0, each in one of three spellings of it. */
+  async function trace(login: string, t0: number, minutes: number[], between?: (at: number) => Promise<unknown>) {
+    const forms = [login, login.toUpperCase(), `  ${login} `];
+    const out: ReturnType<typeof observed>[] = [];
+    for (const [i, m] of minutes.entries()) {
+      vi.setSystemTime(t0 + m * MINUTE);
+      if (between) await between(t0 + m * MINUTE);
+      out.push(observed(await signIn({ login: forms[i % 3], password: `wrong ${i}` })));
+    }
+    return out;
+  }
+
+  it('answers an unknown login exactly as an existing one with a wrong password, attempt by attempt, through the lock and after it', async () => {
+    const existing = await makeUser();
+    const inactive = await makeUser({ active: false });
+    const logins = {
+      username: existing.username,
+      email: existing.email,
+      'unknown email': `${unique('nobody')}@example.test`,
+      'unknown username': unique('ghost'),
+      'inactive account': inactive.email,
+    };
+    vi.useFakeTimers({ toFake: ['Date'] });
+    // 4 failures lock; attempts while locked; the lock ends and a fresh count locks again.
+    const minutes = [0, 0, 0, 0, 0, 1, 2.5, 4.99, 5, 5, 5, 5, 5, 6];
+    const traces: Record<string, ReturnType<typeof observed>[]> = {};
+    for (const [i, [name, login]] of Object.entries(logins).entries()) traces[name] = await trace(login, Date.UTC(2031, 3, 1 + i, 12), minutes);
+
+    const reference = traces.username!;
+    expect(reference.map((a) => a.status)).toEqual([401, 401, 401, 401, 429, 429, 429, 429, 401, 401, 401, 401, 429, 429]);
+    expect(reference.map((a) => a.headers.find(([n]) => n === 'retry-after')?.[1] ?? null)).toEqual(
+      [null, null, null, null, '300', '240', '150', '1', null, null, null, null, '300', '240'],
+    );
+    for (const [name, answers] of Object.entries(traces)) expect(answers, name).toEqual(reference);
+  });
+
+  it('forgets failures a day after the last one, alike for every login, whether or not the hourly clean-up ran', async () => {
+    const existing = await makeUser();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const minutes = [0, 1, 2, 24 * 60 + 2, 24 * 60 + 3, 24 * 60 + 4, 24 * 60 + 5, 24 * 60 + 6];
+    const sweep = (at: number) => forgetPasswordFailures(env.DB, at);
+    const a = await trace(existing.username, Date.UTC(2031, 4, 1, 12), minutes);
+    const b = await trace(`${unique('nobody')}@example.test`, Date.UTC(2031, 4, 3, 12), minutes);
+    const c = await trace(`${unique('nobody')}@example.test`, Date.UTC(2031, 4, 5, 12), minutes, sweep);
+    const d = await trace((await makeUser()).username, Date.UTC(2031, 4, 7, 12), minutes, sweep);
+    // 3 failures, a day of quiet: the next 4 count from one and lock.
+    expect(a.map((x) => x.status)).toEqual([401, 401, 401, 401, 401, 401, 401, 429]);
+    expect(b).toEqual(a);
+    expect(c).toEqual(a);
+    expect(d).toEqual(a);
+  });
+
+  it('spends one full-strength PBKDF2 on each refused attempt, whether or not the login names an account', async () => {
+    const u = await makeUser();
+    const spy = vi.spyOn(crypto.subtle, 'deriveBits');
+    try {
+      for (const login of [u.username, `${unique('nobody')}@example.test`]) {
+        spy.mockClear();
+        expectProblem(await signIn({ login, password: 'not the password' }), 401, 'invalid-credentials');
+        expect(spy.mock.calls.map(([params]) => (params as { iterations: number }).iterations), login).toEqual([PBKDF2_ITERATIONS]);
+      }
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
@@ -481,6 +564,10 @@ describe('GET /v1/me', () => {
 });
 
 describe('PATCH /v1/me', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   function patch(u: Actor, json: unknown, extra: Record<string, string> = {}) {
     return call('/v1/me', { method: 'PATCH', headers: { ...u.auth, ...extra }, json });
   }
@@ -617,6 +704,61 @@ describe('PATCH /v1/me', () => {
     expect((await signIn({ login: u.username, password: PASSWORD })).status).toBe(200);
   });
 
+  it('counts a wrong current_password as a failed sign-in: after 4, the right one answers 429 with Retry-After until the lock ends', async () => {
+    const u = await makeUser();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.now();
+    for (let i = 0; i < 4; i++) {
+      const wrong = await patch(u, { password: 'a brand new password', current_password: `wrong guess ${i}` });
+      expectProblem(wrong, 400, 'invalid-request');
+      expect(fieldPaths(wrong)).toEqual(['current_password']);
+    }
+    const right = await patch(u, { password: 'a brand new password', current_password: PASSWORD });
+    expectProblem(right, 429, 'account-locked');
+    expect(right.headers.get('Retry-After')).toBe('300');
+    // The same lock as sign-in's, answered the same way there.
+    const signInLocked = await signIn({ login: u.username, password: PASSWORD });
+    expectProblem(signInLocked, 429, 'account-locked');
+    expect(signInLocked.headers.get('Retry-After')).toBe('300');
+    expect(sameProblem(signInLocked)).toEqual({ ...sameProblem(right) });
+    // A change that needs no current_password still goes through.
+    expect((await patch(u, { name: 'Still me' })).status).toBe(200);
+
+    vi.setSystemTime(t0 + 2 * MINUTE);
+    expect((await patch(u, { email: `x.${u.email}`, current_password: PASSWORD })).headers.get('Retry-After')).toBe('180');
+    vi.setSystemTime(t0 + 5 * MINUTE);
+    const open = await patch(u, { password: 'a brand new password', current_password: PASSWORD });
+    expect(open.status, open.text).toBe(200);
+    expect((await signIn({ login: u.username, password: 'a brand new password' })).status).toBe(200);
+  });
+
+  it('shares the count with sign-in: 3 failed sign-ins and a wrong current_password lock the account', async () => {
+    const u = await makeUser();
+    for (let i = 0; i < 3; i++) expectProblem(await signIn({ login: u.email, password: `wrong ${i}` }), 401, 'invalid-credentials');
+    expectProblem(await patch(u, { username: `${u.username}-x`, current_password: 'not it at all' }), 400, 'invalid-request');
+    expectProblem(await patch(u, { username: `${u.username}-x`, current_password: PASSWORD }), 429, 'account-locked');
+    expectProblem(await signIn({ login: u.username, password: PASSWORD }), 429, 'account-locked');
+    expect((await me(u.auth)).body.username).toBe(u.username);
+  });
+
+  it('checks current_password whenever it is sent, and a right one resets the count', async () => {
+    const u = await makeUser();
+    for (let i = 0; i < 3; i++) expectProblem(await patch(u, { name: 'X', current_password: `wrong ${i}` }), 400, 'invalid-request');
+    expect((await me(u.auth)).body.name).toBe(`Name of ${u.username}`);
+    expect((await patch(u, { name: 'Y', current_password: PASSWORD })).status).toBe(200);
+    for (let i = 0; i < 3; i++) expectProblem(await signIn({ login: u.username, password: `wrong ${i}` }), 401, 'invalid-credentials');
+    expect((await signIn({ login: u.username, password: PASSWORD })).status).toBe(200);
+  });
+
+  it('evaluates at most 4 of 12 parallel wrong current passwords; the rest get 429', async () => {
+    const u = await makeUser();
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => patch(u, { name: 'X', current_password: `guess ${i}` })));
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 400).length, statuses.join(',')).toBe(4);
+    expect(statuses.filter((s) => s === 429).length, statuses.join(',')).toBe(8);
+    for (const a of answers) expectProblem(a, a.status, a.status === 400 ? 'invalid-request' : 'account-locked');
+  });
+
   it('answers 400 for an unknown field', async () => {
     const u = await makeUser();
     const a = await patch(u, { name: 'X', is_superuser: true });
@@ -749,5 +891,57 @@ describe('last_used_at', () => {
     expect((await me(u.auth)).status).toBe(200);
     await sleep(50);
     expect(await lastUsed(u.token)).toBe(first);
+  });
+});
+
+describe('every password write ends the other ways into the account', () => {
+  /**
+   * Every operation whose JSON body takes `password`, and what it does with it: a new operation
+   * fails this test until it is listed. A change is exercised on an account that holds a sign-in
+   * session and a personal token besides the presenting one.
+   */
+  type Change = (target: Actor) => Promise<{ answer: Answer; password: string; presenting: string | null }>;
+  const NEW_PASSWORD = 'the brand new password';
+  const WRITES: Record<string, 'checks a password' | 'makes a new account' | Change> = {
+    'POST /v1/auth/sign-in': 'checks a password',
+    'POST /v1/users': 'makes a new account',
+    'POST /v1/organizations/{org}/users': 'makes a new account',
+    'POST /v1/projects/{project}/users': 'makes a new account',
+    'PATCH /v1/me': async (target) => ({
+      answer: await call('/v1/me', { method: 'PATCH', headers: target.auth, json: { password: NEW_PASSWORD, current_password: PASSWORD } }),
+      password: NEW_PASSWORD,
+      presenting: target.token,
+    }),
+    'PATCH /v1/users/{user}': async (target) => {
+      const root = await makeUser({ superuser: true });
+      return { answer: await call(`/v1/users/${target.id}`, { method: 'PATCH', headers: root.auth, json: { password: NEW_PASSWORD } }), password: NEW_PASSWORD, presenting: null };
+    },
+  };
+
+  it('lists every operation that takes a password, and each change revokes every token but the presenting one', async () => {
+    const doc = (await call('/openapi.json')).body as { paths: Record<string, Record<string, any>>; components: { schemas: Record<string, any> } };
+    const resolve = (schema: any): any => (schema?.$ref ? resolve(doc.components.schemas[schema.$ref.split('/').pop()]) : schema);
+    const takes = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item)
+        .filter(([, op]) => resolve(op?.requestBody?.content?.['application/json']?.schema)?.properties?.password)
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(takes.sort()).toEqual(Object.keys(WRITES).sort());
+
+    for (const [key, how] of Object.entries(WRITES)) {
+      if (typeof how !== 'function') continue;
+      const target = await makeUser();
+      const session = await signIn({ login: target.username, password: PASSWORD });
+      const personal = await call('/v1/me/tokens', { headers: target.auth, json: { name: 'ci' } });
+      const { answer, password, presenting } = await how(target);
+      expect(answer.status, `${key}: ${answer.text}`).toBe(200);
+      const others = [session.body.token, personal.body.token, target.token].filter((t) => t !== presenting);
+      for (const t of others) expectUnauthenticated(await me(bearer(t)));
+      if (presenting) expect((await me(bearer(presenting))).status, key).toBe(200);
+      const live = (await env.DB.prepare('SELECT token_hash FROM tokens WHERE user_id = ? AND revoked_at IS NULL').bind(target.id).all<{ token_hash: string }>()).results;
+      const expected = [presenting ?? answer.body.token].filter(Boolean);
+      expect(live.map((r) => r.token_hash).sort(), key).toEqual((await Promise.all(expected.map(sha256hex))).sort());
+      expect((await signIn({ login: target.username, password })).status, key).toBe(200);
+    }
   });
 });

@@ -212,18 +212,28 @@ async function world() {
 // =============================================================================================
 
 describe('sign-in lockout under parallel guesses', () => {
-  /** Every change of a user's failure counter, in order: one row per claimed (evaluated) attempt. */
+  /**
+   * Every change of an account's failure count (password_failures, subject user:<id>), in order:
+   * one row per claimed (evaluated) attempt, and a 0 when a success deletes the count.
+   */
   async function auditAttempts() {
-    await env.DB.prepare('CREATE TABLE fault_attempts (seq INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT, failed_attempts INTEGER, locked_until INTEGER)').run();
-    await env.DB.prepare(
-      `CREATE TRIGGER fault_count_attempts AFTER UPDATE OF failed_attempts ON users BEGIN
-         INSERT INTO fault_attempts (user_id, failed_attempts, locked_until) VALUES (NEW.id, NEW.failed_attempts, NEW.locked_until);
-       END`,
-    ).run();
+    await env.DB.prepare('CREATE TABLE fault_attempts (seq INTEGER PRIMARY KEY AUTOINCREMENT, subject TEXT, failed_attempts INTEGER, locked_until INTEGER)').run();
+    const log = (row: 'NEW' | 'OLD') =>
+      `INSERT INTO fault_attempts (subject, failed_attempts, locked_until) VALUES (${row}.subject, ${row === 'NEW' ? 'NEW.failed_attempts, NEW.locked_until' : '0, NULL'});`;
+    await trigger('fault_count_attempts', `AFTER INSERT ON password_failures BEGIN ${log('NEW')} END`);
+    await trigger('fault_count_attempts_again', `AFTER UPDATE ON password_failures BEGIN ${log('NEW')} END`);
+    await trigger('fault_count_attempts_reset', `AFTER DELETE ON password_failures BEGIN ${log('OLD')} END`);
     return async (userId: string) =>
-      (await env.DB.prepare('SELECT failed_attempts, locked_until FROM fault_attempts WHERE user_id = ? ORDER BY seq').bind(userId).all<{ failed_attempts: number; locked_until: number | null }>())
-        .results;
+      (
+        await env.DB.prepare('SELECT failed_attempts, locked_until FROM fault_attempts WHERE subject = ? ORDER BY seq')
+          .bind(`user:${userId}`)
+          .all<{ failed_attempts: number; locked_until: number | null }>()
+      ).results;
   }
+
+  /** The account's failure count as stored (no row: none). */
+  const failures = (userId: string) =>
+    env.DB.prepare('SELECT failed_attempts, locked_until FROM password_failures WHERE subject = ?').bind(`user:${userId}`).first<{ failed_attempts: number; locked_until: number | null }>();
 
   /** The four ways to name an account: username, email, the email field upper-cased, the username field padded and upper-cased. */
   function identifiers(u: Actor): Record<string, string>[] {
@@ -286,8 +296,8 @@ describe('sign-in lockout under parallel guesses', () => {
         expect(sent.filter((p) => p.form === form && p.answer.status === 429).length, `form ${form}`).toBeGreaterThan(0);
       }
 
-      const row = await env.DB.prepare('SELECT failed_attempts, locked_until, last_login FROM users WHERE id = ?').bind(who.id).first();
-      expect(row).toEqual({ failed_attempts: LOCK_LIMIT, locked_until: lockedUntil, last_login: null });
+      expect(await failures(who.id)).toEqual({ failed_attempts: LOCK_LIMIT, locked_until: lockedUntil });
+      expect(await env.DB.prepare('SELECT last_login FROM users WHERE id = ?').bind(who.id).first()).toEqual({ last_login: null });
     }
 
     // While locked, the right password is refused through every identifier form, is not
@@ -338,10 +348,10 @@ describe('sign-in lockout under parallel guesses', () => {
       expect(await count('tokens', "user_id = ? AND kind = 'session'", u.id)).toBe(0);
     }
     for (const x of wrong) expectProblem(x, x.status, x.status === 401 ? 'invalid-credentials' : 'account-locked');
-    const row = await env.DB.prepare('SELECT failed_attempts, locked_until FROM users WHERE id = ?').bind(u.id).first<{ failed_attempts: number; locked_until: number | null }>();
-    expect(row!.failed_attempts).toBe(log.at(-1));
-    expect(row!.failed_attempts).toBeLessThanOrEqual(LOCK_LIMIT);
-    expect(row!.locked_until !== null).toBe(row!.failed_attempts === LOCK_LIMIT);
+    const row = (await failures(u.id)) ?? { failed_attempts: 0, locked_until: null };
+    expect(row.failed_attempts).toBe(log.at(-1));
+    expect(row.failed_attempts).toBeLessThanOrEqual(LOCK_LIMIT);
+    expect(row.locked_until !== null).toBe(row.failed_attempts === LOCK_LIMIT);
   });
 });
 

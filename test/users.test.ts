@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { call, expectProblem, sameProblem, type Answer } from './support/api';
-import { count, makeOrg, makeUser, PASSWORD, unique, type Actor } from './support/actors';
+import { count, makeOrg, makeUser, mintToken, PASSWORD, unique, type Actor } from './support/actors';
 
 const NEW_PASSWORD = 'a brand new password';
 
@@ -537,6 +537,55 @@ describe('PATCH /v1/users/{user}', () => {
     const a = await call(`/v1/users/${target.id}`, { method: 'PATCH', headers: root.auth, json: { password: NEW_PASSWORD } });
     expect(a.status, a.text).toBe(200);
     expectProblem(await signIn(target.username, PASSWORD), 401, 'invalid-credentials');
+    expect((await signIn(target.username, NEW_PASSWORD)).status).toBe(200);
+  });
+
+  it("ends every session and personal token of the account when a superuser sets its password; the superuser's own stay", async () => {
+    const root = await makeUser({ superuser: true });
+    const target = await makeUser();
+    const session = await signIn(target.username, PASSWORD);
+    expect(session.status, session.text).toBe(200);
+    const personal = await call('/v1/me/tokens', { headers: target.auth, json: { name: 'ci' } });
+    expect(personal.status, personal.text).toBe(201);
+    const rootOther = await mintToken(root.id);
+
+    const a = await call(`/v1/users/${target.id}`, { method: 'PATCH', headers: root.auth, json: { password: NEW_PASSWORD } });
+    expect(a.status, a.text).toBe(200);
+    for (const token of [target.token, session.body.token, personal.body.token]) {
+      expectProblem(await call('/v1/me', { headers: { Authorization: `Bearer ${token}` } }), 401, 'unauthenticated');
+    }
+    expect(await count('tokens', 'user_id = ? AND revoked_at IS NULL', target.id)).toBe(0);
+    expect((await call('/v1/me', { headers: root.auth })).status).toBe(200);
+    expect((await call('/v1/me', { headers: { Authorization: `Bearer ${rootOther}` } })).status).toBe(200);
+    const fresh = await signIn(target.username, NEW_PASSWORD);
+    expect(fresh.status, fresh.text).toBe(200);
+    expect((await call('/v1/me', { headers: { Authorization: `Bearer ${fresh.body.token}` } })).status).toBe(200);
+  });
+
+  it('keeps the presenting token and ends the others when a superuser sets their own password here', async () => {
+    const root = await makeUser({ superuser: true });
+    const other = await mintToken(root.id);
+    const a = await call(`/v1/users/${root.id}`, { method: 'PATCH', headers: root.auth, json: { password: NEW_PASSWORD } });
+    expect(a.status, a.text).toBe(200);
+    expect((await call('/v1/me', { headers: root.auth })).status).toBe(200);
+    expectProblem(await call('/v1/me', { headers: { Authorization: `Bearer ${other}` } }), 401, 'unauthenticated');
+  });
+
+  it('ends no session when the change does not touch the password', async () => {
+    const root = await makeUser({ superuser: true });
+    const target = await makeUser();
+    const a = await call(`/v1/users/${target.id}`, { method: 'PATCH', headers: root.auth, json: { name: 'Only the name' } });
+    expect(a.status, a.text).toBe(200);
+    expect((await call('/v1/me', { headers: target.auth })).status).toBe(200);
+  });
+
+  it('unlocks a locked account when a superuser sets its password', async () => {
+    const root = await makeUser({ superuser: true });
+    const target = await makeUser();
+    for (let i = 0; i < 4; i++) expectProblem(await signIn(target.username, `wrong guess ${i}`), 401, 'invalid-credentials');
+    expectProblem(await signIn(target.username, PASSWORD), 429, 'account-locked');
+    const a = await call(`/v1/users/${target.id}`, { method: 'PATCH', headers: root.auth, json: { password: NEW_PASSWORD } });
+    expect(a.status, a.text).toBe(200);
     expect((await signIn(target.username, NEW_PASSWORD)).status).toBe(200);
   });
 

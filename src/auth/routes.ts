@@ -19,7 +19,7 @@ authRoutes.openapi(
     tags: ['Auth'],
     summary: 'Sign in with email or username and password',
     description:
-      'Answers a new session token. After too many failed attempts (4 by default) the account is locked for a while (5 minutes by default): every attempt then answers 429 with Retry-After, even with the right password. An unknown login and a wrong password answer alike.',
+      'Answers a new session token. After too many failed attempts (4 by default) the account is locked for a while (5 minutes by default): every attempt then answers 429 with Retry-After, even with the right password. Failures are counted per account (whichever login names it, and wrong `current_password`s on PATCH /v1/me) and, for a login that names no account, per login string, with the same limit, lock and answers: an unknown login and a wrong password answer alike, attempt after attempt. A count is forgotten a day after its last failure.',
     request: { body: jsonBody(SignInBody) },
     responses: {
       200: json(SessionSchema, 'Signed in.'),
@@ -68,10 +68,11 @@ authRoutes.openapi(
     path: '/v1/me',
     tags: ['Me'],
     summary: 'Change name, email, username or password',
-    description: 'Changing email, username or password needs `current_password`. A new password revokes every other token.',
+    description:
+      'Changing email, username or password needs `current_password`, which is checked whenever it is sent. A wrong one counts as a failed sign-in: after too many (4 by default) the account is locked, and this answers 429 with Retry-After, as sign-in does. A new password revokes every other token of the account, sessions and personal tokens, and keeps the one of this request.',
     request: { body: jsonBody(MePatchBody) },
     parameters: [IF_MATCH],
-    responses: { 200: { ...json(MeSchema, 'Updated.'), headers: ETAG_HEADER }, ...errorResponses(400, 409, 412, 413, 415) },
+    responses: { 200: { ...json(MeSchema, 'Updated.'), headers: ETAG_HEADER }, ...errorResponses(400, 409, 412, 413, 415, 429) },
   }),
   async (c) => entityJson(c, await auth.updateMe(scopeOf(c), c.req.valid('json'), c.req.header('If-Match'))),
 );

@@ -33,8 +33,12 @@ export const MePatchBody = z
     name: PERSON_NAME.optional(),
     email: EMAIL.optional(),
     username: USERNAME.optional(),
-    password: PASSWORD.optional().openapi({ description: 'A new password; revokes every other token.' }),
-    current_password: z.string().max(256).optional().openapi({ description: 'Required to change email, username or password.' }),
+    password: PASSWORD.optional().openapi({ description: 'A new password; revokes every other token of yours (sessions and personal tokens).' }),
+    current_password: z
+      .string()
+      .max(256)
+      .optional()
+      .openapi({ description: 'Required to change email, username or password; checked whenever sent, and a wrong one counts as a failed sign-in.' }),
   })
   .strict()
   .openapi('MePatch');

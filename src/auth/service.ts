@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { memberships, organizations, tokens, users, type TokenRow, type UserRow } from '../db/schema';
 import type { Settings } from '../env';
@@ -9,7 +9,9 @@ import { iso } from '../lib/time';
 import { toUser } from '../users/schemas';
 import { conflictOnUnique } from '../db/errors';
 import { authed, callerId, callerTokenId, type Caller, type Scope } from './caller';
-import { burnVerification, hashPassword, verifyPassword } from './password';
+import { accountSubject, attemptSucceeded, claimAttempt, loginSubject, requireClaimed } from './lockout';
+import { burnVerification, verifyPassword } from './password';
+import { passwordChange } from './password-change';
 import { newTokenSecret, tokenHash } from './tokens';
 import { changeSet } from '../db/changes';
 
@@ -20,52 +22,48 @@ export interface SignInInput {
   password: string;
 }
 
+/** A new session token for `userId`: its INSERT (only when `when` holds, if given) and its secret. */
+export async function newSession(db: Db, s: Settings, userId: string, now: number, when?: SQL) {
+  const secret = newTokenSecret();
+  const expiresAt = now + s.tokenTtlMs;
+  const hash = await tokenHash(secret);
+  // INSERT … SELECT lists the table's columns in their schema order.
+  const insert = db
+    .insert(tokens)
+    .select(sql`SELECT ${newId('tok')}, ${userId}, ${hash}, 'session', 'sign-in', ${now}, NULL, ${expiresAt}, NULL WHERE ${when ?? sql`1`}`);
+  return { secret, expiresAt, insert };
+}
+
 /**
- * Each attempt is claimed before the password is checked: one UPDATE raises the failure count
- * and sets the lock when it reaches the limit, and only a claimed attempt is evaluated. Parallel
- * guesses are serialised by D1, so no more than `lockoutMaxAttempts` are ever evaluated before
- * the lock; a success resets the count.
+ * The attempt is claimed (lockout.ts) in the batch that reads the account, and only a claimed
+ * attempt is evaluated. A login that names no active account is claimed, counted and answered
+ * the same way, and costs the same password hash.
  */
 export async function signIn(db: Db, s: Settings, input: SignInInput, now: number) {
   const login = input.login.trim().toLowerCase();
-  const matches = or(eq(users.username, login), eq(users.email, login));
-  const lockExpired = sql`(${users.lockedUntil} IS NOT NULL AND ${users.lockedUntil} <= ${now})`;
-  const attempts = sql`(CASE WHEN ${lockExpired} THEN 1 ELSE ${users.failedAttempts} + 1 END)`;
-  const [claimed, locked] = await db.batch([
+  const [claimed, locked, found] = await db.batch([
+    ...claimAttempt(db, s, now, loginSubject(login)),
     db
-      .update(users)
-      .set({
-        failedAttempts: attempts,
-        lockedUntil: sql`(CASE WHEN ${attempts} >= ${s.lockoutMaxAttempts} THEN ${now + s.lockoutMs} ELSE NULL END)`,
-      })
-      .where(and(matches, eq(users.isActive, true), or(isNull(users.lockedUntil), sql`${users.lockedUntil} <= ${now}`)))
-      .returning(),
-    db.select({ lockedUntil: users.lockedUntil }).from(users).where(and(matches, eq(users.isActive, true), gt(users.lockedUntil, now))),
+      .select()
+      .from(users)
+      .where(and(or(eq(users.username, login), eq(users.email, login)), eq(users.isActive, true)))
+      .limit(1),
   ]);
-  const user = claimed[0];
+  requireClaimed(claimed, locked, now);
+  const user = found[0];
   if (!user) {
-    const until = locked[0]?.lockedUntil;
-    if (until) throw problems.locked(Math.max(1, Math.ceil((until - now) / 1000)));
     await burnVerification(input.password);
     throw problems.badCredentials();
   }
   if (!(await verifyPassword(input.password, user.passwordHash))) throw problems.badCredentials();
 
-  const secret = newTokenSecret();
-  const expiresAt = now + s.tokenTtlMs;
+  const session = await newSession(db, s, user.id, now);
   await db.batch([
-    db.update(users).set({ failedAttempts: 0, lockedUntil: null, lastLogin: now }).where(eq(users.id, user.id)),
-    db.insert(tokens).values({
-      id: newId('tok'),
-      userId: user.id,
-      tokenHash: await tokenHash(secret),
-      kind: 'session',
-      name: 'sign-in',
-      createdAt: now,
-      expiresAt,
-    }),
+    attemptSucceeded(db, accountSubject(user.id)),
+    db.update(users).set({ lastLogin: now }).where(eq(users.id, user.id)),
+    session.insert,
   ]);
-  return { token: secret, expires_at: iso(expiresAt), user: toUser({ ...user, lastLogin: now }) };
+  return { token: session.secret, expires_at: iso(session.expiresAt), user: toUser({ ...user, lastLogin: now }) };
 }
 
 /** One round trip: the revocation rides in the caller check's batch and only matches a valid token. */
@@ -91,15 +89,11 @@ function meQueries(scope: Scope, userId: SQL) {
   ] as const;
 }
 
-async function loadMe(scope: Scope) {
-  const [caller, userRows, orgs] = await authed(scope, ...meQueries(scope, callerId(scope)));
+export async function getMe(scope: Scope) {
+  const [, userRows, orgs] = await authed(scope, ...meQueries(scope, callerId(scope)));
   const user = userRows[0];
   if (!user) throw problems.unauthenticated();
-  return { caller, user, me: { ...toUser(user), organizations: orgs } };
-}
-
-export async function getMe(scope: Scope) {
-  return (await loadMe(scope)).me;
+  return { ...toUser(user), organizations: orgs };
 }
 
 export interface MePatch {
@@ -110,50 +104,50 @@ export interface MePatch {
   current_password?: string | undefined;
 }
 
+/**
+ * `current_password`, whenever it is sent, is checked as sign-in checks a password: claimed in the
+ * read's batch (lockout.ts, the account's own counter), then evaluated; a wrong one counts as a
+ * failed sign-in, and while the account is locked the answer is sign-in's 429.
+ */
 export async function updateMe(scope: Scope, patch: MePatch, ifMatch: string | undefined) {
-  const { caller, user, me } = await loadMe(scope);
+  const checking = patch.current_password !== undefined;
+  const subject = accountSubject(callerId(scope));
+  const [caller, userRows, orgs, claimed, locked] = await authed(
+    scope,
+    ...meQueries(scope, callerId(scope)),
+    ...claimAttempt(scope.db, scope.settings, scope.now, checking ? subject : sql`NULL`),
+  );
+  const user = userRows[0];
+  if (!user) throw problems.unauthenticated();
+  const me = { ...toUser(user), organizations: orgs };
   await checkIfMatch(ifMatch, me);
   const sensitive = patch.password !== undefined || (patch.email ?? user.email) !== user.email || (patch.username ?? user.username) !== user.username;
-  if (sensitive) {
-    if (!patch.current_password) {
-      throw problems.invalid([{ path: 'current_password', message: 'Required to change email, username or password.' }]);
-    }
-    if (!(await verifyPassword(patch.current_password, user.passwordHash))) {
+  if (checking) {
+    requireClaimed(claimed, locked, scope.now);
+    if (!(await verifyPassword(patch.current_password!, user.passwordHash))) {
       throw problems.invalid([{ path: 'current_password', message: 'Does not match your password.' }]);
     }
+  } else if (sensitive) {
+    throw problems.invalid([{ path: 'current_password', message: 'Required to change email, username or password.' }]);
   }
   const set = changeSet(patch, { name: 'name', email: 'email', username: 'username' }, users.version, scope.now);
-  const newHash = patch.password !== undefined ? await hashPassword(patch.password) : undefined;
-  if (newHash !== undefined) set.passwordHash = newHash;
+  const change = patch.password !== undefined ? await passwordChange(scope.db, user.id, patch.password, scope.now, caller.tokenId) : undefined;
+  const succeeded = checking ? [attemptSucceeded(scope.db, accountSubject(user.id))] : [];
   const update = scope.db
     .update(users)
-    .set(set as typeof users.$inferInsert)
+    .set({ ...set, ...change?.columns } as typeof users.$inferInsert)
     .where(and(eq(users.id, user.id), versionGuard(ifMatch, users.version, user.version)))
     .returning();
-  const [[updated]] = await conflictOnUnique<[UserRow[], ...unknown[]]>(
-    newHash !== undefined ? scope.db.batch([update, revokeOtherTokens(scope.db, caller, scope.now, newHash)]) : scope.db.batch([update]),
-  );
+  let updated: UserRow | undefined;
+  try {
+    [[updated]] = await conflictOnUnique(scope.db.batch([update, ...succeeded, ...(change?.after ?? [])]));
+  } catch (error) {
+    // The password was right even though the write was refused (a taken email): the count still goes.
+    if (succeeded.length) await scope.db.batch([succeeded[0]!]);
+    throw error;
+  }
   if (!updated) throw problems.preconditionFailed();
   return { ...toUser(updated), organizations: me.organizations };
-}
-
-/**
- * Runs in the same batch after the user UPDATE, and only if that UPDATE took effect (the new
- * hash, salted and so unique, is in place): a password change that loses to a concurrent write
- * answers 412 and must not have signed out the other sessions.
- */
-function revokeOtherTokens(db: Db, caller: Caller, now: number, newHash: string) {
-  return db
-    .update(tokens)
-    .set({ revokedAt: now })
-    .where(
-      and(
-        eq(tokens.userId, caller.userId),
-        ne(tokens.id, caller.tokenId),
-        isNull(tokens.revokedAt),
-        sql`EXISTS (SELECT 1 FROM users pu WHERE pu.id = ${caller.userId} AND pu.password_hash = ${newHash})`,
-      ),
-    );
 }
 
 function toToken(row: TokenRow, caller: Caller) {

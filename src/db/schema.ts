@@ -36,12 +36,13 @@ export const users = sqliteTable(
     passwordHash: text('password_hash').notNull(),
     isSuperuser: integer('is_superuser', { mode: 'boolean' }).notNull().default(false),
     isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
-    failedAttempts: integer('failed_attempts').notNull().default(0),
-    lockedUntil: integer('locked_until'),
     lastLogin: integer('last_login'),
     dateJoined: integer('date_joined').notNull(),
     updatedAt: updatedAt(),
     version: version(),
+    // The organisation whose admins made the account (POST …/users routes), null for one a
+    // superuser made alone: its admins may delete the account while it is in no other organisation.
+    createdByOrganizationId: text('created_by_organization_id').references((): AnySQLiteColumn => organizations.id, { onDelete: 'set null' }),
   },
   (t) => [
     uniqueIndex('users_username_uq').on(t.username),
@@ -68,6 +69,44 @@ export const tokens = sqliteTable(
     revokedAt: integer('revoked_at'),
   },
   (t) => [uniqueIndex('tokens_hash_uq').on(t.tokenHash), index('tokens_user_idx').on(t.userId, t.createdAt)],
+);
+
+/**
+ * Failed password checks (sign-in, and `current_password` on PATCH /v1/me), one counter per
+ * subject: `user:<id>` for a login that names an active account (every spelling of it, and the
+ * account's own current_password, share it), `login:<normalised login>` for any other login
+ * string, so that a login naming no account is counted, locked and answered exactly like one that
+ * does (src/auth/lockout.ts). A success deletes the row; the hourly clean-up deletes rows the
+ * count would ignore anyway.
+ */
+export const passwordFailures = sqliteTable(
+  'password_failures',
+  {
+    subject: text('subject').primaryKey(),
+    failedAttempts: integer('failed_attempts').notNull(),
+    lockedUntil: integer('locked_until'),
+    lastFailedAt: integer('last_failed_at').notNull(),
+  },
+  (t) => [index('password_failures_last_failed_idx').on(t.lastFailedAt)],
+);
+
+/**
+ * A way in for an account made without a password: the secret is returned once to whoever made
+ * the account; only its SHA-256 is stored. Accepting it sets the password and deletes it (and any
+ * other invitation of the account); so does any other password change.
+ */
+export const invitations = sqliteTable(
+  'invitations',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: createdAt(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [uniqueIndex('invitations_token_hash_uq').on(t.tokenHash), index('invitations_user_idx').on(t.userId), index('invitations_expires_idx').on(t.expiresAt)],
 );
 
 export const organizations = sqliteTable(
@@ -152,6 +191,7 @@ export const deletions = sqliteTable(
 
 export type UserRow = typeof users.$inferSelect;
 export type TokenRow = typeof tokens.$inferSelect;
+export type InvitationRow = typeof invitations.$inferSelect;
 export type OrganizationRow = typeof organizations.$inferSelect;
 export type MembershipRow = typeof memberships.$inferSelect;
 export type BlobRow = typeof blobs.$inferSelect;

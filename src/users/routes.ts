@@ -82,6 +82,8 @@ userRoutes.openapi(
     path: '/v1/users/{user}',
     tags: ['Users'],
     summary: 'Change an account, deactivate or reactivate it (superuser)',
+    description:
+      'A new `password` ends every session and personal token of the account (but the token of this request, when it is your own account), its pending invitations and its failed sign-in count.',
     request: { params: userParam, body: jsonBody(UserPatchBody) },
     parameters: [IF_MATCH],
     responses: {

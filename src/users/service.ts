@@ -4,6 +4,7 @@ import type { BatchItem } from 'drizzle-orm/batch';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller';
 import { hashPassword, UNUSABLE_PASSWORD } from '../auth/password';
+import { passwordChange } from '../auth/password-change';
 import { conflictOnUnique } from '../db/errors';
 import { outer } from '../db/select';
 import { memberships, organizations, tokens, users, type UserRow } from '../db/schema';
@@ -141,12 +142,11 @@ export async function insertUser(
     passwordHash: input.password ? await hashPassword(input.password) : UNUSABLE_PASSWORD,
     isSuperuser: input.is_superuser ?? false,
     isActive: true,
-    failedAttempts: 0,
-    lockedUntil: null,
     lastLogin: null,
     dateJoined: scope.now,
     updatedAt: scope.now,
     version: 1,
+    createdByOrganizationId: organizationId,
   };
   await conflictOnUnique(
     scope.db.batch([
@@ -197,14 +197,10 @@ export async function updateUser(scope: Scope, ref: string, patch: UserPatch, if
   }
   const columns = { name: 'name', email: 'email', username: 'username', is_active: 'isActive', is_superuser: 'isSuperuser' };
   const set = changeSet(patch, columns, users.version, scope.now);
-  if (patch.password !== undefined) {
-    set.passwordHash = await hashPassword(patch.password);
-    set.failedAttempts = 0;
-    set.lockedUntil = null;
-  }
+  const change = patch.password !== undefined ? await passwordChange(scope.db, user.id, patch.password, scope.now, caller.tokenId) : undefined;
   const update = scope.db
     .update(users)
-    .set(set as typeof users.$inferInsert)
+    .set({ ...set, ...change?.columns } as typeof users.$inferInsert)
     .where(and(eq(users.id, user.id), versionGuard(ifMatch, users.version, user.version)))
     .returning();
   // Deactivating revokes the account's tokens, so reactivating it later brings none of them back.
@@ -213,7 +209,7 @@ export async function updateUser(scope: Scope, ref: string, patch: UserPatch, if
     .set({ revokedAt: scope.now })
     .where(and(eq(tokens.userId, user.id), isNull(tokens.revokedAt), sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${user.id} AND ${users.isActive} = 0)`));
   const [[updated]] = await conflictOnUnique<[UserRow[], ...unknown[]]>(
-    patch.is_active === false ? scope.db.batch([update, revoke]) : scope.db.batch([update]),
+    scope.db.batch([update, ...(patch.is_active === false ? [revoke] : []), ...(change?.after ?? [])]),
   );
   if (!updated) throw problems.preconditionFailed();
   return { ...toUser(updated), organizations: profile.organizations };

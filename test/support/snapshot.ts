@@ -10,10 +10,15 @@ export interface Snapshot {
   objects: string[];
 }
 
-/** Columns a request may write without changing anything a client sees: sign-in and token-use bookkeeping. */
-export const BOOKKEEPING: Record<string, string[]> = {
-  users: ['last_login', 'updated_at', 'failed_attempts'],
+/**
+ * What a request may write without changing anything a client sees: sign-in and token-use
+ * bookkeeping. Columns by table; `'*'` for a whole table (the failed password checks, which a
+ * refused sign-in or current_password counts by design).
+ */
+export const BOOKKEEPING: Record<string, string[] | '*'> = {
+  users: ['last_login', 'updated_at'],
   tokens: ['last_used_at'],
+  password_failures: '*',
 };
 
 function cell(v: unknown): unknown {
@@ -23,17 +28,18 @@ function cell(v: unknown): unknown {
 }
 
 /** The state, leaving out the `ignore` columns of each table. */
-export async function snapshot(ignore: Record<string, string[]> = {}): Promise<Snapshot> {
+export async function snapshot(ignore: Record<string, string[] | '*'> = {}): Promise<Snapshot> {
   const listed = await env.DB.prepare('PRAGMA table_list').all<{ schema: string; name: string; type: string }>();
   const tables = listed.results
     .filter((t) => t.schema === 'main' && ['table', 'virtual', 'shadow'].includes(t.type) && !/^(sqlite_|_cf_|d1_)/i.test(t.name) && t.name !== 'sweep_state')
+    .filter((t) => ignore[t.name] !== '*')
     .sort((a, b) => a.name.localeCompare(b.name));
   const results = await env.DB.batch(
     tables.map((t) => env.DB.prepare(`SELECT ${t.type === 'virtual' ? 'rowid AS _rowid, ' : ''}* FROM "${t.name}"`)),
   );
   const rows: Record<string, string[]> = {};
   tables.forEach((t, i) => {
-    const skip = new Set(ignore[t.name] ?? []);
+    const skip = new Set(ignore[t.name] === '*' ? [] : (ignore[t.name] ?? []));
     rows[t.name] = (results[i]!.results as Record<string, unknown>[])
       .map((r) => JSON.stringify(Object.fromEntries(Object.entries(r).filter(([k]) => !skip.has(k)).map(([k, v]) => [k, cell(v)]))))
       .sort();
