@@ -668,36 +668,42 @@ describe('remove members', () => {
 });
 
 describe('delete the account', () => {
-  it('an admin of every organisation the account belongs to: 204; the account and its project memberships go', async () => {
-    const { admin, viewer, url, project, org } = await setup();
-    // A second project with the viewer in it, in the same organisation.
+  it('an admin of the organisation that made the account, while it is in no other: 204; the account and its project memberships go', async () => {
+    const { admin, url, project, org } = await setup();
+    const username = unique('made');
+    const made = await call(`${url}/users`, { headers: admin.auth, json: { username, email: `${username}@example.test`, password: PASSWORD } });
+    expect(made.status, made.text).toBe(201);
+    const id: string = made.body.user.id;
+    const session = await call('/v1/auth/sign-in', { json: { login: username, password: PASSWORD } });
+    // A second project with the account in it, in the same organisation.
     const second = await call(`/v1/organizations/${org.slug}/projects`, { headers: admin.auth, json: { name: 'Second' } });
     expect(second.status).toBe(201);
-    expect((await call(`/v1/projects/${second.body.id}/members`, { headers: admin.auth, json: { user: viewer.id } })).status).toBe(201);
-    expect(await count('project_members', 'user_id = ?', viewer.id)).toBe(2);
+    expect((await call(`/v1/projects/${second.body.id}/members`, { headers: admin.auth, json: { user: id } })).status).toBe(201);
+    expect(await count('project_members', 'user_id = ?', id)).toBe(2);
 
-    const a = await call(`/v1/users/${viewer.id}`, { method: 'DELETE', headers: admin.auth });
+    const a = await call(`/v1/users/${id}`, { method: 'DELETE', headers: admin.auth });
     expect(a.status, a.text).toBe(204);
-    expect(await count('users', 'id = ?', viewer.id)).toBe(0);
-    expect(await count('project_members', 'user_id = ?', viewer.id)).toBe(0);
-    expect(await count('memberships', 'user_id = ?', viewer.id)).toBe(0);
-    expect(await count('tokens', 'user_id = ?', viewer.id)).toBe(0);
-    expect((await call(`${url}/members`, { headers: admin.auth })).body.count).toBe(2);
-    expect(await count('project_members', 'project_id = ?', project.id)).toBe(2);
-    expectProblem(await call('/v1/me', { headers: viewer.auth }), 401);
+    expect(await count('users', 'id = ?', id)).toBe(0);
+    expect(await count('project_members', 'user_id = ?', id)).toBe(0);
+    expect(await count('memberships', 'user_id = ?', id)).toBe(0);
+    expect(await count('tokens', 'user_id = ?', id)).toBe(0);
+    expect((await call(`${url}/members`, { headers: admin.auth })).body.count).toBe(3);
+    expect(await count('project_members', 'project_id = ?', project.id)).toBe(3);
+    expectProblem(await call('/v1/me', { headers: { Authorization: `Bearer ${session.body.token}` } }), 401);
   });
 
   it('keeps a project whose creator is deleted (creator becomes null)', async () => {
-    const { admin, manager, url } = await setup();
-    const a = await call(`/v1/users/${manager.id}`, { method: 'DELETE', headers: admin.auth });
+    const { manager, url } = await setup();
+    const su = await makeUser({ superuser: true });
+    const a = await call(`/v1/users/${manager.id}`, { method: 'DELETE', headers: su.auth });
     expect(a.status, a.text).toBe(204);
-    const got = await call(url, { headers: admin.auth });
+    const got = await call(url, { headers: su.auth });
     expect(got.status).toBe(200);
     expect(got.body.creator).toBeNull();
     expect(got.body.member_count).toBe(2);
   });
 
-  it('answers 403 to an admin of only one of its organisations, and to a project manager; nothing goes', async () => {
+  it('answers 403 to an admin of an organisation that only added the account, and to a project manager; nothing goes', async () => {
     const { admin, manager, viewer, project } = await setup();
     const otherAdmin = await makeUser();
     await makeOrg(otherAdmin, [viewer]);

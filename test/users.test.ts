@@ -1,6 +1,9 @@
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { deleteUser } from '../src/users/service';
 import { call, expectProblem, sameProblem, type Answer } from './support/api';
 import { count, makeOrg, makeUser, mintToken, PASSWORD, unique, type Actor } from './support/actors';
+import { problemOf, racingScope } from './support/services';
 
 const NEW_PASSWORD = 'a brand new password';
 
@@ -719,15 +722,101 @@ describe('DELETE /v1/users/{user}', () => {
     expect(await count('users', 'id = ?', member.id)).toBe(1);
   });
 
-  it('lets an org admin delete an account whose every organisation they administer (seed 000), but not a superuser', async () => {
-    const admin = await makeUser();
-    const member = await makeUser();
+  it('refuses the admin of an organisation the account was only added to (403): adding someone does not make their account yours', async () => {
     const root = await makeUser({ superuser: true });
-    await makeOrg(admin, [member, root]);
-    expectProblem(await call(`/v1/users/${root.id}`, { method: 'DELETE', headers: admin.auth }), 403, 'forbidden');
-    const a = await call(`/v1/users/${member.id}`, { method: 'DELETE', headers: admin.auth });
-    expect(a.status, a.text).toBe(204);
-    expect(await count('users', 'id = ?', member.id)).toBe(0);
+    const attacker = await makeUser();
+    // Accounts in no organisation: one a superuser made, one written straight into D1.
+    const loner = await makeUser();
+    const made = unique('made');
+    const byRoot = await call('/v1/users', { headers: root.auth, json: { username: made, email: `${made}@example.test`, password: NEW_PASSWORD } });
+    expect(byRoot.status, byRoot.text).toBe(201);
+    const org = await makeOrg(attacker);
+    for (const [victim, role] of [[loner.id, 'member'], [byRoot.body.id, 'admin']] as const) {
+      const added = await call(`/v1/organizations/${org.slug}/members`, { headers: attacker.auth, json: { user: victim, role } });
+      expect(added.status, added.text).toBe(201);
+      const a = await call(`/v1/users/${victim}`, { method: 'DELETE', headers: attacker.auth });
+      expectProblem(a, 403, 'forbidden');
+      expect(await count('users', 'id = ?', victim)).toBe(1);
+      expect(await count('memberships', 'user_id = ? AND organization_id = ?', victim, org.id)).toBe(1);
+    }
+    expect((await call('/v1/me', { headers: loner.auth })).status).toBe(200);
+    expect((await signIn(made, NEW_PASSWORD)).status).toBe(200);
+  });
+
+  it('lets an admin of the organisation that created the account delete it, through every route that creates one', async () => {
+    const admin = await makeUser();
+    const coAdmin = await makeUser();
+    const org = await makeOrg(admin);
+    expect((await call(`/v1/organizations/${org.slug}/members`, { headers: admin.auth, json: { user: coAdmin.id, role: 'admin' } })).status).toBe(201);
+    const project = await call(`/v1/organizations/${org.slug}/projects`, { headers: admin.auth, json: { name: unique('Project ') } });
+    expect(project.status, project.text).toBe(201);
+    const create = {
+      users: (username: string) => call('/v1/users', { headers: admin.auth, json: { username, email: `${username}@example.test`, organization: org.slug } }),
+      organization: (username: string) => call(`/v1/organizations/${org.slug}/users`, { headers: admin.auth, json: { username, email: `${username}@example.test` } }),
+      project: (username: string) => call(`/v1/projects/${project.body.id}/users`, { headers: admin.auth, json: { username, email: `${username}@example.test` } }),
+    };
+    for (const [route, make] of Object.entries(create)) {
+      const made = await make(unique('created'));
+      expect(made.status, `${route}: ${made.text}`).toBe(201);
+      const id: string = made.body.id ?? made.body.user.id;
+      // Any admin of that organisation, not only the one who made it.
+      const a = await call(`/v1/users/${id}`, { method: 'DELETE', headers: coAdmin.auth });
+      expect(a.status, `${route}: ${a.text}`).toBe(204);
+      expect(await count('users', 'id = ?', id)).toBe(0);
+      expect(await count('deletions', "entity_type = 'user' AND entity_id = ?", id)).toBe(1);
+    }
+  });
+
+  it('refuses the creating organisation once the account also belongs to another (403); a superuser still may delete it', async () => {
+    const admin = await makeUser();
+    const otherAdmin = await makeUser();
+    const root = await makeUser({ superuser: true });
+    const org = await makeOrg(admin);
+    const other = await makeOrg(otherAdmin);
+    const username = unique('shared');
+    const made = await call(`/v1/organizations/${org.slug}/users`, { headers: admin.auth, json: { username, email: `${username}@example.test` } });
+    expect(made.status, made.text).toBe(201);
+    const id: string = made.body.user.id;
+    expect((await call(`/v1/organizations/${other.slug}/members`, { headers: otherAdmin.auth, json: { user: id } })).status).toBe(201);
+    expectProblem(await call(`/v1/users/${id}`, { method: 'DELETE', headers: admin.auth }), 403, 'forbidden');
+    expectProblem(await call(`/v1/users/${id}`, { method: 'DELETE', headers: otherAdmin.auth }), 403, 'forbidden');
+    expect(await count('users', 'id = ?', id)).toBe(1);
+    // Leaving the other organisation makes it the creating organisation's alone again.
+    expect((await call(`/v1/organizations/${other.slug}/members/${id}`, { method: 'DELETE', headers: otherAdmin.auth })).status).toBe(204);
+    expect((await call(`/v1/users/${id}`, { method: 'DELETE', headers: admin.auth })).status).toBe(204);
+
+    const second = unique('shared');
+    const again = await call(`/v1/organizations/${org.slug}/users`, { headers: admin.auth, json: { username: second, email: `${second}@example.test` } });
+    expect((await call(`/v1/organizations/${other.slug}/members`, { headers: otherAdmin.auth, json: { user: again.body.user.id } })).status).toBe(201);
+    expect((await call(`/v1/users/${again.body.user.id}`, { method: 'DELETE', headers: root.auth })).status).toBe(204);
+  });
+
+  it('refuses an org admin a superuser account, even one their organisation created (403)', async () => {
+    const admin = await makeUser();
+    const root = await makeUser({ superuser: true });
+    const org = await makeOrg(admin);
+    const username = unique('root');
+    const made = await call('/v1/users', { headers: root.auth, json: { username, email: `${username}@example.test`, organization: org.slug, is_superuser: true } });
+    expect(made.status, made.text).toBe(201);
+    expectProblem(await call(`/v1/users/${made.body.id}`, { method: 'DELETE', headers: admin.auth }), 403, 'forbidden');
+    expect(await count('users', 'id = ?', made.body.id)).toBe(1);
+  });
+
+  it('deletes nothing when the account joins another organisation between the check and the delete (403)', async () => {
+    const admin = await makeUser();
+    const otherAdmin = await makeUser();
+    const org = await makeOrg(admin);
+    const other = await makeOrg(otherAdmin);
+    const username = unique('racing');
+    const made = await call(`/v1/organizations/${org.slug}/users`, { headers: admin.auth, json: { username, email: `${username}@example.test` } });
+    const id: string = made.body.user.id;
+    const scope = await racingScope(admin, () =>
+      env.DB.prepare("INSERT INTO memberships (organization_id, user_id, role, created_at) VALUES (?, ?, 'member', ?)").bind(other.id, id, Date.now()).run(),
+    );
+    const refused = await problemOf(deleteUser(scope, id, undefined));
+    expect(refused.status).toBe(403);
+    expect(await count('users', 'id = ?', id)).toBe(1);
+    expect(await count('deletions', "entity_type = 'user' AND entity_id = ?", id)).toBe(0);
   });
 
   it('hides a user the caller cannot see: 404 identical to a missing user', async () => {

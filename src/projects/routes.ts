@@ -363,7 +363,7 @@ projectRoutes.openapi(
     path: '/v1/projects/{project}/members/{user}',
     tags: ['Projects'],
     summary: 'Remove from the project; the account stays (managers, org admins; a member may leave)',
-    description: 'To delete the account itself, a superuser or an admin of all its organisations uses DELETE /v1/users/{user}.',
+    description: 'To delete the account itself, see DELETE /v1/users/{user} (a superuser, or an admin of the organisation that created it).',
     request: { params: memberParams },
     responses: { 204: { description: 'Removed.' }, ...errorResponses(403, 404, 409) },
   }),

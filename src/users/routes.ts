@@ -101,7 +101,9 @@ userRoutes.openapi(
     operationId: 'deleteUser',
     path: '/v1/users/{user}',
     tags: ['Users'],
-    summary: 'Delete an account (superuser, or an admin of every organisation it belongs to)',
+    summary: 'Delete an account (superuser, or an admin of the organisation that created it)',
+    description:
+      'A superuser may delete any account but their own. An org admin may delete an account that an organisation they administer created (through POST /v1/users with `organization`, POST /v1/organizations/{org}/users or POST /v1/projects/{project}/users), while it belongs to no other organisation and is not a superuser. Adding an existing account to your organisation does not make it yours to delete. Anyone else who can see the account gets 403. Its tokens, memberships and invitations go with it.',
     request: { params: userParam },
     parameters: [IF_MATCH],
     responses: { 204: { description: 'Deleted.' }, ...errorResponses(403, 404, 409, 412) },

@@ -88,20 +88,23 @@ export async function listUsers(scope: Scope, q: ListQuery & UserListFilters, ur
 }
 
 /**
- * SQL: the user of the current row belongs to at least one organisation, and the caller is an
- * admin of every one of them (so the account is wholly theirs to delete).
+ * SQL: the caller may delete the account of the current users row (their own aside, refused
+ * apart). A superuser any; an org admin one made by an organisation they administer (the
+ * account-creating routes record it), that belongs to no other organisation and is no
+ * superuser's. Adding someone to your organisation does not make their account yours.
  */
-function adminOfAllTheirOrganizations(scope: Scope): SQL<number> {
-  return sql<number>`(EXISTS (SELECT 1 FROM memberships tm WHERE tm.user_id = ${outer(users.id)})
-    AND NOT EXISTS (SELECT 1 FROM memberships tm WHERE tm.user_id = ${outer(users.id)} AND tm.organization_id NOT IN
-      (SELECT am.organization_id FROM memberships am WHERE am.user_id = ${callerId(scope)} AND am.role = 'admin')))`;
+function deletableByCaller(scope: Scope): SQL<number> {
+  const made = outer(users.createdByOrganizationId);
+  return sql<number>`(${callerIsSuperuser(scope)} OR (${outer(users.isSuperuser)} = 0
+    AND ${made} IN (SELECT am.organization_id FROM memberships am WHERE am.user_id = ${callerId(scope)} AND am.role = 'admin')
+    AND NOT EXISTS (SELECT 1 FROM memberships tm WHERE tm.user_id = ${outer(users.id)} AND tm.organization_id <> ${made})))`;
 }
 
 async function loadProfile(scope: Scope, ref: string) {
   const [caller, found, orgs] = await authed(
     scope,
     scope.db
-      .select({ ...getTableColumns(users), adminOfAll: adminOfAllTheirOrganizations(scope) })
+      .select({ ...getTableColumns(users), deletable: deletableByCaller(scope) })
       .from(users)
       .where(and(userRef(ref), visibleUser(scope)))
       .limit(1),
@@ -109,8 +112,8 @@ async function loadProfile(scope: Scope, ref: string) {
   );
   const found0 = found[0];
   if (!found0) throw problems.notFound('User');
-  const { adminOfAll, ...user } = found0;
-  return { caller, user, adminOfAll: Boolean(adminOfAll), profile: { ...toUser(user), organizations: orgs } };
+  const { deletable, ...user } = found0;
+  return { caller, user, deletable: Boolean(deletable), profile: { ...toUser(user), organizations: orgs } };
 }
 
 export async function getUser(scope: Scope, ref: string) {
@@ -216,20 +219,32 @@ export async function updateUser(scope: Scope, ref: string, patch: UserPatch, if
 }
 
 export async function deleteUser(scope: Scope, ref: string, ifMatch: string | undefined) {
-  const { caller, user, adminOfAll, profile } = await loadProfile(scope, ref);
-  // A superuser deletes any account; an org admin one whose every organisation they administer (seed 000).
-  if (!caller.isSuperuser && !(adminOfAll && !user.isSuperuser)) {
-    throw problems.forbidden('Only a superuser, or an admin of every organization the account belongs to, may delete it.');
-  }
+  const { caller, user, deletable, profile } = await loadProfile(scope, ref);
+  if (!deletable) throw forbiddenDelete();
   await checkIfMatch(ifMatch, profile);
   if (user.id === caller.userId) throw problems.conflict('You cannot delete your own account.');
-  await deleteUserRow(scope, user.id);
+  // The rule again in the DELETE: the account may have joined another organisation meanwhile.
+  const outcome = await deleteUserRow(scope, user.id, deletableByCaller(scope));
+  if (outcome === 'refused') throw forbiddenDelete();
+  if (outcome === 'gone') throw problems.notFound('User');
 }
 
-/** Removes the account; its tokens and memberships go with it (foreign keys cascade). */
-export async function deleteUserRow(scope: Scope, userId: string) {
-  await scope.db.batch([
-    scope.db.delete(users).where(eq(users.id, userId)),
-    recordDeletion(scope, 'user', userId, null),
+const forbiddenDelete = () =>
+  problems.forbidden(
+    'Only a superuser may delete this account, or an admin of the organization that created it while it belongs to no other organization.',
+  );
+
+/**
+ * Removes the account when `guard` (SQL on the users row) holds; its tokens, memberships and
+ * invitations go with it (foreign keys cascade). Answers what happened: deleted, refused by the
+ * guard, or gone already (another request deleted it).
+ */
+export async function deleteUserRow(scope: Scope, userId: string, guard?: SQL): Promise<'deleted' | 'refused' | 'gone'> {
+  const [deleted, , left] = await scope.db.batch([
+    scope.db.delete(users).where(and(eq(users.id, userId), guard)).returning({ id: users.id }),
+    recordDeletion(scope, 'user', userId, null, sql`NOT EXISTS (SELECT 1 FROM users WHERE id = ${userId})`),
+    scope.db.select({ id: users.id }).from(users).where(eq(users.id, userId)),
   ]);
+  if (deleted.length > 0) return 'deleted';
+  return left.length > 0 ? 'refused' : 'gone';
 }
