@@ -6,6 +6,7 @@ export interface Bindings {
   TOKEN_TTL_HOURS?: string;
   LOCKOUT_MAX_ATTEMPTS?: string;
   LOCKOUT_MINUTES?: string;
+  INVITATION_TTL_HOURS?: string;
   UPLOAD_MAX_BYTES?: string;
   JSON_MAX_BYTES?: string;
   CORS_ORIGINS?: string;
@@ -15,6 +16,7 @@ export interface Settings {
   tokenTtlMs: number;
   lockoutMaxAttempts: number;
   lockoutMs: number;
+  invitationTtlMs: number;
   uploadMaxBytes: number;
   jsonMaxBytes: number;
   corsOrigins: string[];
@@ -36,6 +38,7 @@ export function settings(env: Bindings): Settings {
     tokenTtlMs: positiveInt(env.TOKEN_TTL_HOURS, 720, 'TOKEN_TTL_HOURS') * 3_600_000,
     lockoutMaxAttempts: positiveInt(env.LOCKOUT_MAX_ATTEMPTS, 4, 'LOCKOUT_MAX_ATTEMPTS'),
     lockoutMs: positiveInt(env.LOCKOUT_MINUTES, 5, 'LOCKOUT_MINUTES') * 60_000,
+    invitationTtlMs: positiveInt(env.INVITATION_TTL_HOURS, 168, 'INVITATION_TTL_HOURS') * 3_600_000,
     uploadMaxBytes: positiveInt(env.UPLOAD_MAX_BYTES, 90 * 1024 * 1024, 'UPLOAD_MAX_BYTES'),
     jsonMaxBytes: positiveInt(env.JSON_MAX_BYTES, 1024 * 1024, 'JSON_MAX_BYTES'),
     corsOrigins: (env.CORS_ORIGINS ?? '')

@@ -3,6 +3,7 @@
  * limit → routes; errors and unknown routes end in problem+json.
  */
 import { cors } from 'hono/cors';
+import { dropExpiredInvitations } from './auth/invitations';
 import { forgetPasswordFailures } from './auth/lockout';
 import { authRoutes } from './auth/routes';
 import { mountDocs } from './docs/routes';
@@ -62,6 +63,6 @@ export default {
   fetch: app.fetch,
   async scheduled(_controller: ScheduledController, env: Bindings, ctx: ExecutionContext) {
     const now = Date.now();
-    ctx.waitUntil(Promise.all([sweepOrphans(env, now), forgetPasswordFailures(env.DB, now)]));
+    ctx.waitUntil(Promise.all([sweepOrphans(env, now), forgetPasswordFailures(env.DB, now), dropExpiredInvitations(env.DB, now)]));
   },
 } satisfies ExportedHandler<Bindings>;

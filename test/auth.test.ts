@@ -10,7 +10,7 @@ import { drizzle } from 'drizzle-orm/d1';
 import { newTokenSecret } from '../src/auth/tokens';
 import { forgetPasswordFailures } from '../src/auth/lockout';
 import { call, expectProblem, roundTrips, sameProblem, type Answer } from './support/api';
-import { makeOrg, makeUser, mintToken, PASSWORD, unique, type Actor } from './support/actors';
+import { count, makeOrg, makeUser, mintToken, PASSWORD, unique, type Actor } from './support/actors';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -894,6 +894,143 @@ describe('last_used_at', () => {
   });
 });
 
+describe('invitations', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const INVITED_PASSWORD = 'my very own password';
+
+  function accept(json: unknown): Promise<Answer> {
+    return call('/v1/auth/accept-invitation', { json });
+  }
+
+  /** An account made without a password into a fresh organisation, with the answer that carries its invitation. */
+  async function invited() {
+    const admin = await makeUser();
+    const org = await makeOrg(admin);
+    const username = unique('invited');
+    const made = await call(`/v1/organizations/${org.slug}/users`, { headers: admin.auth, json: { username, email: `${username}@example.test` } });
+    expect(made.status, made.text).toBe(201);
+    return { admin, org, username, made, id: made.body.user.id as string, token: made.body.invitation.token as string };
+  }
+
+  it('answers the invitation once to whoever made the account, stores only its SHA-256, and lets the person set a password and sign in', async () => {
+    const before = Date.now();
+    const { admin, org, username, made, id, token } = await invited();
+    expect(made.headers.get('Cache-Control')).toBe('no-store');
+    expect(token).toMatch(/^fbi_[A-Za-z0-9_-]{43}$/);
+    const ttl = Date.parse(made.body.invitation.expires_at) - before;
+    expect(ttl).toBeGreaterThanOrEqual(7 * DAY - MINUTE);
+    expect(ttl).toBeLessThanOrEqual(7 * DAY + MINUTE);
+    const rows = (await env.DB.prepare('SELECT * FROM invitations WHERE user_id = ?').bind(id).all<Record<string, unknown>>()).results;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.token_hash).toBe(await sha256hex(token));
+    expect(JSON.stringify(rows)).not.toContain(token.slice(4));
+    // Nobody sees it again.
+    const list = await call(`/v1/organizations/${org.slug}/members`, { headers: admin.auth });
+    expect(list.text).not.toContain(token);
+    expect((await call(`/v1/users/${id}`, { headers: admin.auth })).text).not.toContain(token);
+    expectProblem(await signIn({ login: username, password: INVITED_PASSWORD }), 401, 'invalid-credentials');
+
+    const a = await accept({ token, password: INVITED_PASSWORD });
+    expect(a.status, a.text).toBe(200);
+    expect(a.headers.get('Cache-Control')).toBe('no-store');
+    expect(Object.keys(a.body).sort()).toEqual(['expires_at', 'token', 'user']);
+    expect(a.body.user).toMatchObject({ id, username, is_active: true });
+    expect(a.body.user.last_login).not.toBeNull();
+    expect((await me(bearer(a.body.token))).body.id).toBe(id);
+    expect(await count('invitations', 'user_id = ?', id)).toBe(0);
+    const later = await signIn({ login: username, password: INVITED_PASSWORD });
+    expect(later.status, later.text).toBe(200);
+  });
+
+  it('answers an unknown, used, expired or deactivated invitation with one and the same 400 naming token', async () => {
+    const used = await invited();
+    expect((await accept({ token: used.token, password: INVITED_PASSWORD })).status).toBe(200);
+    const expired = await invited();
+    const deactivated = await invited();
+    const root = await makeUser({ superuser: true });
+    expect((await call(`/v1/users/${deactivated.id}`, { method: 'PATCH', headers: root.auth, json: { is_active: false } })).status).toBe(200);
+
+    const unknown = await accept({ token: newTokenSecret().replace('fbt_', 'fbi_'), password: INVITED_PASSWORD });
+    expectProblem(unknown, 400, 'invalid-request');
+    expect(unknown.body.errors).toEqual([{ path: 'token', message: 'This invitation is unknown, used or expired.' }]);
+    const again = await accept({ token: used.token, password: 'another password entirely' });
+    const off = await accept({ token: deactivated.token, password: INVITED_PASSWORD });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 7 * DAY + MINUTE);
+    const late = await accept({ token: expired.token, password: INVITED_PASSWORD });
+    vi.useRealTimers();
+    for (const a of [again, off, late]) {
+      expectProblem(a, 400, 'invalid-request');
+      expect(sameProblem(a)).toEqual(sameProblem(unknown));
+    }
+    // None of them set a password.
+    expectProblem(await signIn({ login: used.username, password: 'another password entirely' }), 401, 'invalid-credentials');
+    expectProblem(await signIn({ login: expired.username, password: INVITED_PASSWORD }), 401, 'invalid-credentials');
+    expect(await count('tokens', 'user_id IN (?, ?)', expired.id, deactivated.id)).toBe(0);
+  });
+
+  it('applies the password rules and consumes nothing on a refusal (400 naming password)', async () => {
+    const { token, username } = await invited();
+    const short = await accept({ token, password: 'short' });
+    expectProblem(short, 400, 'invalid-request');
+    expect(fieldPaths(short)).toEqual(['password']);
+    for (const body of [{ token }, { password: INVITED_PASSWORD }, { token, password: INVITED_PASSWORD, username: 'x' }, { token: 'fbi_short', password: INVITED_PASSWORD }]) {
+      expectProblem(await accept(body), 400, 'invalid-request');
+    }
+    expect((await accept({ token, password: INVITED_PASSWORD })).status).toBe(200);
+    expect((await signIn({ login: username, password: INVITED_PASSWORD })).status).toBe(200);
+  });
+
+  it('lets one of several parallel acceptances through; the others get the 400', async () => {
+    const { token, id } = await invited();
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => accept({ token, password: `parallel password ${i}` })));
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([200, 400, 400, 400, 400, 400]);
+    const winner = answers.find((a) => a.status === 200)!;
+    expect(await count('tokens', 'user_id = ? AND revoked_at IS NULL', id)).toBe(1);
+    expect((await me(bearer(winner.body.token))).status).toBe(200);
+  });
+
+  it('comes with every account made without a password, whichever route made it, and with none made with one', async () => {
+    const root = await makeUser({ superuser: true });
+    const admin = await makeUser();
+    const org = await makeOrg(admin);
+    const project = await call(`/v1/organizations/${org.slug}/projects`, { headers: admin.auth, json: { name: unique('Project ') } });
+    const routes: [string, Actor, Record<string, unknown>][] = [
+      ['/v1/users', root, {}],
+      ['/v1/users', admin, { organization: org.slug }],
+      [`/v1/organizations/${org.slug}/users`, admin, {}],
+      [`/v1/projects/${project.body.id}/users`, admin, {}],
+    ];
+    for (const [path, by, extra] of routes) {
+      const username = unique('via');
+      const made = await call(path, { headers: by.auth, json: { username, email: `${username}@example.test`, ...extra } });
+      expect(made.status, `${path}: ${made.text}`).toBe(201);
+      expect(made.headers.get('Cache-Control'), path).toBe('no-store');
+      const accepted = await accept({ token: made.body.invitation.token, password: INVITED_PASSWORD });
+      expect(accepted.status, `${path}: ${accepted.text}`).toBe(200);
+      expect(accepted.body.user.username).toBe(username);
+
+      const withPassword = unique('via');
+      const plain = await call(path, { headers: by.auth, json: { username: withPassword, email: `${withPassword}@example.test`, password: INVITED_PASSWORD, ...extra } });
+      expect(plain.status, `${path}: ${plain.text}`).toBe(201);
+      expect(plain.body.invitation, path).toBeUndefined();
+      expect(await count('invitations', 'user_id = ?', plain.body.id ?? plain.body.user.id)).toBe(0);
+    }
+  });
+
+  it('is void once the password is set another way', async () => {
+    const { token, id, username } = await invited();
+    const root = await makeUser({ superuser: true });
+    expect((await call(`/v1/users/${id}`, { method: 'PATCH', headers: root.auth, json: { password: 'set by the superuser' } })).status).toBe(200);
+    expectProblem(await accept({ token, password: INVITED_PASSWORD }), 400, 'invalid-request');
+    expect((await signIn({ login: username, password: 'set by the superuser' })).status).toBe(200);
+  });
+});
+
 describe('every password write ends the other ways into the account', () => {
   /**
    * Every operation whose JSON body takes `password`, and what it does with it: a new operation
@@ -915,6 +1052,14 @@ describe('every password write ends the other ways into the account', () => {
     'PATCH /v1/users/{user}': async (target) => {
       const root = await makeUser({ superuser: true });
       return { answer: await call(`/v1/users/${target.id}`, { method: 'PATCH', headers: root.auth, json: { password: NEW_PASSWORD } }), password: NEW_PASSWORD, presenting: null };
+    },
+    'POST /v1/auth/accept-invitation': async (target) => {
+      // An invitation for the target, as an account-creating route would have stored it.
+      const token = newTokenSecret().replace('fbt_', 'fbi_');
+      await env.DB.prepare('INSERT INTO invitations (id, user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+        .bind(`inv_${crypto.randomUUID()}`, target.id, await sha256hex(token), Date.now(), Date.now() + DAY)
+        .run();
+      return { answer: await call('/v1/auth/accept-invitation', { json: { token, password: NEW_PASSWORD } }), password: NEW_PASSWORD, presenting: null };
     },
   };
 

@@ -12,8 +12,9 @@
  * outside it, 403 for the
  * viewer where the operation needs write rights. Nothing may change in D1 or R2 on those requests.
  *
- * Not sent (documented here, still in POLICY): POST /v1/auth/sign-in is unauthenticated (it takes a
- * password, not a credential), so it is only listed. Writes are never sent by actors who would be
+ * Not sent (documented here, still in POLICY): POST /v1/auth/sign-in and POST
+ * /v1/auth/accept-invitation are unauthenticated (they take a password and an invitation, not a
+ * credential), so they are only listed; test/auth.test.ts covers them. Writes are never sent by actors who would be
  * allowed to perform them. {user} is the project's editor, not the viewer: a member may remove
  * themself from an organisation or a project, so the viewer acting on its own membership is allowed.
  * {id} of the documents routes is P's resource (also attached to the asset and the report); under
@@ -59,6 +60,7 @@ const NOT_SENT: Row =     ['-',   '-',   '-',   '-',   '-',   '-',   '-',   '-',
 const POLICY: Record<string, Row> = {
   'GET /health': R_PUBLIC,
   'POST /v1/auth/sign-in': NOT_SENT,
+  'POST /v1/auth/accept-invitation': NOT_SENT,
   'POST /v1/auth/sign-out': W_SELF,
   'GET /v1/me': R_SELF,
   'PATCH /v1/me': W_SELF,

@@ -71,7 +71,7 @@ describe('/openapi.json', () => {
           expect(statuses, `${where}: an authenticated operation documents 401`).toContain('401');
           expect(op.security).toEqual([{ bearer: [] }, { token: [] }, { userEmail: [], userToken: [] }]);
         } else {
-          expect(['post /v1/auth/sign-in', 'get /health']).toContain(where);
+          expect(['post /v1/auth/sign-in', 'post /v1/auth/accept-invitation', 'get /health']).toContain(where);
         }
         if (['post', 'put', 'patch'].includes(method) && (op as any).requestBody) {
           expect(statuses, `${where}: a body can be too large`).toContain('413');

@@ -6,7 +6,8 @@ import { errorResponses } from '../http/problem';
 import { createRouter } from '../http/router';
 import { json, jsonBody, pathParam } from '../http/schemas';
 import { scopeOf } from './caller';
-import { MePatchBody, MeSchema, NewTokenSchema, SessionSchema, SignInBody, TokenCreateBody, TokenSchema } from './schemas';
+import { AcceptInvitationBody, MePatchBody, MeSchema, NewTokenSchema, SessionSchema, SignInBody, TokenCreateBody, TokenSchema } from './schemas';
+import { acceptInvitation } from './invitations';
 import * as auth from './service';
 
 export const authRoutes = createRouter();
@@ -30,6 +31,27 @@ authRoutes.openapi(
     const body = c.req.valid('json');
     const login = (body.login ?? body.email ?? body.username)!;
     const session = await auth.signIn(c.get('db'), settings(c.env), { login, password: body.password }, Date.now());
+    return c.json(session, 200, { 'Cache-Control': 'no-store' });
+  },
+);
+
+authRoutes.openapi(
+  publicRoute({
+    method: 'post',
+    operationId: 'acceptInvitation',
+    path: '/v1/auth/accept-invitation',
+    tags: ['Auth'],
+    summary: 'Set the password of an invited account and sign in',
+    description:
+      'For an account made without a password: its invitation (returned once to whoever made the account) and a password. Answers a new session token, as sign-in does. The invitation is single-use and expires (after 7 days by default); an unknown, used or expired one answers 400 naming `token`, all alike. Setting the password ends every other session of the account.',
+    request: { body: jsonBody(AcceptInvitationBody) },
+    responses: {
+      200: json(SessionSchema, 'Password set; signed in.'),
+      ...errorResponses(400, 413, 415),
+    },
+  }),
+  async (c) => {
+    const session = await acceptInvitation(c.get('db'), settings(c.env), c.req.valid('json'), Date.now());
     return c.json(session, 200, { 'Cache-Control': 'no-store' });
   },
 );

@@ -66,3 +66,16 @@ export const TokenCreateBody = z
   })
   .strict()
   .openapi('TokenCreate');
+
+export const AcceptInvitationBody = z
+  .object({
+    token: z
+      .string()
+      .trim()
+      .max(100)
+      .regex(/^fbi_[A-Za-z0-9_-]{43}$/, 'Not an invitation token.')
+      .openapi({ description: 'The invitation returned when the account was made.', example: 'fbi_EXAMPLE0EXAMPLE0EXAMPLE0EXAMPLE0EXAMPLE0EXA' }),
+    password: PASSWORD,
+  })
+  .strict()
+  .openapi('AcceptInvitation');

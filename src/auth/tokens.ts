@@ -1,8 +1,10 @@
 /**
- * Tokens: 32 random bytes, base64url, behind the recognisable prefix `fbt_` (secret scanners can
- * match it). Only the SHA-256 is stored; the secret is shown once, when it is made.
+ * Tokens: 32 random bytes, base64url, behind a recognisable prefix (secret scanners can match
+ * it): `fbt_` for tokens, `fbi_` for invitations. Only the SHA-256 is stored; the secret is shown
+ * once, when it is made.
  */
 export const TOKEN_PREFIX = 'fbt_';
+export const INVITATION_PREFIX = 'fbi_';
 const TOKEN_PATTERN = /^fbt_[A-Za-z0-9_-]{43}$/;
 
 function b64url(bytes: Uint8Array): string {
@@ -11,8 +13,8 @@ function b64url(bytes: Uint8Array): string {
   return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-export function newTokenSecret(): string {
-  return TOKEN_PREFIX + b64url(crypto.getRandomValues(new Uint8Array(32)));
+export function newTokenSecret(prefix: typeof TOKEN_PREFIX | typeof INVITATION_PREFIX = TOKEN_PREFIX): string {
+  return prefix + b64url(crypto.getRandomValues(new Uint8Array(32)));
 }
 
 export function isWellFormedToken(secret: string): boolean {

@@ -97,8 +97,8 @@ export async function addMember(scope: Scope, ref: string, input: { user: string
 export async function createMemberAccount(scope: Scope, ref: string, input: NewUser & { role: OrgRole }) {
   const [caller, org] = await authed(scope, orgWithRole(scope, ref));
   const access = requireAdminWritable(requireOrg(caller, org, 'admin'));
-  const row = await insertUser(scope, input, access.org.id);
-  return toMember({ ...row, userId: row.id, role: input.role, createdAt: scope.now });
+  const { row, invitation } = await insertUser(scope, input, access.org.id);
+  return { member: toMember({ ...row, userId: row.id, role: input.role, createdAt: scope.now }), invitation };
 }
 
 export async function changeRole(scope: Scope, ref: string, userRefText: string, role: OrgRole) {

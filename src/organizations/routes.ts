@@ -17,6 +17,7 @@ import {
   MemberAddBody,
   MemberRoleBody,
   MemberSchema,
+  NewMemberSchema,
   OrganizationCreateBody,
   OrganizationPatchBody,
   OrganizationPutBody,
@@ -25,6 +26,7 @@ import {
   ROLE,
 } from './schemas';
 import * as orgs from './service';
+import { invitationHeaders, withInvitation } from '../users/schemas';
 
 const orgParam = z.object({ org: pathParam('org', 'Organisation slug or id.', 'habitat') });
 const memberParams = orgParam.extend({ user: pathParam('user', 'User id, username or email.', 'kieran') });
@@ -269,9 +271,12 @@ organizationRoutes.openapi(
     tags: ['Organizations'],
     summary: 'Create a new account straight into the organisation (admin)',
     request: { params: orgParam, body: jsonBody(MemberAccountBody) },
-    responses: { 201: json(MemberSchema, 'Created and added.'), ...errorResponses(400, 403, 404, 409, 413, 415) },
+    responses: { 201: json(NewMemberSchema, 'Created and added; without a password, with its invitation.'), ...errorResponses(400, 403, 404, 409, 413, 415) },
   }),
-  async (c) => c.json(await members.createMemberAccount(scopeOf(c), c.req.valid('param').org, c.req.valid('json')), 201),
+  async (c) => {
+    const { member, invitation } = await members.createMemberAccount(scopeOf(c), c.req.valid('param').org, c.req.valid('json'));
+    return c.json(withInvitation(member, invitation), 201, invitationHeaders(invitation));
+  },
 );
 
 organizationRoutes.openapi(

@@ -4,7 +4,7 @@ import { API_PATH, COUNT, ID, SHA256, TIMESTAMP } from '../http/schemas';
 import { JSON_LIMITS, withinJsonLimits } from '../http/json-limits';
 import { iso } from '../lib/time';
 import { LOGO_TYPES } from '../storage/sniff';
-import { MemberUserSchema, UserCreateBody } from '../users/schemas';
+import { INVITATION_FIELD, MemberUserSchema, UserCreateBody } from '../users/schemas';
 
 export const SLUG = z
   .string()
@@ -139,6 +139,8 @@ export const MemberSchema = z
     joined_at: TIMESTAMP,
   })
   .openapi('Member');
+
+export const NewMemberSchema = MemberSchema.extend({ invitation: INVITATION_FIELD }).openapi('NewMember');
 
 export const MemberAddBody = z
   .object({

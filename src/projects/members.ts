@@ -121,10 +121,10 @@ export async function createProjectAccount(scope: Scope, projectId: string, inpu
   const [caller, project] = await authed(scope, projectWithAccess(scope, projectId));
   const access = requireProject(caller, project, 'admin');
   requireProjectWritable(access);
-  const row = await insertUser(scope, { ...input, role: 'member' }, access.project.organizationId, (user) => [
+  const { row, invitation } = await insertUser(scope, { ...input, role: 'member' }, access.project.organizationId, (user) => [
     scope.db.insert(projectMembers).values({ projectId, userId: user.id, role: input.role, createdAt: scope.now }),
   ]);
-  return toMember({ ...row, userId: row.id, role: input.role, createdAt: scope.now });
+  return { member: toMember({ ...row, userId: row.id, role: input.role, createdAt: scope.now }), invitation };
 }
 
 export async function changeProjectRole(scope: Scope, projectId: string, userRefText: string, role: ProjectRole) {

@@ -23,11 +23,13 @@ import {
   ProjectMemberAddBody,
   ProjectMemberRoleBody,
   ProjectMemberSchema,
+  NewProjectMemberSchema,
   ProjectPatchBody,
   ProjectPutBody,
   ProjectSchema,
 } from './schemas';
 import * as service from './service';
+import { invitationHeaders, withInvitation } from '../users/schemas';
 
 const projectParam = z.object({ project: pathParam('project', 'Project id (prj_…).', 'prj_01jd8z3b6q0w4y1r7k5t2m9xce') });
 const orgParam = z.object({ org: pathParam('org', 'Organisation slug or id.', 'habitat') });
@@ -335,9 +337,12 @@ projectRoutes.openapi(
     tags: ['Projects'],
     summary: 'Create a new account straight into the project and its organisation (org admins)',
     request: { params: projectParam, body: jsonBody(ProjectAccountBody) },
-    responses: { 201: json(ProjectMemberSchema, 'Created and added.'), ...errorResponses(400, 403, 404, 409, 413, 415) },
+    responses: { 201: json(NewProjectMemberSchema, 'Created and added; without a password, with its invitation.'), ...errorResponses(400, 403, 404, 409, 413, 415) },
   }),
-  async (c) => c.json(await members.createProjectAccount(scopeOf(c), c.req.valid('param').project, c.req.valid('json')), 201),
+  async (c) => {
+    const { member, invitation } = await members.createProjectAccount(scopeOf(c), c.req.valid('param').project, c.req.valid('json'));
+    return c.json(withInvitation(member, invitation), 201, invitationHeaders(invitation));
+  },
 );
 
 projectRoutes.openapi(

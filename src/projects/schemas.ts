@@ -4,7 +4,7 @@ import { API_PATH, COUNT, ID, TIMESTAMP } from '../http/schemas';
 import { JSON_LIMITS, withinJsonLimits } from '../http/json-limits';
 import { iso } from '../lib/time';
 import { HCard, LogoSchema, OrganizationRefSchema, SLUG } from '../organizations/schemas';
-import { MemberUserSchema, USERNAME_OUT, UserCreateBody } from '../users/schemas';
+import { INVITATION_FIELD, MemberUserSchema, USERNAME_OUT, UserCreateBody } from '../users/schemas';
 
 /** A number, or a numeric string as seed 000 and form fields send it ("52.372760"), read as a number. */
 export const numberOrNumericText = () =>
@@ -137,6 +137,8 @@ export type ProjectRole = z.infer<typeof PROJECT_ROLE>;
 export const ProjectMemberSchema = z
   .object({ user: MemberUserSchema, role: PROJECT_ROLE, joined_at: TIMESTAMP })
   .openapi('ProjectMember');
+
+export const NewProjectMemberSchema = ProjectMemberSchema.extend({ invitation: INVITATION_FIELD }).openapi('NewProjectMember');
 
 export const MEMBERS_EMBEDDED = 20;
 

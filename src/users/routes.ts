@@ -1,12 +1,12 @@
 import { z } from '@hono/zod-openapi';
 import { scopeOf } from '../auth/caller';
-import { entityJson } from '../http/etag';
+import { entityJson, etagOf } from '../http/etag';
 import { LIST_HEADERS, listEnvelope, listQuerySchema, searchParam } from '../http/list';
 import { authedRoute, ETAG_HEADER, IF_MATCH } from '../http/openapi';
 import { errorResponses } from '../http/problem';
 import { createRouter } from '../http/router';
 import { json, jsonBody, pathParam, queryBool } from '../http/schemas';
-import { UserCreateBody, UserPatchBody, UserProfileSchema, UserSchema } from './schemas';
+import { invitationHeaders, NewUserSchema, UserCreateBody, UserPatchBody, UserProfileSchema, UserSchema, withInvitation } from './schemas';
 import * as users from './service';
 
 const userParam = z.object({ user: pathParam('user', 'User id, username or email.', 'kieran') });
@@ -47,14 +47,15 @@ userRoutes.openapi(
     summary: 'Create an account (superuser, or admin of the organisation)',
     request: { body: jsonBody(UserCreateBody) },
     responses: {
-      201: { ...json(UserProfileSchema, 'Created.'), headers: ETAG_HEADER },
+      201: { ...json(NewUserSchema, 'Created; without a password, with its invitation.'), headers: ETAG_HEADER },
       ...errorResponses(400, 403, 404, 409, 413, 415),
     },
   }),
   async (c) => {
-    const profile = await users.createUser(scopeOf(c), c.req.valid('json'));
-    c.header('Location', `/v1/users/${profile.id}`);
-    return entityJson(c, profile, 201);
+    const { profile, invitation } = await users.createUser(scopeOf(c), c.req.valid('json'));
+    // The ETag is the profile's, as GET answers it; the invitation is shown this once.
+    const headers = { Location: `/v1/users/${profile.id}`, ETag: await etagOf(profile), 'Cache-Control': 'private, no-cache', ...invitationHeaders(invitation) };
+    return c.json(withInvitation(profile, invitation), 201, headers);
   },
 );
 

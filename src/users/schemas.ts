@@ -91,12 +91,39 @@ export const UserProfileSchema = UserSchema.extend({
   organizations: z.array(MembershipSummarySchema).openapi({ description: 'The organisations of this user that you may see.' }),
 }).openapi('UserProfile');
 
+export const InvitationSchema = z
+  .object({
+    token: z
+      .string()
+      .length(47)
+      .regex(/^fbi_[A-Za-z0-9_-]{43}$/)
+      .openapi({
+        description: 'Shown once: give it to the person, who sets a password with POST /v1/auth/accept-invitation. Single use.',
+        example: 'fbi_EXAMPLE0EXAMPLE0EXAMPLE0EXAMPLE0EXAMPLE0EXA',
+      }),
+    expires_at: TIMESTAMP,
+  })
+  .openapi('Invitation');
+export type Invitation = z.infer<typeof InvitationSchema>;
+
+export const INVITATION_FIELD = InvitationSchema.optional().openapi({ description: 'Only for an account made without a password: its way in.' });
+
+/** Adds the invitation of an account made without a password to an answer about it. */
+export function withInvitation<T extends object>(body: T, invitation: Invitation | undefined): T & { invitation?: Invitation } {
+  return invitation ? { ...body, invitation } : body;
+}
+
+/** Answers that carry an invitation secret must not be stored by caches. */
+export const invitationHeaders = (invitation: Invitation | undefined): Record<string, string> => (invitation ? { 'Cache-Control': 'no-store' } : {});
+
+export const NewUserSchema = UserProfileSchema.extend({ invitation: INVITATION_FIELD }).openapi('NewUser');
+
 export const UserCreateBody = z
   .object({
     username: USERNAME,
     email: EMAIL,
     name: PERSON_NAME.optional(),
-    password: PASSWORD.optional().openapi({ description: 'Without one the account cannot sign in until a password is set.' }),
+    password: PASSWORD.optional().openapi({ description: 'Without one, the answer carries an invitation with which the person sets it.' }),
     organization: z.string().trim().min(1).max(254).optional().openapi({ description: 'Slug or id; required unless you are a superuser.' }),
     role: z.enum(['admin', 'member']).default('member'),
     is_superuser: z.boolean().optional(),

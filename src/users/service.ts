@@ -3,6 +3,7 @@ import { and, eq, getTableColumns, isNull, or, sql, type SQL } from 'drizzle-orm
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller';
+import { newInvitation } from '../auth/invitations';
 import { hashPassword, UNUSABLE_PASSWORD } from '../auth/password';
 import { passwordChange } from '../auth/password-change';
 import { conflictOnUnique } from '../db/errors';
@@ -130,7 +131,11 @@ export interface NewUser {
   is_superuser?: boolean | undefined;
 }
 
-/** Inserts a user (and their membership) in one batch; 409 when the username or email is taken. */
+/**
+ * Inserts a user (and their membership) in one batch; 409 when the username or email is taken.
+ * Every account-creating route comes here: the organisation it joins is recorded as the one that
+ * made it, and an account made without a password gets an invitation, answered once.
+ */
 export async function insertUser(
   scope: Scope,
   input: NewUser,
@@ -151,6 +156,7 @@ export async function insertUser(
     version: 1,
     createdByOrganizationId: organizationId,
   };
+  const invitation = input.password ? undefined : await newInvitation(scope.db, scope.settings, row.id, scope.now);
   await conflictOnUnique(
     scope.db.batch([
       scope.db.insert(users).values(row),
@@ -158,9 +164,10 @@ export async function insertUser(
         ? [scope.db.insert(memberships).values({ organizationId, userId: row.id, role: input.role ?? 'member', createdAt: scope.now })]
         : []),
       ...more(row),
+      ...(invitation ? [invitation.insert] : []),
     ]),
   );
-  return row;
+  return { row, invitation: invitation?.answer };
 }
 
 /** A superuser creates anyone; an org admin creates accounts into their organisation. */
@@ -170,16 +177,17 @@ export async function createUser(scope: Scope, input: NewUser) {
     const access = requireOrg(caller, orgRows, 'admin');
     requireWritable(access);
     if (input.is_superuser && !caller.isSuperuser) throw problems.forbidden('Only a superuser may create superusers.');
-    const row = await insertUser(scope, input, access.org.id);
+    const { row, invitation } = await insertUser(scope, input, access.org.id);
     const { org } = access;
-    return { ...toUser(row), organizations: [{ id: org.id, slug: org.slug, name: org.name, short_name: org.shortName, role: input.role ?? 'member' }] };
+    const profile = { ...toUser(row), organizations: [{ id: org.id, slug: org.slug, name: org.name, short_name: org.shortName, role: input.role ?? 'member' }] };
+    return { profile, invitation };
   }
   const [caller] = await authed(scope);
   if (!caller.isSuperuser) {
     throw problems.invalid([{ path: 'organization', message: 'Required: the organization (slug or id) the new user joins.' }]);
   }
-  const row = await insertUser(scope, input, null);
-  return { ...toUser(row), organizations: [] };
+  const { row, invitation } = await insertUser(scope, input, null);
+  return { profile: { ...toUser(row), organizations: [] }, invitation };
 }
 
 export interface UserPatch {
