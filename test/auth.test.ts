@@ -750,6 +750,24 @@ describe('PATCH /v1/me', () => {
     expect((await signIn({ login: u.username, password: PASSWORD })).status).toBe(200);
   });
 
+  it('resets the count on a right current_password even when the write is refused (412 for a stale If-Match, 409 for a taken email)', async () => {
+    const u = await makeUser();
+    const taken = await makeUser();
+    const stale = (await me(u.auth)).headers.get('ETag')!;
+    expect((await patch(u, { name: 'Moved on' })).status).toBe(200);
+    const cases: { json: Record<string, string>; headers: Record<string, string>; status: number }[] = [
+      { json: { name: 'Again', current_password: PASSWORD }, headers: { 'If-Match': stale }, status: 412 },
+      { json: { email: taken.email, current_password: PASSWORD }, headers: {}, status: 409 },
+    ];
+    for (const refused of cases) {
+      for (let i = 0; i < 3; i++) expectProblem(await signIn({ login: u.username, password: `wrong ${i}` }), 401, 'invalid-credentials');
+      expect((await patch(u, refused.json, refused.headers)).status).toBe(refused.status);
+      expect(await failures(u.id)).toBeNull();
+    }
+    for (let i = 0; i < 3; i++) expectProblem(await signIn({ login: u.username, password: `wrong ${i}` }), 401, 'invalid-credentials');
+    expect((await signIn({ login: u.username, password: PASSWORD })).status).toBe(200);
+  });
+
   it('evaluates at most 4 of 12 parallel wrong current passwords; the rest get 429', async () => {
     const u = await makeUser();
     const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => patch(u, { name: 'X', current_password: `guess ${i}` })));

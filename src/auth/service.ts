@@ -106,21 +106,20 @@ export interface MePatch {
 
 /**
  * `current_password`, whenever it is sent, is checked as sign-in checks a password: claimed in the
- * read's batch (lockout.ts, the account's own counter), then evaluated; a wrong one counts as a
- * failed sign-in, and while the account is locked the answer is sign-in's 429.
+ * read's batch (lockout.ts, the account's own counter), then evaluated before anything else; a
+ * wrong one counts as a failed sign-in, and while the account is locked the answer is sign-in's
+ * 429. A right one resets the count, in the write's batch or, when the write is refused (412, a
+ * taken email's 409), on its own.
  */
 export async function updateMe(scope: Scope, patch: MePatch, ifMatch: string | undefined) {
   const checking = patch.current_password !== undefined;
-  const subject = accountSubject(callerId(scope));
   const [caller, userRows, orgs, claimed, locked] = await authed(
     scope,
     ...meQueries(scope, callerId(scope)),
-    ...claimAttempt(scope.db, scope.settings, scope.now, checking ? subject : sql`NULL`),
+    ...claimAttempt(scope.db, scope.settings, scope.now, checking ? accountSubject(callerId(scope)) : sql`NULL`),
   );
   const user = userRows[0];
   if (!user) throw problems.unauthenticated();
-  const me = { ...toUser(user), organizations: orgs };
-  await checkIfMatch(ifMatch, me);
   const sensitive = patch.password !== undefined || (patch.email ?? user.email) !== user.email || (patch.username ?? user.username) !== user.username;
   if (checking) {
     requireClaimed(claimed, locked, scope.now);
@@ -130,22 +129,25 @@ export async function updateMe(scope: Scope, patch: MePatch, ifMatch: string | u
   } else if (sensitive) {
     throw problems.invalid([{ path: 'current_password', message: 'Required to change email, username or password.' }]);
   }
-  const set = changeSet(patch, { name: 'name', email: 'email', username: 'username' }, users.version, scope.now);
-  const change = patch.password !== undefined ? await passwordChange(scope.db, user.id, patch.password, scope.now, caller.tokenId) : undefined;
   const succeeded = checking ? [attemptSucceeded(scope.db, accountSubject(user.id))] : [];
-  const update = scope.db
-    .update(users)
-    .set({ ...set, ...change?.columns } as typeof users.$inferInsert)
-    .where(and(eq(users.id, user.id), versionGuard(ifMatch, users.version, user.version)))
-    .returning();
+  const me = { ...toUser(user), organizations: orgs };
   let updated: UserRow | undefined;
   try {
-    [[updated]] = await conflictOnUnique(scope.db.batch([update, ...succeeded, ...(change?.after ?? [])]));
+    await checkIfMatch(ifMatch, me);
+    const set = changeSet(patch, { name: 'name', email: 'email', username: 'username' }, users.version, scope.now);
+    const change = patch.password !== undefined ? await passwordChange(scope.db, user.id, patch.password, scope.now, caller.tokenId) : undefined;
+    const update = scope.db
+      .update(users)
+      .set({ ...set, ...change?.columns } as typeof users.$inferInsert)
+      .where(and(eq(users.id, user.id), versionGuard(ifMatch, users.version, user.version)))
+      .returning();
+    [[updated]] = await conflictOnUnique<[UserRow[], ...unknown[]]>(scope.db.batch([update, ...succeeded, ...(change?.after ?? [])]));
   } catch (error) {
-    // The password was right even though the write was refused (a taken email): the count still goes.
+    // The batch did not land (a stale If-Match, a taken email): the right password still resets the count.
     if (succeeded.length) await scope.db.batch([succeeded[0]!]);
     throw error;
   }
+  // The batch landed (the reset with it) but the version guard stopped the UPDATE: a write came first.
   if (!updated) throw problems.preconditionFailed();
   return { ...toUser(updated), organizations: me.organizations };
 }
