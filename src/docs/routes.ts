@@ -53,6 +53,8 @@ export function mountDocs(app: OpenAPIHono<AppEnv>) {
     for (const [name, component] of Object.entries(components)) app.openAPIRegistry.registerComponent(kind, name, component as never);
   }
   let document: unknown;
+  // Not operations of the API (plain routes, outside the document), so they do not refuse a query:
+  // static files that a browser or a cache-busting client may fetch with one.
   app.get('/openapi.json', (c) => {
     document ??= app.getOpenAPI31Document({ openapi: '3.1.0', info: API_INFO, servers: [{ url: '/', 'x-internal': false }], tags: TAGS });
     return c.json(document, 200, { 'Cache-Control': 'public, max-age=300' });

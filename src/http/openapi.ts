@@ -1,9 +1,9 @@
 /**
  * Route declarations: `publicRoute` and `authedRoute` wrap createRoute so that every
  * authenticated operation carries the credential middleware, the security requirement and its
- * 401 in the document, the same way.
+ * 401 in the document, and every operation takes exactly the query it declares, the same way.
  */
-import { createRoute, type RouteConfig } from '@hono/zod-openapi';
+import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
 import { requireCredential } from '../auth/credentials';
 import { errorResponses } from './problem';
 
@@ -23,22 +23,53 @@ export const SECURITY = [{ bearer: [] }, { token: [] }, { userEmail: [], userTok
 
 type Declared = RouteConfig & { operationId: string; summary: string };
 
-/** Spectral wants a description on every operation: the summary stands in where none is written. */
-const described = <R extends Declared>(config: R): R => ({ ...config, description: config.description ?? config.summary });
+/** A query value that may come more than once: an array, alone or as a branch of a union. */
+function takesList(schema: z.ZodType): boolean {
+  const def = schema._zod.def as { type: string; innerType?: z.ZodType; options?: z.ZodType[] };
+  if (def.type === 'array') return true;
+  if (def.innerType) return takesList(def.innerType);
+  return (def.options ?? []).some(takesList);
+}
 
-/** An operation that validates input (path, query, headers or body) answers 400 when it is not valid. */
-const validation = (config: Declared) => (config.request && Object.values(config.request).some(Boolean) ? [400] : []);
+/** A parameter given twice where one value is taken: refused as such, not as a value of the wrong type. */
+const once = (schema: z.ZodType) =>
+  z.preprocess((value, ctx) => {
+    if (Array.isArray(value)) ctx.addIssue({ code: 'custom', message: `Given ${value.length} times: send it once.`, input: value });
+    return value;
+  }, schema);
 
+/**
+ * The query an operation accepts and nothing else (issue 10: a near-miss such as `organization_id`
+ * for `organization` was ignored and the list answered unfiltered). An operation that declares no
+ * query refuses every parameter. The router's defaultHook turns the issues into its 400, so each
+ * router (and each dialect's, with its own error shape) answers them the same way.
+ */
+function strictQuery(query: unknown) {
+  if (query === undefined) return z.object({}).strict();
+  if (!(query instanceof z.ZodObject)) throw new Error('Declare a query as a z.object() of its parameters.');
+  const shape = Object.fromEntries(Object.entries(query.shape as Record<string, z.ZodType>).map(([name, s]) => [name, takesList(s) ? s : once(s)]));
+  return query.safeExtend(shape).strict();
+}
+
+/**
+ * The declaration as registered: its query strict, and a description (Spectral wants one on every
+ * operation: the summary stands in where none is written).
+ */
+function declare<R extends Declared>(config: R): R {
+  return { ...config, description: config.description ?? config.summary, request: { ...config.request, query: strictQuery(config.request?.query) } };
+}
+
+/** Every operation validates at least its query, so every operation may answer 400. */
 export function publicRoute<const R extends Declared>(config: R) {
-  return createRoute({ ...described(config), security: [], responses: { ...errorResponses(...validation(config)), ...config.responses } } as R);
+  return createRoute({ ...declare(config), security: [], responses: { ...errorResponses(400), ...config.responses } } as R);
 }
 
 export function authedRoute<const R extends Declared>(config: R) {
   return createRoute({
-    ...described(config),
+    ...declare(config),
     security: SECURITY,
     middleware: [requireCredential],
-    responses: { ...errorResponses(...validation(config), 401), ...config.responses },
+    responses: { ...errorResponses(400, 401), ...config.responses },
   } as R);
 }
 

@@ -15,12 +15,17 @@ const PART: Record<string, string> = {
   cookie: 'cookie',
 };
 
-export function fieldErrors(error: z.ZodError): FieldError[] {
+const UNKNOWN: Record<string, string> = {
+  query: 'Not a query parameter of this operation.',
+};
+
+export function fieldErrors(error: z.ZodError, target?: string): FieldError[] {
   return error.issues.flatMap((issue) => {
     const at = issue.path.map(String);
     // An unknown field is named in `path` like any other, one entry per key.
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: [...at, key].join('.'), message: 'Not a field of this request.' }));
+      const message = UNKNOWN[target ?? ''] ?? 'Not a field of this request.';
+      return issue.keys.map((key) => ({ path: [...at, key].join('.'), message }));
     }
     return [{ path: at.length ? at.join('.') : '(root)', message: issue.message }];
   });
@@ -31,7 +36,7 @@ export function createRouter() {
     defaultHook: (result) => {
       if (!result.success) {
         const part = PART[result.target] ?? result.target;
-        throw problems.invalid(fieldErrors(result.error), `The request ${part} is not valid.`);
+        throw problems.invalid(fieldErrors(result.error, result.target), `The request ${part} is not valid.`);
       }
     },
   });

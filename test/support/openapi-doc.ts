@@ -20,6 +20,10 @@ export interface Operation {
   responses: Record<string, { content?: Record<string, { schema?: Schema }> }>;
 }
 
+/** A query parameter that may be given more than once: its schema takes an array. */
+export const repeatable = (schema: Schema): boolean =>
+  schema.type === 'array' || [...(schema.anyOf ?? []), ...(schema.oneOf ?? [])].some((s: Schema) => s.type === 'array');
+
 const DOC_ID = 'https://fieldbase.test/openapi.json';
 const METHODS = ['get', 'put', 'post', 'patch', 'delete'];
 const pointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
