@@ -1,5 +1,11 @@
+import { z } from '@hono/zod-openapi';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, expectProblem, roundTrips } from './support/api';
+import { onError } from '../src/http/errors';
+import { notFoundOrMethod } from '../src/http/fallback';
+import { publicRoute } from '../src/http/openapi';
+import { createRouter } from '../src/http/router';
+import { json } from '../src/http/schemas';
+import { call, expectProblem, roundTrips, type Answer } from './support/api';
 import { makeUser } from './support/actors';
 import { ApiDocument, repeatable, type Operation } from './support/openapi-doc';
 import { buildWorld, fill, send, snapshot, type World } from './support/world';
@@ -56,9 +62,9 @@ describe('HTTP core', () => {
 /**
  * Every operation of the emitted document, so that a new route is covered the day it is declared:
  * the query it does not declare is refused (issue 10: a near-miss such as `organization_id` for
- * `organization` silently answered with every row).
+ * `organization` silently answered with every row), and a trailing slash reaches the same operation.
  */
-describe('the query of every operation of /openapi.json', () => {
+describe('the query and the path of every operation of /openapi.json', () => {
   let w: World;
   let doc: ApiDocument;
 
@@ -111,5 +117,80 @@ describe('the query of every operation of /openapi.json', () => {
     expect((await call(`/v1/users?organization=${w.org.id}`, { headers: asSuperuser() })).status).toBe(200);
     expect((await call(`/v1/assets/${w.asset}/contents?folder=${w.folder}`, { headers: asSuperuser() })).status).toBe(200);
   });
+
+  it('answers a path with a trailing slash as it answers the path without, for every operation', async () => {
+    const failures: string[] = [];
+    const same = (a: Answer) => {
+      const { request_id: _r, instance: _i, next: _n, previous: _p, ...rest } = (a.body && typeof a.body === 'object' ? a.body : {}) as Record<string, unknown>;
+      return JSON.stringify([a.status, a.headers.get('Content-Type'), a.headers.get('Allow'), rest]);
+    };
+    for (const op of doc.operations) {
+      const path = url(op);
+      // Anonymous: the operation's own 401 (or a public operation's answer); a write with an
+      // unknown parameter: its 400 before anything runs; a read: the answer itself.
+      const tries: [string, Record<string, string>][] = [['', {}], ['?zz_unknown=1', asSuperuser()]];
+      if (op.method === 'GET') tries.push(['', asSuperuser()]);
+      for (const [query, headers] of tries) {
+        const plain = await send(path + query, op.method, headers, {});
+        const slashed = await send(`${path}/${query}`, op.method, headers, {});
+        if ([404, 405].includes(plain.status) || same(plain) !== same(slashed)) {
+          failures.push(`${op.key}${query}: ${plain.status} without the slash, ${slashed.status} with it ${slashed.text.slice(0, 160)}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 120_000);
+
+  it('lists in Allow exactly the methods a path answers, with or without a trailing slash', async () => {
+    const failures: string[] = [];
+    const byPath = new Map<string, Set<string>>();
+    for (const op of doc.operations) byPath.set(op.path, (byPath.get(op.path) ?? new Set()).add(op.method));
+    for (const [template, declared] of byPath) {
+      const expected = new Set([...declared, ...(declared.has('GET') ? ['HEAD'] : []), 'OPTIONS']);
+      for (const path of [fill(w, template)!, `${fill(w, template)!}/`]) {
+        for (const method of ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']) {
+          const a = await send(path, method, {}, {});
+          if (expected.has(method)) {
+            if (a.status === 405 || a.status === 404) failures.push(`${method} ${path}: Allow lists it, yet it answers ${a.status}`);
+          } else if (a.status !== 405 || a.headers.get('Allow') !== [...expected].sort().join(', ')) {
+            failures.push(`${method} ${path}: ${a.status}, Allow ${a.headers.get('Allow')}; expected 405, Allow ${[...expected].sort().join(', ')}`);
+          }
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 120_000);
 });
 
+describe('the paths outside the document', () => {
+  it('serves the reference and the document with or without a trailing slash; the root is not a resource', async () => {
+    for (const path of ['/docs', '/openapi.json', '/docs/init.js']) {
+      const plain = await call(path);
+      const slashed = await call(`${path}/`);
+      expect(plain.status, path).toBe(200);
+      expect([slashed.status, slashed.headers.get('Content-Type')], `${path}/`).toEqual([200, plain.headers.get('Content-Type')]);
+    }
+    for (const path of ['/', '//', '/v1', '/v1/', '/v1/projects//']) expectProblem(await call(path, { unchecked: true }), 404, 'not-found');
+  });
+});
+
+describe('a route declared with a trailing slash, as the seed dialects will declare theirs', () => {
+  it('answers with or without the slash, by every method it has, with its path in the document as declared', async () => {
+    const dialect = createRouter();
+    const things = json(z.object({ ok: z.boolean() }), 'Things.');
+    dialect.openapi(publicRoute({ method: 'get', operationId: 'things', path: '/compat/test/things/', summary: 'Things', responses: { 200: things } }), (c) => c.json({ ok: true }, 200));
+    dialect.openapi(publicRoute({ method: 'post', operationId: 'addThing', path: '/compat/test/things/', summary: 'Add', responses: { 200: things } }), (c) => c.json({ ok: true }, 200));
+    const app = createRouter();
+    app.route('/', dialect);
+    app.onError(onError);
+    app.notFound(notFoundOrMethod(app));
+    for (const path of ['/compat/test/things/', '/compat/test/things']) {
+      for (const method of ['GET', 'POST']) expect((await app.request(path, { method })).status, `${method} ${path}`).toBe(200);
+      const wrong = await app.request(path, { method: 'DELETE' });
+      expect([wrong.status, wrong.headers.get('Allow')], path).toEqual([405, 'GET, HEAD, OPTIONS, POST']);
+      const unknown = await app.request(`${path}?zz_unknown=1`);
+      expect([unknown.status, ((await unknown.json()) as { errors: unknown }).errors], path).toEqual([400, [{ path: 'zz_unknown', message: 'Not a query parameter of this operation.' }]]);
+    }
+    expect(Object.keys(app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 't', version: '1' } }).paths ?? {})).toEqual(['/compat/test/things/']);
+  });
+});

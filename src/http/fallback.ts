@@ -1,39 +1,26 @@
-/** Unknown paths answer 404, known paths with another method 405 with Allow. */
+/**
+ * Unknown paths answer 404, known paths with another method 405 with Allow. Allow is asked of
+ * the app's own router, method by method, so it lists exactly what the path then answers.
+ */
 import type { Context, Hono } from 'hono';
 import type { AppEnv } from './context';
 import { problemResponse, problems } from './problem';
 
-type RouteTable = { pattern: RegExp; methods: Set<string> }[];
-
-function compile(app: Hono<AppEnv>): RouteTable {
-  const byPath = new Map<string, Set<string>>();
-  for (const r of app.routes) {
-    if (r.method === 'ALL' || r.path.includes('*')) continue;
-    const methods = byPath.get(r.path) ?? new Set<string>();
-    methods.add(r.method.toUpperCase());
-    byPath.set(r.path, methods);
-  }
-  return [...byPath].map(([path, methods]) => {
-    const source = path
-      .split('/')
-      .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
-      .join('/');
-    if (methods.has('GET')) methods.add('HEAD');
-    return { pattern: new RegExp(`^${source}/?$`), methods };
-  });
-}
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 export function notFoundOrMethod(app: Hono<AppEnv>) {
-  let table: RouteTable | undefined;
+  /** Whether a route (not a middleware, which the router registers for ALL) answers `method` on `path`. */
+  const routed = (method: string, path: string) => app.router.match(method, path)[0].some(([[, route]]) => route.method !== 'ALL');
   return (c: Context<AppEnv>) => {
-    table ??= compile(app);
-    const path = new URL(c.req.url).pathname;
-    const allowed = new Set<string>();
-    for (const r of table) if (r.pattern.test(path)) for (const m of r.methods) allowed.add(m);
-    if (allowed.size > 0) {
-      allowed.add('OPTIONS');
-      return problemResponse(c, problems.methodNotAllowed([...allowed].sort()));
+    const path = c.req.path;
+    const allowed = METHODS.filter((m) => routed(m, path));
+    const method = c.req.method === 'HEAD' ? 'GET' : c.req.method;
+    // A route of this very method that found nothing (a missing static file): the path's 404.
+    if (allowed.length > 0 && !allowed.includes(method)) {
+      if (allowed.includes('GET')) allowed.push('HEAD');
+      // Every path answers OPTIONS (CORS preflight).
+      return problemResponse(c, problems.methodNotAllowed([...allowed, 'OPTIONS'].sort()));
     }
-    return problemResponse(c, problems.notFound(`The path ${path}`));
+    return problemResponse(c, problems.notFound(`The path ${new URL(c.req.url).pathname}`));
   };
 }

@@ -1,8 +1,12 @@
 /**
  * Every router is made here, so that every validation failure takes the problem+json shape
- * (one defaultHook) and names the offending fields.
+ * (one defaultHook) and names the offending fields, and every router matches paths the same way.
  */
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
+import type { Result, Router as PathRouter } from 'hono/router';
+import { RegExpRouter } from 'hono/router/reg-exp-router';
+import { SmartRouter } from 'hono/router/smart-router';
+import { TrieRouter } from 'hono/router/trie-router';
 import type { AppEnv } from './context';
 import { problems, type FieldError } from './problem';
 
@@ -31,8 +35,32 @@ export function fieldErrors(error: z.ZodError, target?: string): FieldError[] {
   });
 }
 
+/** A path as routes are matched: one trailing slash is not part of it (the root stays `/`). */
+export const routingPath = (path: string) => (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path);
+
+/**
+ * Hono's own router, with the trailing slash taken off both sides: the paths routes are declared
+ * with (the document keeps them as declared; the seed dialects declare theirs with a slash) and
+ * the paths requests arrive on. So `/v1/projects/` reaches `/v1/projects`, and a route declared
+ * as `/compat/…/projects/` is reached without the slash too, by every method. (Two routes that
+ * differ only by that slash are therefore one route.)
+ */
+class SlashInsensitiveRouter<T> implements PathRouter<T> {
+  readonly name = 'SlashInsensitiveRouter';
+  private readonly inner: PathRouter<T> = new SmartRouter<T>({ routers: [new RegExpRouter<T>(), new TrieRouter<T>()] });
+
+  add(method: string, path: string, handler: T): void {
+    this.inner.add(method, routingPath(path), handler);
+  }
+
+  match(method: string, path: string): Result<T> {
+    return this.inner.match(method, routingPath(path));
+  }
+}
+
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
+    router: new SlashInsensitiveRouter(),
     defaultHook: (result) => {
       if (!result.success) {
         const part = PART[result.target] ?? result.target;

@@ -5,6 +5,7 @@
  */
 import type { z } from '@hono/zod-openapi';
 import { expect } from 'vitest';
+import { routingPath } from '../../src/http/router';
 import { app } from '../../src/index';
 import type { Answer } from './api';
 
@@ -20,10 +21,11 @@ function loadRoutes(): RouteDef[] {
   const defs: RouteDef[] = [];
   for (const d of app.openAPIRegistry.definitions) {
     if (d.type !== 'route') continue;
-    const source = d.route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+');
+    const source = routingPath(d.route.path).replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+');
     defs.push({
       method: d.route.method.toUpperCase(),
-      pattern: new RegExp(`^${source}$`),
+      // As the server routes: with or without one trailing slash.
+      pattern: new RegExp(`^${source}/?$`),
       responses: d.route.responses as RouteDef['responses'],
     });
   }

@@ -5,6 +5,7 @@
  */
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { routingPath } from '../../src/http/router';
 
 export type Schema = Record<string, any>;
 
@@ -46,14 +47,15 @@ export class ApiDocument {
   }
 
   private operation(method: string, path: string, op: Schema): Operation {
-    const source = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+');
+    const source = routingPath(path).replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+');
     const body: Record<string, Schema> = {};
     for (const [type, media] of Object.entries((op.requestBody?.content ?? {}) as Record<string, Schema>)) body[type] = this.resolve(media.schema ?? {});
     return {
       method,
       path,
       key: `${method} ${path}`,
-      pattern: new RegExp(`^${source}$`),
+      // As the server routes: with or without one trailing slash.
+      pattern: new RegExp(`^${source}/?$`),
       parameters: ((op.parameters ?? []) as Schema[]).map((p) => {
         const param = this.resolve(p);
         return { ...param, schema: this.resolve(param.schema ?? {}) } as Operation['parameters'][number];
