@@ -5,6 +5,8 @@
  * operation, so a failure replays. Every answer must:
  *   - never be a 5xx, and carry a status the operation documents (or 404/405 for a URL that
  *     reaches no operation);
+ *   - be 400 naming a query parameter the operation does not declare, or takes once and got twice,
+ *     and for a path with a trailing slash what the path without it answers (issue 10);
  *   - be application/problem+json when it is an error;
  *   - have a body valid against the declared response schema of the emitted document (ajv);
  *   - hold no secret (password or token hashes, lockout bookkeeping);
@@ -122,6 +124,18 @@ async function probe(op: Operation, r: FuzzRequest, userId: string): Promise<Out
   if (before && status >= 400 && status < 500 && op.key !== 'POST /v1/auth/sign-in') {
     const changed = changedParts(before, await snapshot());
     if (changed.length) problems.push(`refused with ${status} yet changed ${changed.join(', ')}`);
+  }
+  // Where the hostile part alone decides the answer: an unknown or repeated query parameter is
+  // refused naming it; a trailing slash answers as the path without it (reads: sent again to compare).
+  const expected = r.expect;
+  if (expected && 'status' in expected) {
+    const errors = (body as { errors?: { path: string }[] } | undefined)?.errors ?? [];
+    if (status !== expected.status || !errors.some((e) => e.path === expected.names)) problems.push(`expected ${expected.status} naming ${expected.names}`);
+  }
+  if (expected && 'unslashed' in expected && op.method === 'GET') {
+    const again = await exports.default.fetch(toRequest(ORIGIN, op.method, { ...r, url: expected.unslashed }, { Authorization: `Bearer ${await mintToken(userId)}` }));
+    await again.arrayBuffer();
+    if (again.status !== status) problems.push(`answered ${status} with a trailing slash, ${again.status} without (${expected.unslashed})`);
   }
   if (problems.length) problems.push(`answer: ${status} ${text.slice(0, 300)}`);
   return { status, problems, text };

@@ -18,7 +18,7 @@ import {
   type Hints,
   type SchemaContext,
 } from './arbitraries';
-import type { ApiDocument, Operation, Schema } from './openapi-doc';
+import { repeatable, type ApiDocument, type Operation, type Schema } from './openapi-doc';
 import { fill, PNG, type World } from './world';
 
 type FilePart = { bytes: Uint8Array; type: string; filename: string };
@@ -30,12 +30,20 @@ export type FuzzBody =
   /** Bytes past the configured limit; made when sent, so a sample does not hold megabytes. */
   | { kind: 'oversized'; type: string; size: number };
 
+/**
+ * What the answer must be where the hostile part alone decides it: 400 naming a query parameter
+ * the operation does not take (or takes once), or the answer of the same path without its
+ * trailing slash (`unslashed`, compared for reads, which can be sent twice).
+ */
+export type Expectation = { status: 400; names: string } | { unslashed: string };
+
 export interface FuzzRequest {
   /** 'valid' when every part was drawn from its schema, else what was done to it. */
   label: string;
   url: string;
   headers: Record<string, string>;
   body?: FuzzBody;
+  expect?: Expectation;
 }
 
 const PREFIX: Record<string, IdPrefix> = { project: 'prj', asset: 'ast', folder: 'fld', data: 'dat', report: 'rpt', resource: 'res', id: 'res', sphere: 'sph', token: 'tok' };
@@ -71,17 +79,22 @@ export function worldHints(w: World): Hints {
   };
 }
 
+type PathPart = { url: string; odd: string | null; expect?: Expectation };
+
 /**
  * Path parameters: the world's own ids, or (odd) one of them a random id of its kind or something
- * hostile. `fixed` names parameters by value first (ids, where a rename would lose a slug).
+ * hostile, or the path with a trailing slash (the same answer as without). `fixed` names
+ * parameters by value first (ids, where a rename would lose a slug).
  */
-function pathArb(op: Operation, w: World, odd: boolean, fixed: Record<string, string>): fc.Arbitrary<{ url: string; odd: string | null }> {
+function pathArb(op: Operation, w: World, odd: boolean, fixed: Record<string, string>): fc.Arbitrary<PathPart> {
   const fillPath = (path: string) => fill(w, path.replace(/\{(\w+)\}/g, (whole, n: string) => fixed[n] ?? whole));
   const base = fillPath(op.path);
   if (!base) throw new Error(`no world value for a parameter of ${op.path}`);
   const names = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
-  if (!odd || names.length === 0) return fc.constant({ url: base, odd: null });
-  return fc
+  if (!odd) return fc.constant({ url: base, odd: null });
+  const slashed = fc.constant<PathPart>({ url: `${base}/`, odd: 'path with a trailing slash', expect: { unslashed: base } });
+  if (names.length === 0) return slashed;
+  const hostile = fc
     .tuple(
       fc.constantFrom(...names),
       fc.oneof(
@@ -95,6 +108,7 @@ function pathArb(op: Operation, w: World, odd: boolean, fixed: Record<string, st
       const url = fillPath(op.path.replace(/\{(\w+)\}/g, (whole, n: string) => (n === name ? v : whole)))!;
       return { url, odd: `path ${name}=${JSON.stringify(v)}` };
     });
+  return fc.oneof({ arbitrary: hostile, weight: 3 }, { arbitrary: slashed, weight: 1 });
 }
 
 /** A query value from its schema: a string holds no null, and small numbers are the ones lists answer. */
@@ -107,25 +121,47 @@ function queryValue(schema: Schema, name: string, ctx: SchemaContext): fc.Arbitr
   return valueOf({ ...schema, type: types.length === 1 ? types[0] : types }, ctx, name).map(String);
 }
 
+/** Names one slip away from a declared one (`organization_id` for `organization`), and the plainly unknown. */
+function nearMisses(declared: string[]): string[] {
+  const slips = declared.flatMap((n) => [`${n}_id`, `${n}s`, n.endsWith('_id') ? n.slice(0, -3) : n.toUpperCase()]);
+  return [...new Set([...slips, 'zz_unknown', 'organization_id', 'folder_id', 'page', 'limit', 'format', 'fields'])].filter((n) => !declared.includes(n));
+}
+
+type Extra = { text: string; twice?: string; expect?: Expectation };
+
 /**
  * Query parameters drawn from their schemas, each present now and then (all at once would rarely
  * make sense together), never a cursor (those come from a `next` link); odd: one of them hostile,
- * or one extra.
+ * or one extra. A parameter the operation does not declare, or one it takes once given twice,
+ * must be answered 400 naming it.
  */
-function queryArb(op: Operation, ctx: SchemaContext, odd: boolean): fc.Arbitrary<{ query: string; odd: string | null }> {
-  const params = op.parameters.filter((p) => p.in === 'query' && p.name !== 'cursor');
+function queryArb(op: Operation, ctx: SchemaContext, odd: boolean): fc.Arbitrary<{ query: string; odd: string | null; expect?: Expectation }> {
+  const all = op.parameters.filter((p) => p.in === 'query');
+  const params = all.filter((p) => p.name !== 'cursor');
   const each = params.map((p) => fc.oneof({ arbitrary: fc.constant(null), weight: 3 }, { arbitrary: queryValue(p.schema, p.name, ctx), weight: 1 }));
-  const hostile = fc.oneof(
-    ...(params.length ? [fc.tuple(fc.constantFrom(...params.map((p) => p.name)), nastyString).map(([n, v]) => `${encodeURIComponent(n)}=${encodeURIComponent(v)}`)] : []),
-    fc.constantFrom('zz_unknown=1', 'limit=1&limit=2', 'cursor=' + encodeURIComponent('{"k":1}'), '%zz=1', 'search=%', 'ordering=-', 'limit=1e3'),
-  );
+  const refused = (name: string): Expectation => ({ status: 400, names: name });
+  const once = all.filter((p) => !repeatable(p.schema)).map((p) => p.name);
+  const hostiles: fc.Arbitrary<Extra>[] = [
+    ...(params.length ? [fc.tuple(fc.constantFrom(...params.map((p) => p.name)), nastyString).map(([n, v]): Extra => ({ text: `${encodeURIComponent(n)}=${encodeURIComponent(v)}` }))] : []),
+    fc.constantFrom<Extra>(
+      { text: 'cursor=' + encodeURIComponent('{"k":1}') },
+      { text: 'search=%' },
+      { text: 'ordering=-' },
+      { text: 'limit=1e3' },
+      { text: '%zz=1', expect: refused('%zz') },
+    ),
+    fc.tuple(fc.constantFrom(...nearMisses(all.map((p) => p.name))), fc.constantFrom('1', 'true', '')).map(([n, v]): Extra => ({ text: `${n}=${v}`, expect: refused(n) })),
+    ...(once.length ? [fc.constantFrom(...once).map((n): Extra => ({ text: `${n}=1&${n}=2`, twice: n, expect: refused(n) }))] : []),
+  ];
+  const hostile = fc.oneof(...hostiles);
   return fc.tuple(fc.tuple(...each), odd ? hostile : fc.constant(null)).map(([values, extra]) => {
     const qs = new URLSearchParams();
     values.forEach((v, i) => {
-      if (v !== null) qs.append(params[i]!.name, v);
+      // A parameter given twice on purpose is given only that way.
+      if (v !== null && params[i]!.name !== extra?.twice) qs.append(params[i]!.name, v);
     });
-    const query = [qs.toString(), extra].filter(Boolean).join('&');
-    return { query: query ? `?${query}` : '', odd: extra ? `query ${extra}` : null };
+    const query = [qs.toString(), extra?.text].filter(Boolean).join('&');
+    return { query: query ? `?${query}` : '', odd: extra ? `query ${extra.text}` : null, expect: extra?.expect };
   });
 }
 
@@ -273,19 +309,19 @@ export function requestArb(doc: ApiDocument, op: Operation, w: World, limits: { 
   const ctx: SchemaContext = { resolve: (s) => doc.resolve(s), hints: worldHints(w), pins: { archived: fc.constant(false) } };
   const bodies = bodyArbs(op, ctx, limits);
   const validBody = fc.oneof(...bodies.valid);
-  const make = (path: fc.Arbitrary<{ url: string; odd: string | null }>, query: ReturnType<typeof queryArb>, headers: ReturnType<typeof headerArb>, body: fc.Arbitrary<Labelled>) =>
+  const make = (path: fc.Arbitrary<PathPart>, query: ReturnType<typeof queryArb>, headers: ReturnType<typeof headerArb>, body: fc.Arbitrary<Labelled>) =>
     fc.tuple(path, query, headers, body).map(([p, q, h, b]): FuzzRequest => {
       const odd = [p.odd, q.odd, h.odd, b.label === 'valid' ? null : b.label].filter(Boolean);
-      return { label: odd.length ? odd.join('; ') : 'valid', url: p.url + q.query, headers: h.headers, body: b.body };
+      const expect = p.expect && 'unslashed' in p.expect ? { unslashed: p.expect.unslashed + q.query } : q.expect;
+      return { label: odd.length ? odd.join('; ') : 'valid', url: p.url + q.query, headers: h.headers, body: b.body, expect };
     });
   const [path, oddPath] = [pathArb(op, w, false, fixed), pathArb(op, w, true, fixed)];
   const [query, oddQuery] = [queryArb(op, ctx, false), queryArb(op, ctx, true)];
   const [headers, oddHeaders] = [headerArb(op, ctx, false), headerArb(op, ctx, true)];
-  const hasPath = op.path.includes('{');
   const hasHeaders = op.parameters.some((p) => p.in === 'header');
   return fc.oneof(
     { arbitrary: make(path, query, headers, validBody), weight: 4 },
-    ...(hasPath ? [{ arbitrary: make(oddPath, query, headers, validBody), weight: 2 }] : []),
+    { arbitrary: make(oddPath, query, headers, validBody), weight: 2 },
     { arbitrary: make(path, oddQuery, headers, validBody), weight: 1 },
     ...(hasHeaders ? [{ arbitrary: make(path, query, oddHeaders, validBody), weight: 1 }] : []),
     ...(bodies.hostile.length ? [{ arbitrary: make(path, query, headers, fc.oneof(...bodies.hostile)), weight: 5 }] : []),
