@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { app } from '../src/index';
 import { newId } from '../src/lib/ids';
 import { call, expectProblem, sameProblem, type Answer } from './support/api';
-import { count, unique, type Actor } from './support/actors';
+import { count, makeUser, unique, type Actor } from './support/actors';
 import { ok, privateProjectWithAsset } from './support/domain';
 import { download } from './support/files';
 
@@ -144,5 +144,42 @@ describe('the TransAM hole stays closed', () => {
     expect((await call(`/v1/organizations/${w.org.slug}/documents`, { headers: w.admin.auth })).body.results).toEqual([]);
     const row = await env.DB.prepare('SELECT description FROM resources WHERE id = ?').bind(doc.id).first<{ description: string }>();
     expect(row).toEqual({ description: '' });
+  });
+});
+
+describe('a document shared with another organisation', () => {
+  it('its documents routes let B read it and refuse B every change (403), as the resource routes do; A keeps it; B detaches it from its own entities', async () => {
+    const w = await world();
+    const doc = await ok(call(`/v1/projects/${w.project.id}/documents`, { headers: w.editor.auth, body: form(text('A’s document'), [['name', 'Lease']]) }));
+    // A superuser writes both sides: it shares A's document with B's organisation and project.
+    const root = await makeUser({ superuser: true });
+    for (const [type, id] of [['organization', w.orgB.id], ['project', w.projectB.id]] as const) {
+      await ok(call(`/v1/resources/${doc.id}/attachments`, { headers: root.auth, json: { entity_type: type, entity_id: id } }), 200);
+    }
+    const before = await call(`/v1/resources/${doc.id}`, { headers: w.admin.auth });
+    const underB = [`/v1/organizations/${w.orgB.slug}/documents`, `/v1/projects/${w.projectB.id}/documents`];
+    for (const list of underB) {
+      const listed = await call(list, { headers: w.outsider.auth });
+      expect(listed.body.results.map((r: { id: string }) => r.id)).toEqual([doc.id]);
+    }
+    // Issue 10, item 8: these answered 204 and 200.
+    for (const base of underB) {
+      expectProblem(await call(`${base}/${doc.id}`, { method: 'DELETE', headers: w.outsider.auth }), 403, 'forbidden');
+      expectProblem(await call(`${base}/${doc.id}`, { method: 'PATCH', headers: w.outsider.auth, json: { name: 'Taken' } }), 403, 'forbidden');
+    }
+    const after = await call(`/v1/resources/${doc.id}`, { headers: w.admin.auth });
+    expect(strip(after)).toEqual(strip(before));
+    expect((await download(`/v1/resources/${doc.id}/download`, w.admin.auth)).bytes).toEqual(text('A’s document'));
+
+    // A's writers still change it through A's routes; B sees the change.
+    const patched = await call(`/v1/projects/${w.project.id}/documents/${doc.id}`, { method: 'PATCH', headers: w.editor.auth, json: { description: 'by A' } });
+    expect(patched.status, patched.text).toBe(200);
+    expect((await call(`/v1/resources/${doc.id}`, { headers: w.outsider.auth })).body.description).toBe('by A');
+    // B removes it from its own entities; A's document stays.
+    for (const [type, id] of [['organization', w.orgB.slug], ['project', w.projectB.id]]) {
+      expect((await call(`/v1/resources/${doc.id}/attachments/${type}/${id}`, { method: 'DELETE', headers: w.outsider.auth })).status).toBe(204);
+    }
+    expectProblem(await call(`/v1/resources/${doc.id}`, { headers: w.outsider.auth }), 404);
+    expect((await call(`/v1/projects/${w.project.id}/documents`, { headers: w.viewer.auth })).body.results.map((r: { id: string }) => r.id)).toEqual([doc.id]);
   });
 });

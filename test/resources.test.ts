@@ -474,7 +474,7 @@ describe('deduplication', () => {
 });
 
 describe('attach and detach', () => {
-  it('attaches across organisations (read the resource, write the target) and detaches; the last detach deletes the resource and its bytes', async () => {
+  it('attaches across organisations (change the resource, write the target) and detaches; the last detach deletes the resource and its bytes', async () => {
     const w = await world();
     const r = await upload(w.editor, [`project:${w.project.id}`]);
     const R = `/v1/resources/${r.id}`;
@@ -497,7 +497,7 @@ describe('attach and detach', () => {
     expect((await download(`${R}/download`, w.outsider.auth)).status).toBe(200);
     // Attaching again is harmless; an organisation may be named by slug.
     expect((await call(`${R}/attachments`, { headers: w.bridge.auth, json: { entity_type: 'project', entity_id: w.projectB.id } })).status).toBe(200);
-    const byslug = await call(`${R}/attachments`, { headers: w.outsider.auth, json: { entity_type: 'organization', entity_id: w.orgB.slug } });
+    const byslug = await call(`${R}/attachments`, { headers: w.bridge.auth, json: { entity_type: 'organization', entity_id: w.orgB.slug } });
     expect(byslug.body.attachments).toContainEqual({ entity_type: 'organization', id: w.orgB.id });
 
     // B detaches its two; A's stays and the resource lives.
@@ -532,5 +532,108 @@ describe('attach and detach', () => {
     await sweepOrphans(env, Date.now() + SWEEP_GRACE_MS + 1000);
     expect(await count('blobs', 'organization_id = ?', w.org.id)).toBe(1);
     expect(await r2Keys(w.prefix)).toEqual([survivor.key]);
+  });
+});
+
+/** Status, body and ETag: equal before and after a refused write when nothing changed. */
+const state = (a: Answer) => ({ status: a.status, body: a.body, etag: a.headers.get('ETag') });
+
+describe('the owner rule: a resource belongs to the organisation that created it', () => {
+  it('reading a resource is not enough to attach it somewhere you control: the viewer who administers organisation C is refused, and so gains nothing', async () => {
+    const w = await world();
+    const r = await upload(w.editor, [`project:${w.project.id}`]);
+    const R = `/v1/resources/${r.id}`;
+    const orgC = await makeOrg(w.viewer);
+    const before = await call(R, { headers: w.editor.auth });
+    // Issue 10, item 2: this attach answered 200, and the PATCH and PUT below then answered 200 too.
+    for (const ref of [orgC.id, orgC.slug]) {
+      expectProblem(await call(`${R}/attachments`, { headers: w.viewer.auth, json: { entity_type: 'organization', entity_id: ref } }), 403, 'forbidden');
+    }
+    expectProblem(await call(R, { method: 'PATCH', headers: w.viewer.auth, json: { name: 'mine now' } }), 403, 'forbidden');
+    expectProblem(await call(`${R}/file`, { method: 'PUT', headers: { ...w.viewer.auth, 'Content-Type': 'text/plain' }, body: text('overwritten') }), 403, 'forbidden');
+    expectProblem(await call(R, { method: 'DELETE', headers: w.viewer.auth }), 403, 'forbidden');
+    expect(state(await call(R, { headers: w.editor.auth }))).toEqual(state(before));
+    expect(await count('resource_attachments', 'resource_id = ?', r.id)).toBe(1);
+    expect(ids(await call(`/v1/organizations/${orgC.slug}/resources`, { headers: w.viewer.auth }))).toEqual([]);
+    // Writing the target is needed too: the editor writes the resource but not the organisation.
+    expectProblem(await call(`${R}/attachments`, { headers: w.editor.auth, json: { entity_type: 'organization', entity_id: w.org.id } }), 403, 'forbidden');
+  });
+
+  it('an organisation it is shared with reads it and may only detach it from its own entities; everything else is 403 and changes nothing', async () => {
+    const w = await world();
+    const bytes = text('the deed of organisation A');
+    const r = await upload(w.editor, [`project:${w.project.id}`], bytes, [['name', 'Deed']]);
+    const R = `/v1/resources/${r.id}`;
+    // The bridge writes the resource (editor in A's project) and B's entities (admin of B): it shares it.
+    for (const [type, id] of [['organization', w.orgB.id], ['project', w.projectB.id]] as const) {
+      await ok(call(`${R}/attachments`, { headers: w.bridge.auth, json: { entity_type: type, entity_id: id } }), 200);
+    }
+    const projectB2 = await ok(call(`/v1/organizations/${w.orgB.slug}/projects`, { headers: w.outsider.auth, json: { name: unique('PB2 ') } }));
+    // A second admin of B, who also views A's project: A's attachment is visible to them.
+    await ok(call(`/v1/organizations/${w.orgB.slug}/members`, { headers: w.outsider.auth, json: { user: w.viewer.id, role: 'admin' } }));
+    const before = await call(R, { headers: w.admin.auth });
+    expect(before.body.attachments).toHaveLength(1);
+    const key = (await blobOf(r.id))!.key;
+
+    const seen = await call(R, { headers: w.outsider.auth });
+    expect(seen.status).toBe(200);
+    expect(seen.body.attachments).toEqual(
+      [{ entity_type: 'organization', id: w.orgB.id }, { entity_type: 'project', id: w.projectB.id }],
+    );
+    expect((await download(`${R}/download`, w.outsider.auth)).bytes).toEqual(bytes);
+    expect(ids(await call(`/v1/organizations/${w.orgB.slug}/documents`, { headers: w.outsider.auth }))).toEqual([r.id]);
+
+    for (const b of [w.outsider, w.viewer]) {
+      // Issue 10, item 8: the DELETE answered 204 and the PUT 200, and A lost its document.
+      const refused = [
+        await call(R, { method: 'DELETE', headers: b.auth }),
+        await call(`${R}/file`, { method: 'PUT', headers: { ...b.auth, 'Content-Type': 'text/plain' }, body: text('overwritten by B') }),
+        await call(R, { method: 'PATCH', headers: b.auth, json: { name: 'B’s now', archived: true } }),
+        await call(`${R}/attachments`, { headers: b.auth, json: { entity_type: 'project', entity_id: projectB2.id } }),
+        await call(`${R}/attachments`, { headers: b.auth, json: { entity_type: 'organization', entity_id: w.orgB.slug } }),
+        await call(`/v1/organizations/${w.orgB.slug}/documents/${r.id}`, { method: 'DELETE', headers: b.auth }),
+        await call(`/v1/organizations/${w.orgB.slug}/documents/${r.id}`, { method: 'PATCH', headers: b.auth, json: { description: 'B’s' } }),
+        await call(`/v1/projects/${w.projectB.id}/documents/${r.id}`, { method: 'DELETE', headers: b.auth }),
+        await call(`/v1/projects/${w.projectB.id}/documents/${r.id}`, { method: 'PATCH', headers: b.auth, json: { name: 'B’s' } }),
+      ];
+      for (const a of refused) expectProblem(a, 403, 'forbidden');
+    }
+    // A's attachment: hidden from B's own admin (as a missing one), visible but not B's to remove for the viewer.
+    const hidden = await call(`${R}/attachments/project/${w.project.id}`, { method: 'DELETE', headers: w.outsider.auth });
+    expectProblem(hidden, 404, 'not-found');
+    expect(sameProblem(hidden)).toEqual(sameProblem(await call(`${R}/attachments/project/${newId('prj')}`, { method: 'DELETE', headers: w.outsider.auth })));
+    expectProblem(await call(`${R}/attachments/project/${w.project.id}`, { method: 'DELETE', headers: w.viewer.auth }), 403, 'forbidden');
+
+    expect(state(await call(R, { headers: w.admin.auth }))).toEqual(state(before));
+    expect((await download(`${R}/download`, w.admin.auth)).bytes).toEqual(bytes);
+    expect((await blobOf(r.id))!.key).toBe(key);
+    expect(await count('resource_attachments', 'resource_id = ?', r.id)).toBe(3);
+
+    // What B may do: detach it from its own entities. A keeps it.
+    expect((await call(`${R}/attachments/project/${w.projectB.id}`, { method: 'DELETE', headers: w.outsider.auth })).status).toBe(204);
+    expect((await call(`${R}/attachments/organization/${w.orgB.slug}`, { method: 'DELETE', headers: w.viewer.auth })).status).toBe(204);
+    expectProblem(await call(R, { headers: w.outsider.auth }), 404);
+    const kept = await call(R, { headers: w.admin.auth });
+    expect(kept.body.attachments).toEqual([{ entity_type: 'project', id: w.project.id }]);
+    expect((await download(`${R}/download`, w.admin.auth)).bytes).toEqual(bytes);
+  });
+
+  it('the owner’s writers change, replace and delete a shared resource, and B sees the result', async () => {
+    const w = await world();
+    const r = await upload(w.editor, [`project:${w.project.id}`]);
+    const R = `/v1/resources/${r.id}`;
+    await ok(call(`${R}/attachments`, { headers: w.bridge.auth, json: { entity_type: 'organization', entity_id: w.orgB.id } }), 200);
+    const renamed = await call(R, { method: 'PATCH', headers: w.editor.auth, json: { name: 'Renamed by A' } });
+    expect(renamed.status, renamed.text).toBe(200);
+    const fresh = text('new bytes from A');
+    const put = await call(`${R}/file`, { method: 'PUT', headers: { ...w.editor.auth, 'Content-Type': 'text/plain' }, body: fresh });
+    expect(put.status, put.text).toBe(200);
+    expect((await call(R, { headers: w.outsider.auth })).body).toMatchObject({ name: 'Renamed by A', sha256: await sha256Hex(fresh) });
+    expect((await download(`${R}/download`, w.outsider.auth)).bytes).toEqual(fresh);
+    // Through the documents routes of A's project as well.
+    const viaDocs = await call(`/v1/projects/${w.project.id}/documents/${r.id}`, { method: 'PATCH', headers: w.editor.auth, json: { description: 'by A' } });
+    expect(viaDocs.status, viaDocs.text).toBe(200);
+    expect((await call(R, { method: 'DELETE', headers: w.admin.auth })).status).toBe(204);
+    expectProblem(await call(R, { headers: w.outsider.auth }), 404);
   });
 });

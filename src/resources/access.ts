@@ -1,9 +1,13 @@
 /**
- * Who may see and change a resource. A resource has no rights of its own: it is visible when at
- * least one entity it is attached to is visible to the caller, and writable through an attached
- * entity the caller may write (organisation: admin; project: editor, manager, org admin; asset:
- * as assets/access.ts; report: its project's writers). An attached entity that is archived (or
- * in an archived project or organisation) is read-only.
+ * Who may see and change a resource. A resource is visible when at least one entity it is
+ * attached to is visible to the caller. It belongs to the organisation that created it
+ * (resources.organization_id): only a caller who may write an attached entity of that
+ * organisation may change it, replace its bytes, delete it or attach it elsewhere (writableResource
+ * below, the one definition every write path uses). Writing an entity of another organisation it
+ * is shared with only lets the caller detach it from that entity. Writing an entity means:
+ * organisation, its admins; project, its editors, managers and org admins; asset, as
+ * assets/access.ts; report, its project's writers. An attached entity that is archived (or in an
+ * archived project or organisation) is read-only.
  *
  * The rules are SQL over an (entity_type, entity_id) pair, so that the same words decide item
  * routes, lists, attachment targets and the attachments a representation shows. An attachment
@@ -86,6 +90,61 @@ function entityOrganization(type: SQL, id: SQL): SQL<string | null> {
     WHEN 'asset' THEN (SELECT xa.organization_id FROM assets xa WHERE xa.id = ${id})
     WHEN 'report' THEN (SELECT xp.organization_id FROM reports xr JOIN projects xp ON xp.id = xr.project_id WHERE xr.id = ${id})
     END)`;
+}
+
+/**
+ * SQL (in a statement joined with callerTable): the caller may change the resource itself, the
+ * owner rule. Through an attached entity of the organisation that owns it that the caller may
+ * write (and, `open`, that is not read-only). Seeing the resource is never enough, and neither is
+ * writing an entity of another organisation it is shared with.
+ */
+function writableResource(resourceId: SQL, ownerId: SQL, open: boolean): SQL {
+  const type = sql`wa.entity_type`;
+  const id = sql`wa.entity_id`;
+  return sql`EXISTS (SELECT 1 FROM resource_attachments wa WHERE wa.resource_id = ${resourceId}
+    AND ${entityOrganization(type, id)} = ${ownerId} AND ${entityReadable(type, id)} AND ${entityWritable(type, id)}
+    ${open ? sql`AND NOT ${entityReadOnly(type, id)}` : sql``})`;
+}
+
+/** The caller's rights on the resource itself (writableResource), for `authed`: `writer` tells 403 from 409, `open` is the right to write now. */
+export function resourceRights(scope: Scope, resourceId: string) {
+  const rid = sql`rw.id`;
+  const owner = sql`rw.organization_id`;
+  return scope.db
+    .select({ writer: flag(writableResource(rid, owner, false), 'rw_writer'), open: flag(writableResource(rid, owner, true), 'rw_open') })
+    .from(sql`resources rw CROSS JOIN ${callerTable(scope)}`)
+    .where(sql`rw.id = ${resourceId}`);
+}
+
+export type ResourceRights = Awaited<ReturnType<typeof resourceRights>>[number];
+
+/** 403 unless the caller may change the resource (writableResource); 409 when every entity it may do so through is read-only. */
+export function requireResourceWrite(rights: ResourceRights | undefined): void {
+  if (!rights?.writer) {
+    throw problems.forbidden('Only those who may change an entity of the organisation that owns this resource, and that it is attached to, may change it.');
+  }
+  if (!rights.open) throw problems.archived('Every entity of its organisation that this resource is attached to');
+}
+
+/**
+ * Attaching needs the right to change the resource AND the right to write the target, which the
+ * caller must see (404 otherwise, as for a missing entity).
+ */
+export function requireAttach(rights: ResourceRights | undefined, type: ResourceEntityType, target: EntityAccess[]): EntityAccess & { organizationId: string } {
+  requireResourceWrite(rights);
+  return requireEntity(type, target, 'write');
+}
+
+/**
+ * Detaching from an entity: a writer of that entity (an organisation the resource is shared with
+ * removes it from its own entities), or one who may change the resource. 404 for an attachment
+ * the caller may not see; 409 while the entity is read-only.
+ */
+export function requireDetach(attachment: AttachmentAccess | undefined, rights: ResourceRights | undefined): AttachmentAccess {
+  if (!attachment?.canRead) throw problems.notFound('Attachment');
+  if (!attachment.canWrite) requireResourceWrite(rights);
+  if (attachment.readOnly) throw problems.archived(`The ${attachment.entityType}`);
+  return attachment;
 }
 
 /** SQL: the resource of the current row has an attachment the caller may see. */

@@ -34,11 +34,16 @@ import {
   attachmentsWithAccess,
   entityIdOf,
   entityWithAccess,
+  requireAttach,
+  requireDetach,
   requireEntity,
+  requireResourceWrite,
+  resourceRights,
   visibleAttachmentsJson,
   visibleResource,
   type AttachmentAccess,
   type EntityAccess,
+  type ResourceRights,
 } from './access';
 import { parseAttachments, toResource, type Attachment, type AttachTarget, type ResourceChanges, type ResourceOut } from './schemas';
 import { changeSet, touched } from '../db/changes';
@@ -118,31 +123,26 @@ interface Loaded {
   row: ResourceRow;
   r2Key: string | null;
   attachments: AttachmentAccess[];
+  rights: ResourceRights | undefined;
   resource: ResourceOut;
 }
 
 const visibleOf = (atts: AttachmentAccess[]): Attachment[] => atts.filter((a) => a.canRead).map((a) => ({ entity_type: a.entityType, id: a.entityId }));
 
-/** 403 unless the caller may write an attached entity; 409 when every such entity is read-only (archived). */
-function requireResourceWrite(atts: AttachmentAccess[]): void {
-  const writable = atts.filter((a) => a.canRead && a.canWrite);
-  if (writable.length === 0) throw problems.forbidden('Only those who may change an entity this resource is attached to may change it.');
-  const open = writable.find((a) => !a.readOnly);
-  if (!open) throw problems.archived(`The ${writable[0]!.entityType} this resource is attached to`);
-}
-
 /**
- * One round trip: the caller, the resource, its attachments with the caller's rights, and (for
- * the documents routes, `within`) the entity in the path, which it must be attached to. Anything
- * the caller may not see answers as a missing resource.
+ * One round trip: the caller, the resource, its attachments and the resource itself with the
+ * caller's rights, and (for the documents routes, `within`) the entity in the path, which it must
+ * be attached to. Anything the caller may not see answers as a missing resource; `write` applies
+ * the owner rule (access.ts).
  */
 async function loadResource(scope: Scope, resourceId: string, need: 'read' | 'write', within?: Within, extra?: EntityAccessQuery): Promise<Loaded & { target: EntityAccess[] }> {
   // The entity of the path (documents routes) or the target of an attachment: never both.
   const entityQuery = within ? entityWithAccess(scope, within.type, within.ref) : extra;
-  const [caller, rows, atts, ...scoped] = await authed(
+  const [caller, rows, atts, rights, ...scoped] = await authed(
     scope,
     selectResources(scope).where(eq(resources.id, resourceId)).limit(1),
     attachmentsWithAccess(scope, resourceId),
+    resourceRights(scope, resourceId),
     ...(entityQuery ? [entityQuery] : []),
   );
   const entityRows: EntityAccess[] = scoped[0] ?? [];
@@ -155,8 +155,8 @@ async function loadResource(scope: Scope, resourceId: string, need: 'read' | 'wr
       throw problems.notFound('Resource');
     }
   }
-  if (need === 'write') requireResourceWrite(atts);
-  return { caller, row: row.resource, r2Key: row.blob.r2Key, attachments: atts, resource: toResource(row.resource, visibleOf(atts)), target };
+  if (need === 'write') requireResourceWrite(rights[0]);
+  return { caller, row: row.resource, r2Key: row.blob.r2Key, attachments: atts, rights: rights[0], resource: toResource(row.resource, visibleOf(atts)), target };
 }
 
 type EntityAccessQuery = ReturnType<typeof entityWithAccess>;
@@ -319,16 +319,16 @@ export async function deleteResource(scope: Scope, resourceId: string, ifMatch: 
   if (gone.length) scope.waitUntil(discardObjects(scope, gone.map((b) => b.r2Key)));
 }
 
-/** Attaches a resource the caller may see to an entity they may write (idempotent). */
+/** Attaches a resource to an entity: the caller must be able to change the resource and write the entity (access.ts, requireAttach). */
 export async function attachResource(scope: Scope, resourceId: string, target: AttachTarget) {
-  const { row, attachments, resource, target: targetRows } = await loadResource(
+  const { row, attachments, rights, resource, target: targetRows } = await loadResource(
     scope,
     resourceId,
     'read',
     undefined,
     entityWithAccess(scope, target.entityType, target.entityId),
   );
-  const entity = requireEntity(target.entityType, targetRows, 'write');
+  const entity = requireAttach(rights, target.entityType, targetRows);
   if (attachments.some((a) => a.entityType === target.entityType && a.entityId === entity.entityId)) return resource;
   try {
     const [, changed] = await scope.db.batch([
@@ -354,17 +354,14 @@ export async function attachResource(scope: Scope, resourceId: string, target: A
 }
 
 /**
- * Detaches a resource from one entity: the caller must be able to write that entity or another
- * one the resource is attached to; the entity must not be read-only. A resource left without
+ * Detaches a resource from one entity (access.ts, requireDetach: a writer of that entity, or one
+ * who may change the resource; the entity must not be read-only). A resource left without
  * attachments is deleted in the same batch, and its blob if no other resource names it.
  */
 export async function detachResource(scope: Scope, resourceId: string, target: AttachTarget) {
-  const { row, attachments, target: targetRows } = await loadResource(scope, resourceId, 'read', undefined, entityWithAccess(scope, target.entityType, target.entityId));
+  const { row, attachments, rights, target: targetRows } = await loadResource(scope, resourceId, 'read', undefined, entityWithAccess(scope, target.entityType, target.entityId));
   const entityId = targetRows[0]?.entityId ?? target.entityId;
-  const attachment = attachments.find((a) => a.canRead && a.entityType === target.entityType && a.entityId === entityId);
-  if (!attachment) throw problems.notFound('Attachment');
-  if (!attachment.canWrite) requireResourceWrite(attachments);
-  if (attachment.readOnly) throw problems.archived(`The ${target.entityType}`);
+  requireDetach(attachments.find((a) => a.entityType === target.entityType && a.entityId === entityId), rights);
   const orphaned = sql`NOT EXISTS (SELECT 1 FROM resource_attachments oa WHERE oa.resource_id = ${row.id})`;
   const [removed, deleted, gone] = await scope.db.batch([
     scope.db
