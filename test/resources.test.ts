@@ -535,6 +535,10 @@ describe('attach and detach', () => {
   });
 });
 
+async function versionOf(resourceId: string): Promise<number> {
+  return (await env.DB.prepare('SELECT version FROM resources WHERE id = ?').bind(resourceId).first<{ version: number }>())!.version;
+}
+
 /** Status, body and ETag: equal before and after a refused write when nothing changed. */
 const state = (a: Answer) => ({ status: a.status, body: a.body, etag: a.headers.get('ETag') });
 
@@ -635,5 +639,58 @@ describe('the owner rule: a resource belongs to the organisation that created it
     expect(viaDocs.status, viaDocs.text).toBe(200);
     expect((await call(R, { method: 'DELETE', headers: w.admin.auth })).status).toBe(204);
     expectProblem(await call(R, { headers: w.outsider.auth }), 404);
+  });
+
+  it('attaching is idempotent: parallel identical attaches all answer 200 with the same state, and one attachment row', async () => {
+    const w = await world();
+    const r = await upload(w.editor, [`project:${w.project.id}`]);
+    const R = `/v1/resources/${r.id}`;
+    const before = await call(R, { headers: w.bridge.auth });
+    const versionBefore = await versionOf(r.id);
+    // Issue 10, item 9: some of these answered 500 "UNIQUE constraint failed".
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, () => call(`${R}/attachments`, { headers: w.bridge.auth, json: { entity_type: 'project', entity_id: w.projectB.id } })),
+    );
+    for (const a of answers) expect(a.status, a.text).toBe(200);
+    const states = new Set(answers.map((a) => JSON.stringify(state(a))));
+    expect(states.size, [...states].join('\n')).toBe(1);
+    expect(answers[0]!.body.attachments).toContainEqual({ entity_type: 'project', id: w.projectB.id });
+    expect(state(await call(R, { headers: w.bridge.auth }))).toEqual(state(answers[0]!));
+    expect(answers[0]!.headers.get('ETag')).not.toBe(before.headers.get('ETag'));
+    expect(await count('resource_attachments', 'resource_id = ? AND entity_id = ?', r.id, w.projectB.id)).toBe(1);
+    // One change: the version moved on once.
+    expect(await versionOf(r.id)).toBe(versionBefore + 1);
+  });
+});
+
+describe('races', () => {
+  it('parallel uploads of the same bytes (resources and documents routes) all answer 201 and share one blob and one object', async () => {
+    const w = await world();
+    const bytes = text(unique('the same bytes, many times '));
+    const answers = await Promise.all([
+      ...Array.from({ length: 6 }, () => post(w.editor, '/v1/resources', bytes, [['attach', `project:${w.project.id}`]])),
+      ...Array.from({ length: 6 }, () => post(w.editor, `/v1/projects/${w.project.id}/documents`, bytes, [['attach', `asset:${w.asset.id}`]])),
+    ]);
+    for (const a of answers) expect(a.status, a.text).toBe(201);
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(12);
+    expect(await count('blobs', 'organization_id = ?', w.org.id)).toBe(1);
+    expect(await count('resource_attachments', 'entity_id = ?', w.project.id)).toBe(12);
+    expect(await eventually(async () => (await r2Keys(w.prefix)).length === 1)).toBe(true);
+  });
+
+  it('parallel deletes, and parallel detaches of the last attachment: one succeeds, the others answer 404 and record nothing', async () => {
+    const w = await world();
+    const one = await upload(w.editor, [`project:${w.project.id}`]);
+    const two = await upload(w.editor, [`project:${w.project.id}`]);
+    const deletes = await Promise.all(Array.from({ length: 6 }, () => call(`/v1/resources/${one.id}`, { method: 'DELETE', headers: w.editor.auth })));
+    const detaches = await Promise.all(
+      Array.from({ length: 6 }, () => call(`/v1/resources/${two.id}/attachments/project/${w.project.id}`, { method: 'DELETE', headers: w.editor.auth })),
+    );
+    for (const [answers, id] of [[deletes, one.id], [detaches, two.id]] as const) {
+      expect(answers.map((a) => a.status).sort()).toEqual([204, 404, 404, 404, 404, 404]);
+      for (const a of answers.filter((x) => x.status === 404)) expectProblem(a, 404, 'not-found');
+      expect(await count('resources', 'id = ?', id)).toBe(0);
+      expect(await count('deletions', "entity_type = 'resource' AND entity_id = ?", id)).toBe(1);
+    }
   });
 });

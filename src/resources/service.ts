@@ -303,23 +303,30 @@ export async function putResourceFile(scope: Scope, resourceId: string, file: In
   return toResource(updated, resource.attachments);
 }
 
-/** The rows in one batch (guarded by If-Match; the blob only if no other resource names it), then the R2 object. */
+/**
+ * The rows in one batch (guarded by If-Match; the blob only if no other resource names it), then
+ * the R2 object. The deletion record comes first, on the delete's own condition, so only the
+ * request that removes the row records it (a parallel delete that lost answers 404 and writes nothing).
+ */
 export async function deleteResource(scope: Scope, resourceId: string, ifMatch: string | undefined, within?: Within) {
   const { row, resource } = await loadResource(scope, resourceId, 'write', within);
   await checkIfMatch(ifMatch, resource);
-  const [deleted, gone] = await scope.db.batch([
-    scope.db
-      .delete(resources)
-      .where(and(eq(resources.id, row.id), versionGuard(ifMatch, resources.version, row.version)))
-      .returning({ id: resources.id }),
+  const target = and(eq(resources.id, row.id), versionGuard(ifMatch, resources.version, row.version));
+  const [, deleted, gone] = await scope.db.batch([
+    recordDeletion(scope, 'resource', row.id, row.organizationId, sql`EXISTS (SELECT 1 FROM ${resources} WHERE ${target})`),
+    scope.db.delete(resources).where(target).returning({ id: resources.id }),
     deleteIfUnreferenced(scope, row.blobId),
-    recordDeletion(scope, 'resource', row.id, row.organizationId, sql`NOT EXISTS (SELECT 1 FROM resources rg WHERE rg.id = ${row.id})`),
   ]);
   if (deleted.length === 0) throw ifMatch ? problems.preconditionFailed() : problems.notFound('Resource');
   if (gone.length) scope.waitUntil(discardObjects(scope, gone.map((b) => b.r2Key)));
 }
 
-/** Attaches a resource to an entity: the caller must be able to change the resource and write the entity (access.ts, requireAttach). */
+/**
+ * Attaches a resource to an entity: the caller must be able to change the resource and write the
+ * entity (access.ts, requireAttach). Idempotent, also when identical attaches run at once: the row
+ * is inserted unless it is there (ON CONFLICT DO NOTHING), the version moves on only in the batch
+ * that adds it, and each answers the state its batch ends with.
+ */
 export async function attachResource(scope: Scope, resourceId: string, target: AttachTarget) {
   const { row, attachments, rights, resource, target: targetRows } = await loadResource(
     scope,
@@ -330,23 +337,23 @@ export async function attachResource(scope: Scope, resourceId: string, target: A
   );
   const entity = requireAttach(rights, target.entityType, targetRows);
   if (attachments.some((a) => a.entityType === target.entityType && a.entityId === entity.entityId)) return resource;
+  const attached = sql`EXISTS (SELECT 1 FROM resource_attachments xa WHERE xa.resource_id = ${row.id}
+    AND xa.entity_type = ${target.entityType} AND xa.entity_id = ${entity.entityId})`;
   try {
-    const [, changed] = await scope.db.batch([
-      scope.db.insert(resourceAttachments).values({
-        resourceId: row.id,
-        entityType: target.entityType,
-        entityId: entity.entityId,
-        organizationId: entity.organizationId,
-        createdAt: scope.now,
-      }),
+    const [, , after] = await scope.db.batch([
       scope.db
         .update(resources)
         .set(touched(resources.version, scope.now))
-        .where(eq(resources.id, row.id))
-        .returning(),
+        .where(and(eq(resources.id, row.id), sql`NOT ${attached}`)),
+      scope.db
+        .insert(resourceAttachments)
+        .values({ resourceId: row.id, entityType: target.entityType, entityId: entity.entityId, organizationId: entity.organizationId, createdAt: scope.now })
+        .onConflictDoNothing(),
+      selectResources(scope).where(eq(resources.id, row.id)).limit(1),
     ]);
-    if (!changed[0]) throw problems.notFound('Resource');
-    return toResource(changed[0], [...resource.attachments, { entity_type: target.entityType, id: entity.entityId }]);
+    const current = after[0];
+    if (!current) throw problems.notFound('Resource');
+    return toResource(current.resource, parseAttachments(current.attachments));
   } catch (error) {
     if (isForeignKeyFailure(error)) throw problems.notFound('Resource');
     throw error;
@@ -356,21 +363,24 @@ export async function attachResource(scope: Scope, resourceId: string, target: A
 /**
  * Detaches a resource from one entity (access.ts, requireDetach: a writer of that entity, or one
  * who may change the resource; the entity must not be read-only). A resource left without
- * attachments is deleted in the same batch, and its blob if no other resource names it.
+ * attachments is deleted in the same batch, and its blob if no other resource names it; the
+ * deletion record is written first, only if this is the last attachment (as in deleteResource).
  */
 export async function detachResource(scope: Scope, resourceId: string, target: AttachTarget) {
   const { row, attachments, rights, target: targetRows } = await loadResource(scope, resourceId, 'read', undefined, entityWithAccess(scope, target.entityType, target.entityId));
   const entityId = targetRows[0]?.entityId ?? target.entityId;
   requireDetach(attachments.find((a) => a.entityType === target.entityType && a.entityId === entityId), rights);
   const orphaned = sql`NOT EXISTS (SELECT 1 FROM resource_attachments oa WHERE oa.resource_id = ${row.id})`;
-  const [removed, deleted, gone] = await scope.db.batch([
+  const lastOne = sql`EXISTS (SELECT 1 FROM resource_attachments la WHERE la.resource_id = ${row.id} AND la.entity_type = ${target.entityType} AND la.entity_id = ${entityId})
+    AND NOT EXISTS (SELECT 1 FROM resource_attachments lo WHERE lo.resource_id = ${row.id} AND NOT (lo.entity_type = ${target.entityType} AND lo.entity_id = ${entityId}))`;
+  const [, removed, deleted, gone] = await scope.db.batch([
+    recordDeletion(scope, 'resource', row.id, row.organizationId, lastOne),
     scope.db
       .delete(resourceAttachments)
       .where(and(eq(resourceAttachments.resourceId, row.id), eq(resourceAttachments.entityType, target.entityType), eq(resourceAttachments.entityId, entityId)))
       .returning({ id: resourceAttachments.entityId }),
     scope.db.delete(resources).where(and(eq(resources.id, row.id), orphaned)).returning({ id: resources.id }),
     deleteIfUnreferenced(scope, row.blobId),
-    recordDeletion(scope, 'resource', row.id, row.organizationId, sql`NOT EXISTS (SELECT 1 FROM resources rg WHERE rg.id = ${row.id})`),
     scope.db
       .update(resources)
       .set(touched(resources.version, scope.now))
