@@ -21,8 +21,8 @@
  * the organisation it is a document of the organisation itself.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, sameProblem } from './support/api';
-import { bodyFor, buildWorld, fill, send, snapshot, type World } from './support/world';
+import { call, expectProblem, sameProblem } from './support/api';
+import { bodyFor, buildWorld, fill, send, shareResource, snapshot, type World } from './support/world';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
@@ -47,7 +47,7 @@ const R_PROJ: Row =       ['401', '401', '401', '404', '404', '404', 'ok',  'ok'
 const W_SELF: Row =       ['401', '401', '401', '-',   '-',   '-',   '-',   '-',   '-',   '-',   '-'];
 /** Needs org admin rights on A: the plain members of A (the viewer is one) get 403. */
 const W_ORG_ADMIN: Row =  ['401', '401', '401', '404', '404', '403', '403', '-',   '-',   '-',   '-'];
-/** Any member of A may do it (create a project, a document of the organisation...). */
+/** Any member of A may do it (create a project). */
 const W_ORG_MEMBER: Row = ['401', '401', '401', '404', '404', '-',   '-',   '-',   '-',   '-',   '-'];
 /** Needs write rights in P: the viewer gets 403. */
 const W_PROJ: Row =       ['401', '401', '401', '404', '404', '404', '403', '-',   '-',   '-',   '-'];
@@ -145,7 +145,7 @@ const POLICY: Record<string, Row> = {
   'GET /v1/assets/{asset}/reports/{report}/download': R_PROJ,
   'POST /v1/resources': W_PROJ,
   'GET /v1/resources': R_SELF,
-  'POST /v1/organizations/{org}/resources': W_ORG_MEMBER,
+  'POST /v1/organizations/{org}/resources': W_ORG_ADMIN,
   'GET /v1/organizations/{org}/resources': R_ORG,
   'POST /v1/projects/{project}/resources': W_PROJ,
   'GET /v1/projects/{project}/resources': R_PROJ,
@@ -161,9 +161,9 @@ const POLICY: Record<string, Row> = {
   'POST /v1/resources/{resource}/attachments': W_PROJ,
   'DELETE /v1/resources/{resource}/attachments/{entity_type}/{entity_id}': W_PROJ,
   'GET /v1/organizations/{org}/documents': R_ORG,
-  'POST /v1/organizations/{org}/documents': W_ORG_MEMBER,
-  'PATCH /v1/organizations/{org}/documents/{id}': W_ORG_MEMBER,
-  'DELETE /v1/organizations/{org}/documents/{id}': W_ORG_MEMBER,
+  'POST /v1/organizations/{org}/documents': W_ORG_ADMIN,
+  'PATCH /v1/organizations/{org}/documents/{id}': W_ORG_ADMIN,
+  'DELETE /v1/organizations/{org}/documents/{id}': W_ORG_ADMIN,
   'GET /v1/projects/{project}/documents': R_PROJ,
   'POST /v1/projects/{project}/documents': W_PROJ,
   'PATCH /v1/projects/{project}/documents/{id}': W_PROJ,
@@ -299,4 +299,95 @@ describe('lists never include what the actor may not see', () => {
     }
     console.log(`isolation lists: ${checked} list/search/dashboard answers checked`);
   }, 60_000);
+});
+
+/**
+ * A resource shared with another organisation (issue 10): S belongs to A (uploaded to P) and is
+ * attached to organisation B too. B's admin sees it through B; P's viewer, who administers an
+ * organisation C of their own, through P. Each may read it, and every write on it is refused and
+ * changes nothing: 403 where the actor sees what the path names, 404 (as for a random id) where it
+ * does not. An attach targets an entity the actor writes (a project of B; C). `{org}` is B, the
+ * detach names A's attachment to P. The one write B may make, detaching S from B, is made last.
+ */
+const SHARED_ACTORS = ['otherOrgAdmin', 'viewer'] as const;
+const SHARED: Record<string, readonly [Outcome, Outcome]> = {
+  'GET /v1/resources/{resource}': ['ok', 'ok'],
+  'GET /v1/resources/{resource}/download': ['ok', 'ok'],
+  'PATCH /v1/resources/{resource}': ['403', '403'],
+  'DELETE /v1/resources/{resource}': ['403', '403'],
+  'PUT /v1/resources/{resource}/file': ['403', '403'],
+  'POST /v1/resources/{resource}/attachments': ['403', '403'],
+  'DELETE /v1/resources/{resource}/attachments/{entity_type}/{entity_id}': ['404', '403'],
+  'PATCH /v1/organizations/{org}/documents/{id}': ['403', '404'],
+  'DELETE /v1/organizations/{org}/documents/{id}': ['403', '404'],
+  'PATCH /v1/projects/{project}/documents/{id}': ['404', '403'],
+  'DELETE /v1/projects/{project}/documents/{id}': ['404', '403'],
+  // Not attached to the asset nor the report: as a missing document.
+  'PATCH /v1/assets/{asset}/documents/{id}': ['404', '404'],
+  'DELETE /v1/assets/{asset}/documents/{id}': ['404', '404'],
+  'PATCH /v1/reports/{report}/documents/{id}': ['404', '404'],
+  'DELETE /v1/reports/{report}/documents/{id}': ['404', '404'],
+};
+
+describe('a resource shared with another organisation', () => {
+  let shared: Awaited<ReturnType<typeof shareResource>>;
+  beforeAll(async () => {
+    shared = await shareResource(w);
+  }, 60_000);
+
+  it('B’s admin and P’s viewer (admin of C) may read it; every other operation on it answers as SHARED says and changes nothing', async () => {
+    const doc = (await call('/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
+    const ops = Object.entries(doc.paths)
+      .filter(([path]) => path.includes('{resource}') || path.endsWith('/documents/{id}'))
+      .flatMap(([path, o]) => METHODS.filter((m) => o[m]).map((m) => ({ method: m.toUpperCase(), path })));
+    expect(ops.map((o) => `${o.method} ${o.path}`).sort(), 'operations on a resource and SHARED').toEqual(Object.keys(SHARED).sort());
+
+    const given = { resource: shared.resource, id: shared.resource, org: w.orgB.slug };
+    const target = { otherOrgAdmin: { entity_type: 'project', entity_id: shared.projectB }, viewer: { entity_type: 'organization', entity_id: shared.orgC } };
+    const before = await snapshot();
+    const failures: string[] = [];
+    let pairs = 0;
+    for (const { method, path } of ops) {
+      for (const [i, actor] of SHARED_ACTORS.entries()) {
+        const expected = SHARED[`${method} ${path}`]![i]!;
+        const a = w.actors[actor];
+        for (const [cred, headers] of [['bearer', a.auth], ['pair', a.pair]] as const) {
+          const b = path.endsWith('/attachments') ? { json: target[actor] } : bodyFor(w, method, path);
+          const answer = await send(fill(w, path, undefined, given)!, method, { ...headers, ...b.headers }, b);
+          pairs += 1;
+          const where = `${method} ${path} as ${actor} (${cred})`;
+          if (classOf(answer.status) !== expected) {
+            failures.push(`${where}: expected ${expected}, got ${answer.status} ${answer.text.slice(0, 160)}`);
+            continue;
+          }
+          if (expected === '404') {
+            // The innermost parameter at random: the same 404 as the hidden entity or attachment.
+            const hide = [...path.matchAll(/\{(\w+)\}/g)].at(-1)![1]!;
+            const b2 = path.endsWith('/attachments') ? b : bodyFor(w, method, path);
+            const random = await send(fill(w, path, hide, given)!, method, { ...headers, ...b2.headers }, b2);
+            if (random.status !== 404 || JSON.stringify(sameProblem(random)) !== JSON.stringify(sameProblem(answer))) {
+              failures.push(`${where}: 404 differs from a random ${hide}'s: ${answer.text.slice(0, 160)} vs ${random.status} ${random.text.slice(0, 160)}`);
+            }
+          }
+        }
+      }
+    }
+    console.log(`isolation, shared resource: ${pairs} operation x actor x credential pairs checked over ${ops.length} operations`);
+    expect(failures).toEqual([]);
+    expect(await snapshot()).toEqual(before);
+
+    // What each sees of it: B only B's attachment, the viewer only P's; and in B's admin's list, nothing of P.
+    const R = `/v1/resources/${shared.resource}`;
+    expect((await call(R, { headers: w.actors.otherOrgAdmin.auth })).body.attachments).toEqual([{ entity_type: 'organization', id: w.orgB.id }]);
+    expect((await call(R, { headers: w.actors.viewer.auth })).body.attachments).toEqual([{ entity_type: 'project', id: w.project }]);
+    const listed = await call('/v1/resources', { headers: w.actors.otherOrgAdmin.auth });
+    expect(listed.body.results.map((r: { id: string }) => r.id)).toEqual([shared.resource]);
+    for (const id of [w.project, w.org.id, w.asset, w.report]) expect(listed.text.includes(id), `B's list mentions ${id}`).toBe(false);
+
+    // The one write B may make: detach it from B. A keeps it.
+    const detached = await call(`${R}/attachments/organization/${w.orgB.slug}`, { method: 'DELETE', headers: w.actors.otherOrgAdmin.auth });
+    expect(detached.status, detached.text).toBe(204);
+    expectProblem(await call(R, { headers: w.actors.otherOrgAdmin.auth }), 404);
+    expect((await call(R, { headers: w.actors.editor.auth })).body.attachments).toEqual([{ entity_type: 'project', id: w.project }]);
+  }, 120_000);
 });

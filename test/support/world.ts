@@ -115,12 +115,28 @@ export async function addDeepFolders(w: World, depth = 12) {
   await chainThroughApi(orgAdmin, ofOrg, depth);
 }
 
+/**
+ * A resource of A shared with organisation B (issue 10): uploaded to P by its editor, attached to
+ * organisation B by a superuser (who writes both). Also an entity each outsider writes, to try to
+ * attach it to: a project of B (B's admin), and an organisation C that P's viewer creates and so
+ * administers.
+ */
+export async function shareResource(w: World) {
+  const { editor, superuser, otherOrgAdmin, viewer } = w.actors;
+  const resource = ok(await call(`/v1/projects/${w.project}/resources`, { method: 'POST', headers: editor.auth, body: fileForm([['name', 'shared']]) }), 'shared resource').id as string;
+  ok(await call(`/v1/resources/${resource}/attachments`, { headers: superuser.auth, json: { entity_type: 'organization', entity_id: w.orgB.id } }), 'share with B');
+  const projectB = ok(await call(`/v1/organizations/${w.orgB.slug}/projects`, { headers: otherOrgAdmin.auth, json: { name: unique('Of B ') } }), 'project of B').id as string;
+  const slugC = unique('org-c-');
+  const orgC = ok(await call('/v1/organizations', { headers: viewer.auth, json: { name: slugC, slug: slugC } }), "the viewer's organisation").id as string;
+  return { resource, projectB, orgC };
+}
+
 const PREFIX: Record<string, IdPrefix> = {
   project: 'prj', asset: 'ast', folder: 'fld', data: 'dat', report: 'rpt', resource: 'res', id: 'res', sphere: 'sph', token: 'tok',
 };
 
-/** The path with the world's ids; `hide` replaces the named parameter with a random one of its kind. */
-export function fill(w: World, path: string, hide?: string): string | undefined {
+/** The path with the world's ids (or `given` ones); `hide` replaces the named parameter with a random one of its kind. */
+export function fill(w: World, path: string, hide?: string, given: Record<string, string> = {}): string | undefined {
   const values: Record<string, string> = {
     org: w.org.slug,
     project: w.project,
@@ -135,6 +151,7 @@ export function fill(w: World, path: string, hide?: string): string | undefined 
     entity_type: 'project',
     entity_id: w.project,
     id: path.startsWith('/v1/organizations/') ? w.orgDocument : w.resource,
+    ...given,
   };
   let missing = false;
   const out = path.replace(/\{(\w+)\}/g, (_, name: string) => {
