@@ -130,22 +130,30 @@ interface Loaded {
 const visibleOf = (atts: AttachmentAccess[]): Attachment[] => atts.filter((a) => a.canRead).map((a) => ({ entity_type: a.entityType, id: a.entityId }));
 
 /**
- * One round trip: the caller, the resource, its attachments and the resource itself with the
- * caller's rights, and (for the documents routes, `within`) the entity in the path, which it must
- * be attached to. Anything the caller may not see answers as a missing resource; `write` applies
- * the owner rule (access.ts).
+ * One round trip: the caller, the resource, its attachments with the caller's rights, and (for
+ * the documents routes, `within`) the entity in the path, which it must be attached to. Anything
+ * the caller may not see answers as a missing resource. `rights` also reads the caller's rights on
+ * the resource itself (to decide an attach or a detach); `write` requires them (the owner rule,
+ * access.ts).
  */
-async function loadResource(scope: Scope, resourceId: string, need: 'read' | 'write', within?: Within, extra?: EntityAccessQuery): Promise<Loaded & { target: EntityAccess[] }> {
+async function loadResource(
+  scope: Scope,
+  resourceId: string,
+  need: 'read' | 'rights' | 'write',
+  within?: Within,
+  extra?: EntityAccessQuery,
+): Promise<Loaded & { target: EntityAccess[] }> {
   // The entity of the path (documents routes) or the target of an attachment: never both.
   const entityQuery = within ? entityWithAccess(scope, within.type, within.ref) : extra;
-  const [caller, rows, atts, rights, ...scoped] = await authed(
+  const [caller, rows, atts, ...more] = await authed(
     scope,
     selectResources(scope).where(eq(resources.id, resourceId)).limit(1),
     attachmentsWithAccess(scope, resourceId),
-    resourceRights(scope, resourceId),
     ...(entityQuery ? [entityQuery] : []),
+    ...(need === 'read' ? [] : [resourceRights(scope, resourceId)]),
   );
-  const entityRows: EntityAccess[] = scoped[0] ?? [];
+  const entityRows = (entityQuery ? more.shift() : []) as EntityAccess[];
+  const rights = (need === 'read' ? [] : more.shift()) as ResourceRights[];
   const target = extra ? entityRows : [];
   const row = rows[0];
   if (!row || !atts.some((a) => a.canRead)) throw problems.notFound('Resource');
@@ -331,7 +339,7 @@ export async function attachResource(scope: Scope, resourceId: string, target: A
   const { row, attachments, rights, resource, target: targetRows } = await loadResource(
     scope,
     resourceId,
-    'read',
+    'rights',
     undefined,
     entityWithAccess(scope, target.entityType, target.entityId),
   );
@@ -367,7 +375,7 @@ export async function attachResource(scope: Scope, resourceId: string, target: A
  * deletion record is written first, only if this is the last attachment (as in deleteResource).
  */
 export async function detachResource(scope: Scope, resourceId: string, target: AttachTarget) {
-  const { row, attachments, rights, target: targetRows } = await loadResource(scope, resourceId, 'read', undefined, entityWithAccess(scope, target.entityType, target.entityId));
+  const { row, attachments, rights, target: targetRows } = await loadResource(scope, resourceId, 'rights', undefined, entityWithAccess(scope, target.entityType, target.entityId));
   const entityId = targetRows[0]?.entityId ?? target.entityId;
   requireDetach(attachments.find((a) => a.entityType === target.entityType && a.entityId === entityId), rights);
   const orphaned = sql`NOT EXISTS (SELECT 1 FROM resource_attachments oa WHERE oa.resource_id = ${row.id})`;
