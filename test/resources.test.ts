@@ -515,6 +515,19 @@ describe('attach and detach', () => {
     expect(await eventually(async () => (await env.FILES.head(key)) === null)).toBe(true);
   });
 
+  it('once its owner detached it from all of its own entities, the organisation holding it still may not change it; a superuser may', async () => {
+    const w = await world();
+    const r = await upload(w.editor, [`project:${w.project.id}`]);
+    const R = `/v1/resources/${r.id}`;
+    expect((await call(`${R}/attachments`, { headers: w.bridge.auth, json: { entity_type: 'project', entity_id: w.projectB.id } })).status).toBe(200);
+    expect((await call(`${R}/attachments/project/${w.project.id}`, { method: 'DELETE', headers: w.editor.auth })).status).toBe(204);
+    expectProblem(await call(R, { method: 'PATCH', headers: w.outsider.auth, json: { name: 'taken' } }), 403);
+    const root = await makeUser({ superuser: true });
+    const renamed = await call(R, { method: 'PATCH', headers: root.auth, json: { name: 'kept by the superuser' } });
+    expect(renamed.status, renamed.text).toBe(200);
+    expect(renamed.body.name).toBe('kept by the superuser');
+  });
+
   it('the sweep removes attachments whose entity was deleted, then resources left with none', async () => {
     const w = await world();
     const onAsset = await upload(w.editor, [`asset:${w.asset.id}`]);

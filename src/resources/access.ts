@@ -101,9 +101,13 @@ function entityOrganization(type: SQL, id: SQL): SQL<string | null> {
 function writableResource(resourceId: SQL, ownerId: SQL, open: boolean): SQL {
   const type = sql`wa.entity_type`;
   const id = sql`wa.entity_id`;
-  return sql`EXISTS (SELECT 1 FROM resource_attachments wa WHERE wa.resource_id = ${resourceId}
-    AND ${entityOrganization(type, id)} = ${ownerId} AND ${entityReadable(type, id)} AND ${entityWritable(type, id)}
-    ${open ? sql`AND NOT ${entityReadOnly(type, id)}` : sql``})`;
+  const ofOwner = sql`${entityOrganization(type, id)} = ${ownerId}`;
+  // A superuser may do anything: also change a resource its owner detached from all of its own
+  // entities while another organisation still holds it (no owner's writer is left to do it).
+  return sql`(EXISTS (SELECT 1 FROM resource_attachments wa WHERE wa.resource_id = ${resourceId}
+    AND ${ofOwner} AND ${entityReadable(type, id)} AND ${entityWritable(type, id)}
+    ${open ? sql`AND NOT ${entityReadOnly(type, id)}` : sql``})
+    OR (${SU} AND NOT EXISTS (SELECT 1 FROM resource_attachments wa WHERE wa.resource_id = ${resourceId} AND ${ofOwner})))`;
 }
 
 /** The caller's rights on the resource itself (writableResource), for `authed`: `writer` tells 403 from 409, `open` is the right to write now. */
