@@ -128,6 +128,7 @@ describe('create', () => {
     expect(a.body.id).toMatch(/^ast_/);
     expect(a.body).toEqual({
       id: a.body.id,
+      number: expect.any(Number),
       organization: { id: org.id, slug: org.slug, name: org.name },
       project: { id: p.id, name: p.name },
       asset_tag: 'TAG-1',

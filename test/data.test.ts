@@ -120,6 +120,7 @@ describe('upload', () => {
     expect(a.status, a.text).toBe(201);
     expect(a.body).toEqual({
       id: expect.stringMatching(/^dat_/),
+      number: expect.any(Number),
       asset_id: w.asset.id,
       folder_id: null,
       name: 'readings.csv',

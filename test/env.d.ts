@@ -7,6 +7,8 @@ declare global {
     }
     interface Env extends Bindings {
       TEST_MIGRATIONS: import('cloudflare:test').D1Migration[];
+      /** An empty D1 of its own, for tests that apply the migrations step by step (numbers.test.ts). */
+      MIGRATION_DB: D1Database;
     }
   }
 }

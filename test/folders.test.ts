@@ -90,6 +90,7 @@ describe('create', () => {
     expect(a.status, a.text).toBe(201);
     expect(a.body).toEqual({
       id: expect.stringMatching(/^fld_/),
+      number: expect.any(Number),
       asset_id: w.asset.id,
       parent_id: null,
       name: 'Inspections 2024',

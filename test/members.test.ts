@@ -40,7 +40,7 @@ describe('list members', () => {
     expect(usernames(a)).toEqual(all);
     const adminRow = a.body.results.find((m: { user: { id: string } }) => m.user.id === admin.id);
     expect(adminRow).toEqual({
-      user: { id: admin.id, username: admin.username, email: admin.email, name: `Name of ${admin.username}`, last_login: null, date_joined: expect.any(String) },
+      user: { id: admin.id, number: expect.any(Number), username: admin.username, email: admin.email, name: `Name of ${admin.username}`, last_login: null, date_joined: expect.any(String) },
       role: 'admin',
       joined_at: expect.any(String),
     });
@@ -102,7 +102,7 @@ describe('add members', () => {
       const a = await call(`/v1/organizations/${org.slug}/members`, { headers: admin.auth, json: role ? { user: ref, role } : { user: ref } });
       expect(a.status, a.text).toBe(201);
       expect(a.body).toEqual({
-        user: { id: user.id, username: user.username, email: user.email, name: `Name of ${user.username}`, last_login: null, date_joined: expect.any(String) },
+        user: { id: user.id, number: expect.any(Number), username: user.username, email: user.email, name: `Name of ${user.username}`, last_login: null, date_joined: expect.any(String) },
         role: role ?? 'member',
         joined_at: expect.any(String),
       });
@@ -176,7 +176,7 @@ describe('create an account into the organisation', () => {
     });
     expect(a.status, a.text).toBe(201);
     expect(a.body).toEqual({
-      user: { id: expect.stringMatching(/^usr_/), username, email: `${username}@example.test`, name: 'New Person', last_login: null, date_joined: expect.any(String) },
+      user: { id: expect.stringMatching(/^usr_/), number: expect.any(Number), username, email: `${username}@example.test`, name: 'New Person', last_login: null, date_joined: expect.any(String) },
       role: 'admin',
       joined_at: expect.any(String),
     });
@@ -256,7 +256,7 @@ describe('change a role', () => {
     const up = await call(`/v1/organizations/${org.slug}/members/${member.username}`, { method: 'PATCH', headers: admin.auth, json: { role: 'admin' } });
     expect(up.status, up.text).toBe(200);
     expect(up.body).toEqual({
-      user: { id: member.id, username: member.username, email: member.email, name: `Name of ${member.username}`, last_login: null, date_joined: expect.any(String) },
+      user: { id: member.id, number: expect.any(Number), username: member.username, email: member.email, name: `Name of ${member.username}`, last_login: null, date_joined: expect.any(String) },
       role: 'admin',
       joined_at: expect.any(String),
     });

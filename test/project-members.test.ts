@@ -53,7 +53,7 @@ async function orgRole(orgId: string, userId: string): Promise<string | null> {
 
 function memberOf(u: Actor, role: string) {
   return {
-    user: { id: u.id, username: u.username, email: u.email, name: `Name of ${u.username}`, last_login: null, date_joined: expect.any(String) },
+    user: { id: u.id, number: expect.any(Number), username: u.username, email: u.email, name: `Name of ${u.username}`, last_login: null, date_joined: expect.any(String) },
     role,
     joined_at: expect.any(String),
   };
@@ -122,13 +122,13 @@ describe('list members', () => {
     expect(usernames(a)).toEqual([manager, editor, viewer].map((u) => u.username).sort());
     for (const [u, role] of [[manager, 'manager'], [editor, 'editor'], [viewer, 'viewer']] as const) {
       const row = await env.DB.prepare(
-        'SELECT u.name, u.last_login, u.date_joined, pm.created_at FROM users u JOIN project_members pm ON pm.user_id = u.id WHERE u.id = ? AND pm.project_id = ?',
+        'SELECT u.number, u.name, u.last_login, u.date_joined, pm.created_at FROM users u JOIN project_members pm ON pm.user_id = u.id WHERE u.id = ? AND pm.project_id = ?',
       )
         .bind(u.id, project.id)
-        .first<{ name: string; last_login: number | null; date_joined: number; created_at: number }>();
+        .first<{ number: number; name: string; last_login: number | null; date_joined: number; created_at: number }>();
       const listed = a.body.results.find((m: { user: { id: string } }) => m.user.id === u.id);
       expect(listed).toEqual({
-        user: { id: u.id, username: u.username, email: u.email, name: row!.name, last_login: iso(row!.last_login), date_joined: iso(row!.date_joined) },
+        user: { id: u.id, number: row!.number, username: u.username, email: u.email, name: row!.name, last_login: iso(row!.last_login), date_joined: iso(row!.date_joined) },
         role,
         joined_at: iso(row!.created_at),
       });
@@ -463,7 +463,7 @@ describe('create an account into the project', () => {
     });
     expect(a.status, a.text).toBe(201);
     expect(a.body).toEqual({
-      user: { id: expect.stringMatching(/^usr_/), username, email: `${username}@example.test`, name: 'New Person', last_login: null, date_joined: expect.any(String) },
+      user: { id: expect.stringMatching(/^usr_/), number: expect.any(Number), username, email: `${username}@example.test`, name: 'New Person', last_login: null, date_joined: expect.any(String) },
       role: 'editor',
       joined_at: expect.any(String),
     });

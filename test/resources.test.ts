@@ -135,6 +135,7 @@ describe('create and read', () => {
     expect(a.status, a.text).toBe(201);
     expect(a.body).toEqual({
       id: expect.stringMatching(/^res_/),
+      number: expect.any(Number),
       name: 'Certificate',
       description: 'Shows ownership',
       mime_type: 'text/plain',

@@ -1,8 +1,9 @@
 import { z } from '@hono/zod-openapi';
 import { ASSET_STATUSES } from '../db/schema';
 import { MAX_LIMIT, PAGE_LINK } from '../http/list';
+import { numberOf } from '../db/numbers';
 import { freeJsonObject } from '../http/json-limits';
-import { COUNT, exactlyOneOf, ID, TIMESTAMP } from '../http/schemas';
+import { COUNT, exactlyOneOf, ENTITY_NUMBER, ID, TIMESTAMP } from '../http/schemas';
 import { iso } from '../lib/time';
 import { OrganizationRefSchema } from '../organizations/schemas';
 import { LAT, LON, PROJECT_LIMITS } from '../projects/schemas';
@@ -91,6 +92,7 @@ export type AssetChanges = z.infer<typeof AssetPatchBody>;
 export const AssetSchema = z
   .object({
     id: ID.openapi({ description: "The asset's object key.", example: 'ast_01jd8z3b6q0w4y1r7k5t2m9xce' }),
+    number: ENTITY_NUMBER,
     organization: OrganizationRefSchema,
     project: z.object({ id: ID, name: z.string().max(PROJECT_LIMITS.name) }).nullable().openapi('ProjectRef'),
     asset_tag: z.string().max(ASSET_LIMITS.asset_tag).nullable(),
@@ -117,6 +119,7 @@ export function toAsset(
   const a = row.asset;
   return {
     id: a.id,
+    number: numberOf(a),
     organization: { id: row.organization.id, slug: row.organization.slug, name: row.organization.name },
     project: a.projectId && row.project.id && row.project.name !== null ? { id: row.project.id, name: row.project.name } : null,
     asset_tag: a.assetTag,

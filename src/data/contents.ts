@@ -7,6 +7,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { authed, type Scope } from '../auth/caller';
 import { assetWithAccess } from '../assets/access';
+import { numberOf } from '../db/numbers';
 import { dataFiles, folders, users } from '../db/schema';
 import { atLevel, folderById, requireAssetOf } from '../folders/access';
 import { toCreator, toFolder } from '../folders/schemas';
@@ -44,6 +45,7 @@ export async function listContents(scope: Scope, assetId: string, q: ContentsQue
     .select({
       rank: sql<number>`0`.as('i_rank'),
       id: sql<string>`${folders.id}`.as('i_id'),
+      number: sql<number | null>`${folders.number}`.as('i_number'),
       assetId: sql<string>`${folders.assetId}`.as('i_asset_id'),
       parentId: sql<string | null>`${folders.parentId}`.as('i_parent_id'),
       name: sql<string>`${folders.name}`.as('i_name'),
@@ -62,6 +64,7 @@ export async function listContents(scope: Scope, assetId: string, q: ContentsQue
     .select({
       rank: sql<number>`1`.as('i_rank'),
       id: sql<string>`${dataFiles.id}`.as('i_id'),
+      number: sql<number | null>`${dataFiles.number}`.as('i_number'),
       assetId: sql<string>`${dataFiles.assetId}`.as('i_asset_id'),
       parentId: sql<string | null>`${dataFiles.folderId}`.as('i_parent_id'),
       name: sql<string>`${dataFiles.name}`.as('i_name'),
@@ -96,7 +99,7 @@ export async function listContents(scope: Scope, assetId: string, q: ContentsQue
   const counts = { folders: folderCount[0]?.n ?? 0, files: fileCount[0]?.n ?? 0 };
   const count = counts.folders + counts.files;
   const results: ContentItem[] = rows.map((r) => {
-    const common = { id: r.id, asset_id: r.assetId, name: r.name, created_by: toCreator({ id: r.creatorId, username: r.creatorName }) };
+    const common = { id: r.id, number: numberOf(r), asset_id: r.assetId, name: r.name, created_by: toCreator({ id: r.creatorId, username: r.creatorName }) };
     const times = { created_at: iso(r.createdAt), updated_at: iso(r.updatedAt) };
     if (r.rank === 0) return { kind: 'folder' as const, ...common, parent_id: r.parentId, ...times };
     return {

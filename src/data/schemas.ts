@@ -2,7 +2,8 @@ import { z } from '@hono/zod-openapi';
 import type { DataFileRow } from '../db/schema';
 import { CreatorSchema, FolderSchema, ITEM_NAME, ITEM_NAME_MAX, toCreator } from '../folders/schemas';
 import { MAX_LIMIT, PAGE_LINK } from '../http/list';
-import { API_PATH, COUNT, ID, SHA256, TIMESTAMP } from '../http/schemas';
+import { numberOf } from '../db/numbers';
+import { API_PATH, COUNT, ENTITY_NUMBER, ID, SHA256, TIMESTAMP } from '../http/schemas';
 import { iso } from '../lib/time';
 
 const FOLDER_ID = z.string().trim().min(1).max(64);
@@ -28,6 +29,7 @@ export type DataChanges = z.infer<typeof DataPatchBody>;
 export const DataFileSchema = z
   .object({
     id: ID.openapi({ example: 'dat_01jd8z3b6q0w4y1r7k5t2m9xce' }),
+    number: ENTITY_NUMBER,
     asset_id: ID,
     folder_id: ID.nullable().openapi({ description: 'The folder it is in; null at the top level.' }),
     name: z.string().max(ITEM_NAME_MAX),
@@ -46,6 +48,7 @@ export function toDataFile(row: { file: DataFileRow; creator: { id: string | nul
   const f = row.file;
   return {
     id: f.id,
+    number: numberOf(f),
     asset_id: f.assetId,
     folder_id: f.folderId,
     name: f.name,

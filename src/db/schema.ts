@@ -25,10 +25,35 @@ const jsonText = <T>(name: string) =>
     fromDriver: (value) => clampJson(JSON.parse(value) as T),
   })(name);
 
+/**
+ * The kinds of entity that carry a number, and each one's counter of numbers handed out. A
+ * number is a stable integer, unique per kind and never reused (a deleted entity's number stays
+ * spent), for the seed dialects that address things by integer (DESIGN.md "Seed dialects");
+ * `/v1` shows it but addresses by id. The migration that added the numbers
+ * (migrations/*_entity_numbers_assign.sql) numbered the rows already there in creation order.
+ */
+export const NUMBERED_KINDS = ['user', 'organization', 'project', 'asset', 'folder', 'data_file', 'sphere', 'report', 'resource'] as const;
+export type NumberedKind = (typeof NUMBERED_KINDS)[number];
+
+export const entityNumbers = sqliteTable('entity_numbers', {
+  kind: text('kind', { enum: NUMBERED_KINDS }).primaryKey(),
+  last: integer('last').notNull(),
+});
+
+/**
+ * An entity's number, taken from its kind's counter by the INSERT itself, so that RETURNING
+ * shows it. Each table's AFTER INSERT trigger moves the counter on (and numbers a row that raw
+ * SQL inserted without one). Numbered rows are inserted one per statement: the rows of a
+ * multi-row INSERT would all take the same number and fail the unique index.
+ */
+const entityNumber = (kind: NumberedKind) =>
+  integer('number').$defaultFn(() => sql`(SELECT ${entityNumbers.last} + 1 FROM ${entityNumbers} WHERE ${entityNumbers.kind} = ${kind})`);
+
 export const users = sqliteTable(
   'users',
   {
     id: text('id').primaryKey(),
+    number: entityNumber('user'),
     // Stored lower-cased: logins are case-insensitive and the unique index enforces it.
     username: text('username').notNull(),
     email: text('email').notNull(),
@@ -45,6 +70,7 @@ export const users = sqliteTable(
     createdByOrganizationId: text('created_by_organization_id').references((): AnySQLiteColumn => organizations.id, { onDelete: 'set null' }),
   },
   (t) => [
+    uniqueIndex('users_number_uq').on(t.number),
     uniqueIndex('users_username_uq').on(t.username),
     uniqueIndex('users_email_uq').on(t.email),
     index('users_date_joined_idx').on(t.dateJoined, t.id),
@@ -113,6 +139,7 @@ export const organizations = sqliteTable(
   'organizations',
   {
     id: text('id').primaryKey(),
+    number: entityNumber('organization'),
     slug: text('slug').notNull(),
     name: text('name').notNull(),
     shortName: text('short_name').notNull().default(''),
@@ -126,6 +153,7 @@ export const organizations = sqliteTable(
     version: version(),
   },
   (t) => [
+    uniqueIndex('organizations_number_uq').on(t.number),
     uniqueIndex('organizations_slug_uq').on(t.slug),
     index('organizations_name_idx').on(t.name, t.id),
     index('organizations_created_idx').on(t.createdAt, t.id),
@@ -206,6 +234,7 @@ export const projects = sqliteTable(
   {
     seq: integer('seq').primaryKey(),
     id: text('id').notNull(),
+    number: entityNumber('project'),
     organizationId: text('organization_id')
       .notNull()
       .references(() => organizations.id, { onDelete: 'cascade' }),
@@ -229,6 +258,7 @@ export const projects = sqliteTable(
     version: version(),
   },
   (t) => [
+    uniqueIndex('projects_number_uq').on(t.number),
     uniqueIndex('projects_id_uq').on(t.id),
     uniqueIndex('projects_org_slug_uq').on(t.organizationId, t.slug),
     // The ordering indexes also hold what the visibility test reads, so a page walks the index
@@ -280,6 +310,7 @@ export const assets = sqliteTable(
   {
     seq: integer('seq').primaryKey(),
     id: text('id').notNull(),
+    number: entityNumber('asset'),
     organizationId: text('organization_id')
       .notNull()
       .references(() => organizations.id, { onDelete: 'cascade' }),
@@ -301,6 +332,7 @@ export const assets = sqliteTable(
     version: version(),
   },
   (t) => [
+    uniqueIndex('assets_number_uq').on(t.number),
     uniqueIndex('assets_id_uq').on(t.id),
     uniqueIndex('assets_org_tag_uq').on(t.organizationId, t.assetTag),
     index('assets_project_name_idx').on(t.projectId, t.name, t.id),
@@ -319,6 +351,7 @@ export const folders = sqliteTable(
   'folders',
   {
     id: text('id').primaryKey(),
+    number: entityNumber('folder'),
     assetId: text('asset_id')
       .notNull()
       .references(() => assets.id, { onDelete: 'cascade' }),
@@ -329,7 +362,11 @@ export const folders = sqliteTable(
     updatedAt: updatedAt(),
     version: version(),
   },
-  (t) => [index('folders_asset_parent_idx').on(t.assetId, t.parentId, t.name, t.id), index('folders_parent_idx').on(t.parentId)],
+  (t) => [
+    uniqueIndex('folders_number_uq').on(t.number),
+    index('folders_asset_parent_idx').on(t.assetId, t.parentId, t.name, t.id),
+    index('folders_parent_idx').on(t.parentId),
+  ],
 );
 
 /** A file of an asset's data tab; its bytes are a blob. */
@@ -337,6 +374,7 @@ export const dataFiles = sqliteTable(
   'data_files',
   {
     id: text('id').primaryKey(),
+    number: entityNumber('data_file'),
     assetId: text('asset_id')
       .notNull()
       .references(() => assets.id, { onDelete: 'cascade' }),
@@ -352,6 +390,7 @@ export const dataFiles = sqliteTable(
     version: version(),
   },
   (t) => [
+    uniqueIndex('data_files_number_uq').on(t.number),
     index('data_files_asset_folder_idx').on(t.assetId, t.folderId, t.name, t.id),
     index('data_files_folder_idx').on(t.folderId),
     index('data_files_blob_idx').on(t.blobId),
@@ -363,6 +402,7 @@ export const spheres = sqliteTable(
   'spheres',
   {
     id: text('id').primaryKey(),
+    number: entityNumber('sphere'),
     assetId: text('asset_id')
       .notNull()
       .references(() => assets.id, { onDelete: 'cascade' }),
@@ -377,13 +417,18 @@ export const spheres = sqliteTable(
     updatedAt: updatedAt(),
     version: version(),
   },
-  (t) => [index('spheres_asset_idx').on(t.assetId, t.createdAt, t.id), index('spheres_blob_idx').on(t.blobId)],
+  (t) => [
+    uniqueIndex('spheres_number_uq').on(t.number),
+    index('spheres_asset_idx').on(t.assetId, t.createdAt, t.id),
+    index('spheres_blob_idx').on(t.blobId),
+  ],
 );
 
 export const reports = sqliteTable(
   'reports',
   {
     id: text('id').primaryKey(),
+    number: entityNumber('report'),
     projectId: text('project_id')
       .notNull()
       .references(() => projects.id, { onDelete: 'cascade' }),
@@ -398,6 +443,7 @@ export const reports = sqliteTable(
     version: version(),
   },
   (t) => [
+    uniqueIndex('reports_number_uq').on(t.number),
     index('reports_project_idx').on(t.projectId, t.createdAt, t.id),
     index('reports_asset_idx').on(t.assetId, t.createdAt, t.id),
     index('reports_updated_idx').on(t.updatedAt, t.id),
@@ -424,6 +470,7 @@ export const resources = sqliteTable(
   'resources',
   {
     id: text('id').primaryKey(),
+    number: entityNumber('resource'),
     organizationId: text('organization_id')
       .notNull()
       .references(() => organizations.id, { onDelete: 'cascade' }),
@@ -441,6 +488,7 @@ export const resources = sqliteTable(
     version: version(),
   },
   (t) => [
+    uniqueIndex('resources_number_uq').on(t.number),
     index('resources_name_idx').on(t.name, t.id),
     index('resources_created_idx').on(t.createdAt, t.id),
     index('resources_size_idx').on(t.size, t.id),

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { FolderRow } from '../db/schema';
-import { ID, TIMESTAMP } from '../http/schemas';
+import { numberOf } from '../db/numbers';
+import { ENTITY_NUMBER, ID, TIMESTAMP } from '../http/schemas';
 import { iso } from '../lib/time';
 import { USERNAME_OUT } from '../users/schemas';
 
@@ -56,6 +57,7 @@ export function toCreator(creator: { id: string | null; username: string | null 
 export const FolderSchema = z
   .object({
     id: ID.openapi({ example: 'fld_01jd8z3b6q0w4y1r7k5t2m9xce' }),
+    number: ENTITY_NUMBER,
     asset_id: ID,
     parent_id: ID.nullable().openapi({ description: 'The folder it sits in; null at the top level.' }),
     name: z.string().max(ITEM_NAME_MAX),
@@ -70,6 +72,7 @@ export function toFolder(row: { folder: FolderRow; creator: { id: string | null;
   const f = row.folder;
   return {
     id: f.id,
+    number: numberOf(f),
     asset_id: f.assetId,
     parent_id: f.parentId,
     name: f.name,

@@ -35,6 +35,17 @@ export const COUNT = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).openap
 /** An id as answers carry it: a TypeID (`prj_` and 26 characters), at most 64 as request bodies take ids. */
 export const ID = z.string().max(64);
 
+/**
+ * An entity's number (src/db/numbers.ts): a positive integer, stable, unique per kind and never
+ * reused, as the seed dialects address things; `/v1` addresses by `id`.
+ */
+export const ENTITY_NUMBER = z
+  .number()
+  .int()
+  .min(1)
+  .max(Number.MAX_SAFE_INTEGER)
+  .openapi({ format: 'int64', example: 42, description: 'A stable integer, unique among entities of this kind and never reused; the seed dialects address the entity by it.' });
+
 /** A timestamp as answers carry it: RFC 3339 UTC with milliseconds (24 characters). */
 export const TIMESTAMP = z.string().datetime().max(30);
 

@@ -4,11 +4,11 @@ import { memberships, organizations, users } from '../db/schema';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
 import { iso } from '../lib/time';
-import { memberUserColumns, toMemberUser } from '../users/schemas';
+import { memberUserColumns, toMemberUser, type MemberUserRow } from '../users/schemas';
 import { insertUser, userRef, type NewUser } from '../users/service';
 import { orgRef, orgWithRole, requireOrg, requireWritable, type OrgAccess, type OrgRole } from './access';
 
-type MemberRow = { userId: string; username: string; email: string; name: string; lastLogin: number | null; dateJoined: number; role: OrgRole; createdAt: number };
+type MemberRow = MemberUserRow & { role: OrgRole; createdAt: number };
 
 export const memberListSpec: ListSpec<MemberRow> = {
   fields: {

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { BlobRow, OrganizationRow } from '../db/schema';
-import { API_PATH, COUNT, ID, SHA256, TIMESTAMP } from '../http/schemas';
+import { numberOf } from '../db/numbers';
+import { API_PATH, COUNT, ENTITY_NUMBER, ID, SHA256, TIMESTAMP } from '../http/schemas';
 import { JSON_LIMITS, withinJsonLimits } from '../http/json-limits';
 import { iso } from '../lib/time';
 import { LOGO_TYPES } from '../storage/sniff';
@@ -95,6 +96,7 @@ export const LogoSchema = z
 export const OrganizationSchema = z
   .object({
     id: ID.openapi({ example: 'org_01jd8z3b6q0w4y1r7k5t2m9xce' }),
+    number: ENTITY_NUMBER,
     slug: z.string().max(ORG_LIMITS.slug),
     name: z.string().max(ORG_LIMITS.name),
     short_name: z.string().max(ORG_LIMITS.short_name),
@@ -112,6 +114,7 @@ export type OrganizationOut = z.infer<typeof OrganizationSchema>;
 export function toOrganization(org: OrganizationRow, logo: BlobRow | null): OrganizationOut {
   return {
     id: org.id,
+    number: numberOf(org),
     slug: org.slug,
     name: org.name,
     short_name: org.shortName,

@@ -67,7 +67,7 @@ export async function getOrganization(scope: Scope, ref: string) {
 export async function createOrganization(scope: Scope, input: OrganizationChanges & { name: string }, logo?: NewLogo) {
   const [caller] = await authed(scope);
   const id = newId('org');
-  const row: OrganizationRow = {
+  const values = {
     id,
     slug: input.slug ?? slugify(input.name),
     name: input.name,
@@ -75,18 +75,15 @@ export async function createOrganization(scope: Scope, input: OrganizationChange
     description: input.description ?? '',
     urls: input.urls ?? [],
     contacts: input.contacts ?? [],
-    logoBlobId: null,
-    archived: false,
     createdAt: scope.now,
     updatedAt: scope.now,
-    version: 1,
-  };
+  } satisfies typeof organizations.$inferInsert;
   const stored = logo ? await storeLogo(scope, id, logo) : null;
-  if (stored) row.logoBlobId = stored.id;
+  let created: OrganizationRow | undefined;
   try {
-    await conflictOnUnique(
+    [[created]] = await conflictOnUnique(
       scope.db.batch([
-        scope.db.insert(organizations).values(row),
+        scope.db.insert(organizations).values({ ...values, logoBlobId: stored?.id ?? null }).returning(),
         scope.db.insert(memberships).values({ organizationId: id, userId: caller.userId, role: 'admin', createdAt: scope.now }),
         ...(stored ? [scope.db.insert(blobs).values(stored)] : []),
       ]),
@@ -95,7 +92,7 @@ export async function createOrganization(scope: Scope, input: OrganizationChange
     if (stored) await discardObjects(scope, [stored.r2Key]);
     throw error;
   }
-  return toOrganization(row, stored);
+  return toOrganization(created!, stored);
 }
 
 export async function updateOrganization(

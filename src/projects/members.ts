@@ -11,13 +11,13 @@ import { memberships, projectMembers, projects, users } from '../db/schema';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
 import { iso } from '../lib/time';
-import { memberUserColumns, toMemberUser } from '../users/schemas';
+import { memberUserColumns, toMemberUser, type MemberUserRow } from '../users/schemas';
 import { insertUser, userRef, visibleUser, type NewUser } from '../users/service';
 import { projectWithAccess, requireProject, requireProjectWritable } from './access';
 import type { ProjectRole } from './schemas';
 
 const memberColumns = { ...memberUserColumns, role: projectMembers.role, createdAt: projectMembers.createdAt };
-type MemberRow = { userId: string; username: string; email: string; name: string; lastLogin: number | null; dateJoined: number; role: ProjectRole; createdAt: number };
+type MemberRow = MemberUserRow & { role: ProjectRole; createdAt: number };
 
 export const projectMemberListSpec: ListSpec<MemberRow> = {
   fields: {

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { BlobRow, ProjectRow } from '../db/schema';
-import { API_PATH, COUNT, ID, TIMESTAMP } from '../http/schemas';
+import { numberOf } from '../db/numbers';
+import { API_PATH, COUNT, ENTITY_NUMBER, ID, TIMESTAMP } from '../http/schemas';
 import { JSON_LIMITS, withinJsonLimits } from '../http/json-limits';
 import { iso } from '../lib/time';
 import { HCard, LogoSchema, OrganizationRefSchema, SLUG } from '../organizations/schemas';
@@ -109,6 +110,7 @@ export type ProjectChanges = z.infer<typeof ProjectPatchBody>;
 export const ProjectSchema = z
   .object({
     id: ID.openapi({ example: 'prj_01jd8z3b6q0w4y1r7k5t2m9xce' }),
+    number: ENTITY_NUMBER,
     organization: OrganizationRefSchema,
     slug: z.string().max(50),
     name: z.string().max(PROJECT_LIMITS.name),
@@ -175,6 +177,7 @@ export interface ProjectJoined {
 export function toProject({ project: p, organization, creator, logo }: ProjectJoined): ProjectOut {
   return {
     id: p.id,
+    number: numberOf(p),
     organization,
     slug: p.slug,
     name: p.name,

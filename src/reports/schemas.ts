@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { BlobRow, ReportRow } from '../db/schema';
-import { API_PATH, COUNT, ID, SHA256, TIMESTAMP } from '../http/schemas';
+import { numberOf } from '../db/numbers';
+import { API_PATH, COUNT, ENTITY_NUMBER, ID, SHA256, TIMESTAMP } from '../http/schemas';
 import { iso } from '../lib/time';
 import { ASSET_LIMITS } from '../assets/schemas';
 import { PROJECT_LIMITS } from '../projects/schemas';
@@ -50,6 +51,7 @@ export const ReportFileSchema = z
 export const ReportSchema = z
   .object({
     id: ID.openapi({ example: 'rpt_01jd8z3b6q0w4y1r7k5t2m9xce' }),
+    number: ENTITY_NUMBER,
     project: z.object({ id: ID, name: z.string().max(PROJECT_LIMITS.name) }),
     asset: z.object({ id: ID, name: z.string().max(ASSET_LIMITS.name) }).nullable(),
     name: z.string().max(REPORT_LIMITS.name),
@@ -74,6 +76,7 @@ export interface ReportJoined {
 export function toReport({ report: r, project, asset, file, creator }: ReportJoined): ReportOut {
   return {
     id: r.id,
+    number: numberOf(r),
     project: { id: r.projectId, name: project.name ?? '' },
     asset: r.assetId && asset.id ? { id: asset.id, name: asset.name ?? '' } : null,
     name: r.name,

@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { RESOURCE_ENTITY_TYPES, type ResourceEntityType, type ResourceRow } from '../db/schema';
+import { numberOf } from '../db/numbers';
 import { freeJsonObject } from '../http/json-limits';
-import { API_PATH, COUNT, ID, SHA256, TIMESTAMP } from '../http/schemas';
+import { API_PATH, COUNT, ENTITY_NUMBER, ID, SHA256, TIMESTAMP } from '../http/schemas';
 import { iso } from '../lib/time';
 
 export const ENTITY_TYPE = z.enum(RESOURCE_ENTITY_TYPES).openapi({ description: 'The kind of entity a resource is attached to.' });
@@ -64,6 +65,7 @@ export const AttachmentSchema = z
 export const ResourceSchema = z
   .object({
     id: ID.openapi({ example: 'res_01jd8z3b6q0w4y1r7k5t2m9xce' }),
+    number: ENTITY_NUMBER,
     name: z.string().max(RESOURCE_LIMITS.name),
     description: z.string().max(RESOURCE_LIMITS.description),
     mime_type: z.string().openapi({ description: 'As declared, checked against the content for the types whose first bytes prove them.' }),
@@ -95,6 +97,7 @@ export function parseAttachments(json: string | null): Attachment[] {
 export function toResource(r: ResourceRow, attachments: Attachment[]): ResourceOut {
   return {
     id: r.id,
+    number: numberOf(r),
     name: r.name,
     description: r.description,
     mime_type: r.mimeType,

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { BlobRow, SphereRow } from '../db/schema';
-import { API_PATH, COUNT, ID, SHA256, TIMESTAMP } from '../http/schemas';
+import { numberOf } from '../db/numbers';
+import { API_PATH, COUNT, ENTITY_NUMBER, ID, SHA256, TIMESTAMP } from '../http/schemas';
 import { iso } from '../lib/time';
 import { ASSET_LIMITS } from '../assets/schemas';
 import { LAT, LON, NUMERIC_TEXT_MAX, numberOrNumericText } from '../projects/schemas';
@@ -75,6 +76,7 @@ export const SphereImageSchema = z
 export const SphereSchema = z
   .object({
     id: ID.openapi({ example: 'sph_01jd8z3b6q0w4y1r7k5t2m9xce' }),
+    number: ENTITY_NUMBER,
     asset: z.object({ id: ID, name: z.string().max(ASSET_LIMITS.name) }),
     name: z.string().max(SPHERE_NAME_MAX),
     captured_at: TIMESTAMP.nullable(),
@@ -98,6 +100,7 @@ export interface SphereJoined {
 export function toSphere({ sphere: s, image, creator }: SphereJoined, asset: { id: string; name: string }): SphereOut {
   return {
     id: s.id,
+    number: numberOf(s),
     asset: { id: asset.id, name: asset.name },
     name: s.name,
     captured_at: iso(s.capturedAt),

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { users, type UserRow } from '../db/schema';
-import { ID, TIMESTAMP } from '../http/schemas';
+import { numberOf } from '../db/numbers';
+import { ENTITY_NUMBER, ID, TIMESTAMP } from '../http/schemas';
 import { iso } from '../lib/time';
 
 export const USERNAME = z
@@ -28,6 +29,7 @@ const NAME_OUT = z.string().max(200);
 export const UserSchema = z
   .object({
     id: ID.openapi({ example: 'usr_01jd8z3b6q0w4y1r7k5t2m9xce' }),
+    number: ENTITY_NUMBER,
     username: USERNAME_OUT,
     email: EMAIL_OUT,
     name: NAME_OUT,
@@ -39,9 +41,10 @@ export const UserSchema = z
   .openapi('User');
 export type UserOut = z.infer<typeof UserSchema>;
 
-export function toUser(row: Pick<UserRow, 'id' | 'username' | 'email' | 'name' | 'isActive' | 'isSuperuser' | 'dateJoined' | 'lastLogin'>): UserOut {
+export function toUser(row: Pick<UserRow, 'id' | 'number' | 'username' | 'email' | 'name' | 'isActive' | 'isSuperuser' | 'dateJoined' | 'lastLogin'>): UserOut {
   return {
     id: row.id,
+    number: numberOf(row),
     username: row.username,
     email: row.email,
     name: row.name,
@@ -56,6 +59,7 @@ export function toUser(row: Pick<UserRow, 'id' | 'username' | 'email' | 'name' |
 export const MemberUserSchema = z
   .object({
     id: ID,
+    number: ENTITY_NUMBER,
     username: USERNAME_OUT,
     email: EMAIL_OUT,
     name: NAME_OUT,
@@ -66,6 +70,7 @@ export const MemberUserSchema = z
 
 export const memberUserColumns = {
   userId: users.id,
+  number: users.number,
   username: users.username,
   email: users.email,
   name: users.name,
@@ -73,8 +78,19 @@ export const memberUserColumns = {
   dateJoined: users.dateJoined,
 };
 
-export function toMemberUser(r: { userId: string; username: string; email: string; name: string; lastLogin: number | null; dateJoined: number }) {
-  return { id: r.userId, username: r.username, email: r.email, name: r.name, last_login: iso(r.lastLogin), date_joined: iso(r.dateJoined) };
+/** A row of memberUserColumns. */
+export interface MemberUserRow {
+  userId: string;
+  number: number | null;
+  username: string;
+  email: string;
+  name: string;
+  lastLogin: number | null;
+  dateJoined: number;
+}
+
+export function toMemberUser(r: MemberUserRow) {
+  return { id: r.userId, number: numberOf(r), username: r.username, email: r.email, name: r.name, last_login: iso(r.lastLogin), date_joined: iso(r.dateJoined) };
 }
 
 export const MembershipSummarySchema = z

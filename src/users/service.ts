@@ -140,9 +140,9 @@ export async function insertUser(
   scope: Scope,
   input: NewUser,
   organizationId: string | null,
-  more: (user: UserRow) => BatchItem<'sqlite'>[] = () => [],
+  more: (user: Omit<UserRow, 'number'>) => BatchItem<'sqlite'>[] = () => [],
 ) {
-  const row: UserRow = {
+  const row: Omit<UserRow, 'number'> = {
     id: newId('usr'),
     username: input.username,
     email: input.email,
@@ -157,9 +157,9 @@ export async function insertUser(
     createdByOrganizationId: organizationId,
   };
   const invitation = input.password ? undefined : await newInvitation(scope.db, scope.settings, row.id, scope.now);
-  await conflictOnUnique(
+  const [[created]] = await conflictOnUnique(
     scope.db.batch([
-      scope.db.insert(users).values(row),
+      scope.db.insert(users).values(row).returning(),
       ...(organizationId
         ? [scope.db.insert(memberships).values({ organizationId, userId: row.id, role: input.role ?? 'member', createdAt: scope.now })]
         : []),
@@ -167,7 +167,7 @@ export async function insertUser(
       ...(invitation ? [invitation.insert] : []),
     ]),
   );
-  return { row, invitation: invitation?.answer };
+  return { row: created!, invitation: invitation?.answer };
 }
 
 /** A superuser creates anyone; an org admin creates accounts into their organisation. */
