@@ -2,16 +2,29 @@
  * Entity numbers (src/db/numbers.ts): every create route answers the new entity's number, the
  * next of its kind; a number is unique per kind, never changes and is never handed out again,
  * even once the newest row is deleted; rows that raw SQL inserts are numbered too; the migration
- * numbers the rows already there in creation order and loses none.
+ * numbers the rows already there in creation order and loses none; and a read by number goes
+ * through the entity's access check in one round trip, 404 for an unknown or hidden number
+ * exactly as for an id.
  */
 import { applyD1Migrations } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { getAsset } from '../src/assets/service';
+import { getDataFile } from '../src/data/service';
+import { idOfNumber, type IdRef } from '../src/db/numbers';
 import type { NumberedKind } from '../src/db/schema';
+import { getFolder } from '../src/folders/service';
 import { newId } from '../src/lib/ids';
+import { getOrganization } from '../src/organizations/service';
+import { getProject } from '../src/projects/service';
+import { getReport } from '../src/reports/service';
+import { getResource } from '../src/resources/service';
+import { getSphere } from '../src/spheres/service';
+import { getUser } from '../src/users/service';
 import { call, type Answer } from './support/api';
 import { makeOrg, makeUser, unique, type Actor } from './support/actors';
-import { createAsset, createProject, ok, type Row } from './support/domain';
+import { addFolder, createAsset, createProject, ok, type Row } from './support/domain';
+import { actorScope, problemOf } from './support/services';
 
 const TABLES: Record<NumberedKind, string> = {
   user: 'users',
@@ -247,6 +260,49 @@ describe('numbers are unique per kind and never reused', () => {
     for (const table of Object.values(TABLES)) {
       const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN SELECT nx.id FROM ${table} nx WHERE nx.number = ?`).bind(1).all<{ detail: string }>();
       expect(plan.results.map((r) => r.detail).join(' | ')).toMatch(new RegExp(`USING (COVERING )?INDEX ${table}_number_uq \\(number=\\?\\)`));
+    }
+  });
+});
+
+describe('reads by number', () => {
+  type Read = (scope: Awaited<ReturnType<typeof actorScope>>['scope'], ref: IdRef) => Promise<{ id: string; number: number }>;
+
+  /** Each kind: one entity of w.admin's private project or organisation, its service read, and an id no entity has. */
+  async function subjects(): Promise<{ kind: NumberedKind; entity: Row; read: Read; missingId: string }[]> {
+    const folder = await addFolder(w.admin, w.asset.id, unique('F '));
+    return [
+      { kind: 'user', entity: await make('user'), read: getUser, missingId: newId('usr') },
+      { kind: 'organization', entity: await ok(call(`/v1/organizations/${w.org.slug}`, { headers: w.admin.auth }), 200), read: getOrganization, missingId: newId('org') },
+      { kind: 'project', entity: w.project, read: getProject, missingId: newId('prj') },
+      { kind: 'asset', entity: w.asset, read: getAsset, missingId: newId('ast') },
+      { kind: 'folder', entity: folder, read: getFolder, missingId: newId('fld') },
+      { kind: 'data_file', entity: await make('data_file'), read: getDataFile, missingId: newId('dat') },
+      { kind: 'sphere', entity: await make('sphere'), read: getSphere, missingId: newId('sph') },
+      { kind: 'report', entity: w.report, read: getReport, missingId: newId('rpt') },
+      { kind: 'resource', entity: await make('resource'), read: getResource, missingId: newId('res') },
+    ];
+  }
+
+  it('reads each kind by number in one round trip, as by id', async () => {
+    // The users made by a superuser belong to no organisation: the superuser reads them.
+    for (const { kind, entity, read } of await subjects()) {
+      const reader = kind === 'user' ? w.superuser : w.admin;
+      const byId = await read((await actorScope(reader)).scope, entity.id);
+      const { scope, stats } = await actorScope(reader);
+      const byNumber = await read(scope, idOfNumber(kind, entity.number));
+      expect(byNumber, kind).toEqual(byId);
+      expect(byNumber.number, kind).toBe(entity.number);
+      expect(stats.roundTrips, kind).toBe(1);
+    }
+  });
+
+  it('answers an unknown number, and one the caller may not see, exactly as an unknown id', async () => {
+    for (const { kind, entity, read, missingId } of await subjects()) {
+      const missing = await problemOf(read((await actorScope(w.outsider)).scope, missingId));
+      const unknown = await problemOf(read((await actorScope(w.outsider)).scope, idOfNumber(kind, (await last(kind)) + 1)));
+      const hidden = await problemOf(read((await actorScope(w.outsider)).scope, idOfNumber(kind, entity.number)));
+      expect(missing.status, kind).toBe(404);
+      for (const p of [unknown, hidden]) expect({ status: p.status, title: p.title, detail: p.detail }, kind).toEqual({ status: 404, title: missing.title, detail: missing.detail });
     }
   });
 });

@@ -7,6 +7,7 @@
 import { eq, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { authed, callerId, callerIsSuperuser, callerTerms, type Caller, type CallerTerms, type Scope } from '../auth/caller';
+import type { IdRef } from '../db/numbers';
 import { assets, organizations, projects, users } from '../db/schema';
 import { columnsAs, pick } from '../db/select';
 import { problems } from '../http/problem';
@@ -76,9 +77,9 @@ export function selectAssets<E extends Record<string, SQL.Aliased | SQL>>(scope:
 
 /**
  * An asset with the caller's roles, for `authed`; `assetId` may be SQL that finds it (the asset of
- * a folder, a data file or a sphere), so that an item read stays one round trip.
+ * a folder, a data file or a sphere, idOfNumber), so that an item read stays one round trip.
  */
-export function assetWithAccess(scope: Scope, assetId: string | SQL<string | null>) {
+export function assetWithAccess(scope: Scope, assetId: IdRef) {
   return selectAssets(scope, { orgRole: callerRole(scope, assets.organizationId), projectRole: callerProjectRole(scope, assets.projectId) })
     .where(eq(assets.id, assetId))
     .limit(1);
@@ -115,7 +116,7 @@ export function requireAssetWritable(access: AssetAccess): void {
   if (access.readOnly) throw problems.archived(access.readOnly);
 }
 
-export async function loadAsset(scope: Scope, assetId: string, need: AssetNeed) {
+export async function loadAsset(scope: Scope, assetId: IdRef, need: AssetNeed) {
   const [caller, rows] = await authed(scope, assetWithAccess(scope, assetId));
   const access = requireAsset(caller, rows, need);
   if (need === 'write') requireAssetWritable(access);

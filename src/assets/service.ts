@@ -3,6 +3,7 @@ import { recordDeletion } from '../db/deletions';
 import { authed, type Scope } from '../auth/caller';
 import { conflictOnUnique } from '../db/errors';
 import { ftsQuery } from '../db/fts';
+import type { IdRef } from '../db/numbers';
 import { assets, blobs, organizations, reports, type AssetRow } from '../db/schema';
 import { checkIfMatch, versionGuard } from '../http/etag';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
@@ -73,7 +74,7 @@ export async function listAssets(scope: Scope, q: ListQuery & AssetFilters, url:
   return { ...page, results: page.results.map(toAsset) };
 }
 
-export async function getAsset(scope: Scope, assetId: string) {
+export async function getAsset(scope: Scope, assetId: IdRef) {
   const { access } = await loadAsset(scope, assetId, 'read');
   return toAsset(access.row);
 }

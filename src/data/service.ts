@@ -10,6 +10,7 @@ import { recordDeletion } from '../db/deletions';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { authed, type Caller, type Scope } from '../auth/caller';
 import { assetWithAccess, type AssetAccessRow, type AssetNeed } from '../assets/access';
+import type { IdRef } from '../db/numbers';
 import { blobs, dataFiles, users } from '../db/schema';
 import { columnsAs, pick } from '../db/select';
 import { atLevel, folderById, folderInAsset, requireAssetOf } from '../folders/access';
@@ -34,7 +35,7 @@ export function selectDataFiles(scope: Scope) {
 export type DataFileJoined = Awaited<ReturnType<typeof selectDataFiles>>[number];
 
 /** A data file with the R2 key of its body. */
-function dataFileById(scope: Scope, fileId: string) {
+function dataFileById(scope: Scope, fileId: IdRef) {
   return scope.db
     .select({ ...fileColumns(), blob: pick({ r2Key: blobs.r2Key }, 'b') })
     .from(dataFiles)
@@ -46,10 +47,10 @@ function dataFileById(scope: Scope, fileId: string) {
 
 type DataFileWithBlob = Awaited<ReturnType<typeof dataFileById>>[number];
 
-const assetOfDataFile = (fileId: string): SQL<string | null> => sql<string | null>`(SELECT ad.asset_id FROM data_files ad WHERE ad.id = ${fileId})`;
+const assetOfDataFile = (fileId: IdRef): SQL<string | null> => sql<string | null>`(SELECT ad.asset_id FROM data_files ad WHERE ad.id = ${fileId})`;
 
-/** A data file with its asset's rights, for `authed`: [file rows, asset rows]. */
-function dataFileWithAccess(scope: Scope, fileId: string) {
+/** A data file with its asset's rights, for `authed`: [file rows, asset rows]. `fileId` may be SQL that finds it (idOfNumber). */
+export function dataFileWithAccess(scope: Scope, fileId: IdRef) {
   return [dataFileById(scope, fileId), assetWithAccess(scope, assetOfDataFile(fileId))] as const;
 }
 
@@ -61,7 +62,7 @@ function requireDataFile(caller: Caller, fileRows: DataFileWithBlob[], assetRows
   return { row, access };
 }
 
-async function loadDataFile(scope: Scope, fileId: string, need: AssetNeed, assetId?: string) {
+async function loadDataFile(scope: Scope, fileId: IdRef, need: AssetNeed, assetId?: string) {
   const [caller, fileRows, assetRows] = await authed(scope, ...dataFileWithAccess(scope, fileId));
   return { caller, ...requireDataFile(caller, fileRows, assetRows, need, assetId) };
 }
@@ -92,13 +93,13 @@ export async function listDataFiles(scope: Scope, assetId: string, q: ListQuery 
   return { ...page, results: page.results.map(toDataFile) };
 }
 
-export async function getDataFile(scope: Scope, fileId: string, assetId?: string) {
+export async function getDataFile(scope: Scope, fileId: IdRef, assetId?: string) {
   const { row } = await loadDataFile(scope, fileId, 'read', assetId);
   return toDataFile(row);
 }
 
 /** What a download streams: the R2 key and the file name. */
-export async function dataFileObject(scope: Scope, fileId: string, assetId?: string) {
+export async function dataFileObject(scope: Scope, fileId: IdRef, assetId?: string) {
   const { row } = await loadDataFile(scope, fileId, 'read', assetId);
   if (!row.blob.r2Key) throw problems.notFound('File');
   return { key: row.blob.r2Key, filename: row.file.name };

@@ -1,7 +1,34 @@
 /**
  * Entity numbers (schema.ts, entityNumber): the integers the seed dialects show and address
- * things by.
+ * things by. A dialect finds an entity by number with `idOfNumber` in place of its id, inside
+ * the same statement as the access check, so a read stays one D1 round trip and an unknown
+ * number answers 404 exactly as an unknown id does.
  */
+import { getTableName, sql, type SQL } from 'drizzle-orm';
+import { assets, dataFiles, folders, organizations, projects, reports, resources, spheres, users, type NumberedKind } from './schema';
+
+const TABLES = {
+  user: users,
+  organization: organizations,
+  project: projects,
+  asset: assets,
+  folder: folders,
+  data_file: dataFiles,
+  sphere: spheres,
+  report: reports,
+  resource: resources,
+} as const satisfies Record<NumberedKind, unknown>;
+
+/** An entity's id, or SQL that finds it in the statement that reads it (idOfNumber, the asset of a folder). */
+export type IdRef = string | SQL<string | null>;
+
+/**
+ * SQL: the id of the `kind` numbered `n` (NULL when there is none), found through the number's
+ * unique index. `n` is an integer the caller has validated (a dialect's path or body field).
+ */
+export function idOfNumber(kind: NumberedKind, n: number): SQL<string | null> {
+  return sql<string | null>`(SELECT nx.id FROM ${sql.identifier(getTableName(TABLES[kind]))} nx WHERE nx.number = ${n})`;
+}
 
 /** An entity's number in a representation. Every row has one once its INSERT is done (the default, or the trigger). */
 export function numberOf(row: { number: number | null }): number {

@@ -7,6 +7,7 @@
 import { eq, isNull, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Caller, Scope } from '../auth/caller';
+import type { IdRef } from '../db/numbers';
 import { dataFiles, folders, users } from '../db/schema';
 import { columnsAs, pick } from '../db/select';
 import { Problem, problems } from '../http/problem';
@@ -39,20 +40,20 @@ export function selectFolders(scope: Scope) {
 
 export type FolderJoined = Awaited<ReturnType<typeof selectFolders>>[number];
 
-export function folderById(scope: Scope, folderId: string) {
+export function folderById(scope: Scope, folderId: IdRef) {
   return selectFolders(scope).where(eq(folders.id, folderId)).limit(1);
 }
 
 /** SQL: the asset id of folder `folderId` (NULL when there is none). */
-export const assetOfFolder = (folderId: string): SQL<string | null> => sql<string | null>`(SELECT af.asset_id FROM folders af WHERE af.id = ${folderId})`;
+export const assetOfFolder = (folderId: IdRef): SQL<string | null> => sql<string | null>`(SELECT af.asset_id FROM folders af WHERE af.id = ${folderId})`;
 
 /** SQL: `folderId` is a folder of asset `assetId`. */
 export function folderInAsset(folderId: string, assetId: string): SQL {
   return sql`EXISTS (SELECT 1 FROM folders tf WHERE tf.id = ${folderId} AND tf.asset_id = ${assetId})`;
 }
 
-/** A folder with its asset's rights, for `authed`: [folder rows, asset rows]. */
-export function folderWithAccess(scope: Scope, folderId: string) {
+/** A folder with its asset's rights, for `authed`: [folder rows, asset rows]. `folderId` may be SQL that finds it (idOfNumber). */
+export function folderWithAccess(scope: Scope, folderId: IdRef) {
   return [folderById(scope, folderId), assetWithAccess(scope, assetOfFolder(folderId))] as const;
 }
 

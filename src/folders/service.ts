@@ -12,6 +12,7 @@ import { recordDeletion } from '../db/deletions';
 import { authed, type Scope } from '../auth/caller';
 import { assetWithAccess } from '../assets/access';
 import { blobs, dataFiles, folders } from '../db/schema';
+import type { IdRef } from '../db/numbers';
 import { checkIfMatch, versionGuard } from '../http/etag';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
@@ -59,7 +60,7 @@ export async function listFolders(scope: Scope, assetId: string, q: ListQuery & 
 }
 
 /** A folder; with `assetId`, only if it is that asset's (404 otherwise, as for any unknown id). */
-export async function getFolder(scope: Scope, folderId: string, assetId?: string) {
+export async function getFolder(scope: Scope, folderId: IdRef, assetId?: string) {
   const [caller, folderRows, assetRows] = await authed(scope, ...folderWithAccess(scope, folderId));
   const { row } = requireFolder(caller, folderRows, assetRows, 'read');
   if (assetId !== undefined && row.folder.assetId !== assetId) throw problems.notFound('Folder');

@@ -5,13 +5,16 @@
 import { eq, or, sql, type SQL } from 'drizzle-orm';
 import { alias, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { authed, callerId, type Caller, type Scope } from '../auth/caller';
+import type { IdRef } from '../db/numbers';
 import { blobs, organizations, type BlobRow, type OrganizationRow } from '../db/schema';
 import { columnsAs, joined, outer } from '../db/select';
 import { problems } from '../http/problem';
 
 export type OrgRole = 'admin' | 'member';
 
-export function orgRef(ref: string): SQL {
+/** SQL: the organisation `ref` names: its id or slug, or SQL that finds its id (idOfNumber). */
+export function orgRef(ref: IdRef): SQL {
+  if (typeof ref !== 'string') return eq(organizations.id, ref);
   return or(eq(organizations.id, ref), eq(organizations.slug, ref.toLowerCase()))!;
 }
 
@@ -22,8 +25,8 @@ export function callerRole(scope: Scope, organizationId: SQLiteColumn = organiza
 
 const logo = alias(blobs, 'logo');
 
-/** The organisation named by `ref` (id or slug), its logo and the caller's role, for `authed`. */
-export function orgWithRole(scope: Scope, ref: string) {
+/** The organisation named by `ref` (see orgRef), its logo and the caller's role, for `authed`. */
+export function orgWithRole(scope: Scope, ref: IdRef) {
   return scope.db
     .select({ org: columnsAs(organizations, 'org'), logo: columnsAs(logo, 'logo'), role: callerRole(scope) })
     .from(organizations)
@@ -59,7 +62,7 @@ export function requireWritable(access: OrgAccess): void {
   if (access.org.archived) throw problems.archived('The organization');
 }
 
-export async function loadOrganization(scope: Scope, ref: string, need: 'read' | 'admin'): Promise<OrgAccess> {
+export async function loadOrganization(scope: Scope, ref: IdRef, need: 'read' | 'admin'): Promise<OrgAccess> {
   const [caller, rows] = await authed(scope, orgWithRole(scope, ref));
   return requireOrg(caller, rows, need);
 }

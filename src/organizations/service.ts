@@ -3,6 +3,7 @@ import { and, eq, or, sql } from 'drizzle-orm';
 import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller';
 import { conflictOnUnique } from '../db/errors';
 import { columnsAs, joined } from '../db/select';
+import type { IdRef } from '../db/numbers';
 import { blobs, memberships, organizations, type BlobRow, type OrganizationRow } from '../db/schema';
 import { checkIfMatch, versionGuard } from '../http/etag';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
@@ -59,7 +60,7 @@ export async function listOrganizations(scope: Scope, q: ListQuery & { archived?
   return { ...page, results: page.results.map((r) => toOrganization(r.org, joined(r.logo))) };
 }
 
-export async function getOrganization(scope: Scope, ref: string) {
+export async function getOrganization(scope: Scope, ref: IdRef) {
   const access = await loadOrganization(scope, ref, 'read');
   return toOrganization(access.org, access.logo);
 }

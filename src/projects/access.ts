@@ -10,6 +10,7 @@
 import { eq, sql, type SQL } from 'drizzle-orm';
 import { alias, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { authed, callerId, callerIsSuperuser, type Caller, type Scope } from '../auth/caller';
+import type { IdRef } from '../db/numbers';
 import { blobs, organizations, projects, users } from '../db/schema';
 import { columnsAs, joined, outer, pick } from '../db/select';
 import { problems } from '../http/problem';
@@ -77,8 +78,8 @@ export function callerProjectRole(scope: Scope, projectId: SQLiteColumn): SQL<Pr
   return sql<ProjectRole | null>`(SELECT pm.role FROM project_members pm WHERE pm.project_id = ${outer(projectId)} AND pm.user_id = ${callerId(scope)})`;
 }
 
-/** A project with the caller's roles, for `authed`; `projectId` may be SQL that finds it (the project of a report). */
-export function projectWithAccess(scope: Scope, projectId: string | SQL<string | null>) {
+/** A project with the caller's roles, for `authed`; `projectId` may be SQL that finds it (the project of a report, idOfNumber). */
+export function projectWithAccess(scope: Scope, projectId: IdRef) {
   return selectProjects(scope, { orgRole: callerRole(scope, projects.organizationId), projectRole: callerProjectRole(scope, projects.id) })
     .where(eq(projects.id, projectId))
     .limit(1);
@@ -137,7 +138,7 @@ export function requireProjectWritable(access: ProjectAccess): void {
   if (access.project.archived) throw problems.archived('The project');
 }
 
-export async function loadProject(scope: Scope, projectId: string, need: ProjectNeed, opts: { trash?: boolean | 'any' } = {}) {
+export async function loadProject(scope: Scope, projectId: IdRef, need: ProjectNeed, opts: { trash?: boolean | 'any' } = {}) {
   const [caller, rows] = await authed(scope, projectWithAccess(scope, projectId));
   return { caller, access: requireProject(caller, rows, need, opts) };
 }

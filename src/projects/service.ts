@@ -5,6 +5,7 @@ import { flattenFolders } from '../folders/tree';
 import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller';
 import { conflictOnUnique } from '../db/errors';
 import { ftsQuery } from '../db/fts';
+import type { IdRef } from '../db/numbers';
 import { blobs, memberships, organizations, projectMembers, projects, users, type ProjectRow } from '../db/schema';
 import { checkIfMatch, versionGuard } from '../http/etag';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
@@ -80,7 +81,7 @@ export async function listProjects(scope: Scope, q: ListQuery & ProjectFilters, 
 
 const memberColumns = { ...memberUserColumns, role: projectMembers.role, createdAt: projectMembers.createdAt };
 
-function embeddedMembers(scope: Scope, projectId: string) {
+function embeddedMembers(scope: Scope, projectId: IdRef) {
   return [
     scope.db
       .select(memberColumns)
@@ -94,7 +95,7 @@ function embeddedMembers(scope: Scope, projectId: string) {
 }
 
 /** One round trip: the caller, the project with the caller's rights, and its first members. */
-export async function loadProjectDetail(scope: Scope, projectId: string, need: ProjectNeed, opts: { trash?: boolean | 'any' } = {}) {
+export async function loadProjectDetail(scope: Scope, projectId: IdRef, need: ProjectNeed, opts: { trash?: boolean | 'any' } = {}) {
   const [caller, rows, members, counted] = await authed(scope, projectWithAccess(scope, projectId), ...embeddedMembers(scope, projectId));
   const access = requireProject(caller, rows, need, opts);
   const embedded = members.map((m) => ({ user: toMemberUser(m), role: m.role, joined_at: iso(m.createdAt) }));
@@ -112,7 +113,7 @@ function toDetail(joined: ProjectJoined, members: { user: ReturnType<typeof toMe
   };
 }
 
-export async function getProject(scope: Scope, projectId: string) {
+export async function getProject(scope: Scope, projectId: IdRef) {
   return (await loadProjectDetail(scope, projectId, 'read')).detail;
 }
 

@@ -11,6 +11,7 @@ import { alias } from 'drizzle-orm/sqlite-core';
 import type { Context } from 'hono';
 import { authed, type Caller, type Scope } from '../auth/caller';
 import { assetWithAccess, requireAsset, visibleProjectIds } from '../assets/access';
+import type { IdRef } from '../db/numbers';
 import { assets, blobs, projects, reports, users, type ReportRow } from '../db/schema';
 import { columnsAs, joined, pick } from '../db/select';
 import { checkIfMatch, versionGuard } from '../http/etag';
@@ -85,7 +86,7 @@ export async function listReports(scope: Scope, q: ListQuery & ReportFilters, ur
 }
 
 /** The project of a report with the caller's roles, found in the same statement. */
-const projectOfReport = (scope: Scope, reportId: string) =>
+const projectOfReport = (scope: Scope, reportId: IdRef) =>
   projectWithAccess(scope, sql<string | null>`(SELECT rx.project_id FROM reports rx WHERE rx.id = ${reportId})`);
 
 /** requireProject, answering a hidden project as a missing report (the caller asked for the report). */
@@ -101,8 +102,9 @@ function requireReportProject(caller: Caller, rows: Awaited<ReturnType<typeof pr
 /**
  * One round trip: the caller, the report and the rights on it. Through the project for the flat
  * routes; through the asset for the nested ones (`assetId`: the report must be about it).
+ * `reportId` may be SQL that finds it (idOfNumber).
  */
-async function loadReport(scope: Scope, reportId: string, need: 'read' | 'write', assetId?: string) {
+async function loadReport(scope: Scope, reportId: IdRef, need: 'read' | 'write', assetId?: string) {
   const where = and(eq(reports.id, reportId), assetId !== undefined ? eq(reports.assetId, assetId) : undefined);
   const select = selectReports(scope).where(where).limit(1);
   let caller: Caller;
@@ -124,7 +126,7 @@ async function loadReport(scope: Scope, reportId: string, need: 'read' | 'write'
   return { caller, project, row: joinedReport, report: toReport(joinedReport) };
 }
 
-export async function getReport(scope: Scope, reportId: string, assetId?: string) {
+export async function getReport(scope: Scope, reportId: IdRef, assetId?: string) {
   return (await loadReport(scope, reportId, 'read', assetId)).report;
 }
 

@@ -17,6 +17,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { assetVisibleTo, projectIdsVisibleTo } from '../assets/access';
 import { authed, callerId, callerIsSuperuser, type CallerTerms, type Scope } from '../auth/caller';
+import type { IdRef } from '../db/numbers';
 import type { ResourceEntityType } from '../db/schema';
 import { problems } from '../http/problem';
 
@@ -111,7 +112,7 @@ function writableResource(resourceId: SQL, ownerId: SQL, open: boolean): SQL {
 }
 
 /** The caller's rights on the resource itself (writableResource), for `authed`: `writer` tells 403 from 409, `open` is the right to write now. */
-export function resourceRights(scope: Scope, resourceId: string) {
+export function resourceRights(scope: Scope, resourceId: IdRef) {
   const rid = sql`rw.id`;
   const owner = sql`rw.organization_id`;
   return scope.db
@@ -165,8 +166,8 @@ export function visibleAttachmentsJson(scope: Scope, resourceId: SQL): SQL<strin
 
 const flag = (expr: SQL, as: string) => sql<boolean>`${expr}`.mapWith((v: unknown) => Boolean(Number(v))).as(as);
 
-/** Every attachment of a resource with the caller's rights on its entity, for `authed`. */
-export function attachmentsWithAccess(scope: Scope, resourceId: string) {
+/** Every attachment of a resource with the caller's rights on its entity, for `authed`; `resourceId` may be SQL that finds it (idOfNumber). */
+export function attachmentsWithAccess(scope: Scope, resourceId: IdRef) {
   const type = sql`ra.entity_type`;
   const id = sql`ra.entity_id`;
   return scope.db

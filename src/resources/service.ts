@@ -20,6 +20,7 @@ import type { Context } from 'hono';
 import { authed, type Caller, type Scope } from '../auth/caller';
 import { recordDeletion } from '../db/deletions';
 import { isForeignKeyFailure } from '../db/errors';
+import type { IdRef } from '../db/numbers';
 import { blobs, resourceAttachments, resources, type BlobRow, type ResourceEntityType, type ResourceRow } from '../db/schema';
 import { columnsAs, outer, pick } from '../db/select';
 import { checkIfMatch, versionGuard } from '../http/etag';
@@ -134,11 +135,11 @@ const visibleOf = (atts: AttachmentAccess[]): Attachment[] => atts.filter((a) =>
  * the documents routes, `within`) the entity in the path, which it must be attached to. Anything
  * the caller may not see answers as a missing resource. `rights` also reads the caller's rights on
  * the resource itself (to decide an attach or a detach); `write` requires them (the owner rule,
- * access.ts).
+ * access.ts). `resourceId` may be SQL that finds it (idOfNumber).
  */
 async function loadResource(
   scope: Scope,
-  resourceId: string,
+  resourceId: IdRef,
   need: 'read' | 'rights' | 'write',
   within?: Within,
   extra?: EntityAccessQuery,
@@ -169,7 +170,7 @@ async function loadResource(
 
 type EntityAccessQuery = ReturnType<typeof entityWithAccess>;
 
-export async function getResource(scope: Scope, resourceId: string, within?: Within) {
+export async function getResource(scope: Scope, resourceId: IdRef, within?: Within) {
   return (await loadResource(scope, resourceId, 'read', within)).resource;
 }
 

@@ -10,6 +10,7 @@ import { recordDeletion } from '../db/deletions';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Context } from 'hono';
 import { authed, type Caller, type Scope } from '../auth/caller';
+import type { IdRef } from '../db/numbers';
 import { blobs, spheres, users, type SphereRow } from '../db/schema';
 import { columnsAs, pick } from '../db/select';
 import { checkIfMatch, versionGuard } from '../http/etag';
@@ -61,10 +62,11 @@ function requireSphereAsset(caller: Caller, rows: AssetAccessRow[], need: AssetN
 }
 
 /**
- * One round trip: the caller, the sphere, and its asset with the caller's rights. `assetId`
- * (the nested routes) also requires the sphere to belong to that asset.
+ * One round trip: the caller, the sphere, and its asset with the caller's rights. `sphereId` may
+ * be SQL that finds it (idOfNumber). `assetId` (the nested routes) also requires the sphere to
+ * belong to that asset.
  */
-async function loadSphere(scope: Scope, sphereId: string, need: AssetNeed, assetId?: string) {
+async function loadSphere(scope: Scope, sphereId: IdRef, need: AssetNeed, assetId?: string) {
   const where = and(eq(spheres.id, sphereId), assetId !== undefined ? eq(spheres.assetId, assetId) : undefined);
   const [caller, assetRows, rows] = await authed(
     scope,
@@ -92,7 +94,7 @@ export async function listSpheres(scope: Scope, assetId: string, q: ListQuery, u
   return { ...page, results: page.results.map((r) => toSphere(r, asset.asset)) };
 }
 
-export async function getSphere(scope: Scope, sphereId: string, assetId?: string) {
+export async function getSphere(scope: Scope, sphereId: IdRef, assetId?: string) {
   return (await loadSphere(scope, sphereId, 'read', assetId)).sphere;
 }
 

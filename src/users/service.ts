@@ -8,6 +8,7 @@ import { hashPassword, UNUSABLE_PASSWORD } from '../auth/password';
 import { passwordChange } from '../auth/password-change';
 import { conflictOnUnique } from '../db/errors';
 import { outer } from '../db/select';
+import type { IdRef } from '../db/numbers';
 import { memberships, organizations, tokens, users, type UserRow } from '../db/schema';
 import { checkIfMatch, versionGuard } from '../http/etag';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
@@ -17,8 +18,9 @@ import { orgRef, orgWithRole, requireOrg, requireWritable, type OrgRole } from '
 import { toUser } from './schemas';
 import { changeSet } from '../db/changes';
 
-/** A user by id, username or email. */
-export function userRef(ref: string): SQL {
+/** A user by id, username or email, or by SQL that finds their id (idOfNumber). */
+export function userRef(ref: IdRef): SQL {
+  if (typeof ref !== 'string') return eq(users.id, ref);
   const r = ref.trim().toLowerCase();
   return or(eq(users.id, ref), eq(users.username, r), eq(users.email, r))!;
 }
@@ -101,7 +103,7 @@ function deletableByCaller(scope: Scope): SQL<number> {
     AND NOT EXISTS (SELECT 1 FROM memberships tm WHERE tm.user_id = ${outer(users.id)} AND tm.organization_id <> ${made})))`;
 }
 
-async function loadProfile(scope: Scope, ref: string) {
+async function loadProfile(scope: Scope, ref: IdRef) {
   const [caller, found, orgs] = await authed(
     scope,
     scope.db
@@ -117,7 +119,7 @@ async function loadProfile(scope: Scope, ref: string) {
   return { caller, user, deletable: Boolean(deletable), profile: { ...toUser(user), organizations: orgs } };
 }
 
-export async function getUser(scope: Scope, ref: string) {
+export async function getUser(scope: Scope, ref: IdRef) {
   return (await loadProfile(scope, ref)).profile;
 }
 

@@ -4,9 +4,25 @@ import { expect } from 'vitest';
 import type { Scope } from '../../src/auth/caller';
 import { tokenHash } from '../../src/auth/tokens';
 import { createDb } from '../../src/db/client';
+import type { D1Stats } from '../../src/db/timed-d1';
 import { settings } from '../../src/env';
 import { Problem } from '../../src/http/problem';
 import type { Actor } from './actors';
+
+/** A scope for calling a service directly as `actor`; `stats` counts its D1 round trips. */
+export async function actorScope(actor: Actor): Promise<{ scope: Scope; stats: D1Stats }> {
+  const stats = { roundTrips: 0, ms: 0 };
+  const scope: Scope = {
+    db: createDb(env.DB, stats),
+    files: env.FILES,
+    credential: { tokenHash: await tokenHash(actor.token), email: null },
+    now: Date.now(),
+    settings: settings(env),
+    waitUntil: () => undefined,
+    background: () => createDb(env.DB, { roundTrips: 0, ms: 0 }),
+  };
+  return { scope, stats };
+}
 
 /**
  * A scope for calling the service directly, whose D1 client runs `meanwhile` right after the
@@ -14,8 +30,8 @@ import type { Actor } from './actors';
  * read and its write.
  */
 export async function racingScope(actor: Actor, meanwhile: () => Promise<unknown>): Promise<Scope> {
-  const stats = { roundTrips: 0, ms: 0 };
-  const db = createDb(env.DB, stats);
+  const { scope } = await actorScope(actor);
+  const db = scope.db;
   const batch = db.batch.bind(db);
   let first = true;
   (db as { batch: unknown }).batch = async (queries: Parameters<typeof batch>[0]) => {
@@ -26,15 +42,7 @@ export async function racingScope(actor: Actor, meanwhile: () => Promise<unknown
     }
     return result;
   };
-  return {
-    db,
-    files: env.FILES,
-    credential: { tokenHash: await tokenHash(actor.token), email: null },
-    now: Date.now(),
-    settings: settings(env),
-    waitUntil: () => undefined,
-    background: () => createDb(env.DB, stats),
-  };
+  return scope;
 }
 
 /** The Problem that `work` is rejected with (and that it is one). */
