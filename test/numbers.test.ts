@@ -11,8 +11,10 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getAsset } from '../src/assets/service';
 import { getDataFile } from '../src/data/service';
+import { createDb } from '../src/db/client';
+import { messages } from '../src/db/errors';
 import { idOfNumber, type IdRef } from '../src/db/numbers';
-import type { NumberedKind } from '../src/db/schema';
+import { folders, type NumberedKind } from '../src/db/schema';
 import { getFolder } from '../src/folders/service';
 import { newId } from '../src/lib/ids';
 import { getOrganization } from '../src/organizations/service';
@@ -254,6 +256,17 @@ describe('numbers are unique per kind and never reused', () => {
       await expect(env.DB.prepare('UPDATE projects SET number = ? WHERE id = ?').bind(number, project.id).run()).rejects.toThrow(/never changes/);
     }
     expect(await storedNumber('project', project.id)).toBe(project.number);
+  });
+
+  it('refuses a multi-row INSERT of numbered rows rather than give two rows one number', async () => {
+    // Every row's default reads the counter before any trigger moves it (see entityNumber).
+    const db = createDb(env.DB, { roundTrips: 0, ms: 0 });
+    const now = Date.now();
+    const row = () => ({ id: newId('fld'), assetId: w.asset.id, name: unique('F '), createdAt: now, updatedAt: now });
+    const before = await last('folder');
+    const error = await db.insert(folders).values([row(), row()]).run().then(() => null, (e: unknown) => e);
+    expect(messages(error)).toMatch(/UNIQUE constraint failed: folders\.number/);
+    expect(await last('folder')).toBe(before);
   });
 
   it('finds an entity by number through the unique index of its kind', async () => {
