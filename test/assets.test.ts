@@ -1241,7 +1241,7 @@ describe('delete', () => {
     return { id, blob };
   }
 
-  it('lets an editor delete: 204, then 404 everywhere; rows, indexes and the deletion record', async () => {
+  it('lets an editor delete: 204, then 404 everywhere; rows, indexes, and its deletion in the change log', async () => {
     const { editor, viewer, org, p } = await team();
     const asset = await createAsset(editor, p.id, { name: 'Doomed Derrick', asset_tag: 'DD-1', lat: 3, lon: 4 });
     const keep = await createAsset(editor, p.id, { name: 'Kept', lat: 3, lon: 4 });
@@ -1259,7 +1259,7 @@ describe('delete', () => {
     expect(await count('assets', 'id = ?', asset.id)).toBe(0);
     expect(await count('assets_fts', 'rowid = ?', seq)).toBe(0);
     expect(await count('assets_rtree', 'seq = ?', seq)).toBe(0);
-    expect(await count('deletions', "entity_type = 'asset' AND entity_id = ? AND organization_id = ?", asset.id, org.id)).toBe(1);
+    expect(await count('changes', "op = 'delete' AND entity_type = 'asset' AND entity_id = ? AND organization_id = ?", asset.id, org.id)).toBe(1);
     const list = await call(`/v1/projects/${p.id}/assets`, { headers: viewer.auth });
     expect(ids(list)).toEqual([keep.id]);
     expect(list.body.count).toBe(1);
@@ -1324,7 +1324,7 @@ describe('delete', () => {
     expect(await count('data_files', 'id = ?', file.id)).toBe(0);
     expect(await count('blobs', 'id = ?', file.blob.id)).toBe(0);
     expect(await eventually(async () => (await env.FILES.head(file.blob.key)) === null)).toBe(true);
-    expect(await count('deletions', "entity_type = 'asset' AND entity_id = ? AND organization_id = ?", alone.id, org.id)).toBe(1);
+    expect(await count('changes', "op = 'delete' AND entity_type = 'asset' AND entity_id = ? AND organization_id = ?", alone.id, org.id)).toBe(1);
   });
 
   it('keeps everything when refused: viewer 403, hidden 404', async () => {
@@ -1338,7 +1338,7 @@ describe('delete', () => {
     expect(await count('assets', 'id = ?', asset.id)).toBe(1);
     expect(await count('data_files', 'id = ?', file.id)).toBe(1);
     expect(await count('blobs', 'id = ?', file.blob.id)).toBe(1);
-    expect(await count('deletions', 'entity_id = ?', asset.id)).toBe(0);
+    expect(await count('changes', "op = 'delete' AND entity_id = ?", asset.id)).toBe(0);
     expect(await env.FILES.head(file.blob.key)).not.toBeNull();
   });
 });

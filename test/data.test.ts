@@ -378,7 +378,7 @@ describe('update', () => {
 });
 
 describe('delete', () => {
-  it('removes the row, the blob row and the R2 object, and records the deletion', async () => {
+  it('removes the row, the blob row and the R2 object; the change log has the deletion', async () => {
     const w = await world();
     const d = await upload(w.editor, w.asset.id, 'gone.txt');
     const kept = await upload(w.editor, w.asset.id, 'kept.txt');
@@ -388,7 +388,7 @@ describe('delete', () => {
     expect(r.status, r.text).toBe(204);
     expect(await count('data_files', 'id = ?', d.id)).toBe(0);
     expect(await count('blobs', 'r2_key = ?', key)).toBe(0);
-    expect(await count('deletions', "entity_type = 'data_file' AND entity_id = ?", d.id)).toBe(1);
+    expect(await count('changes', "op = 'delete' AND entity_type = 'data_file' AND entity_id = ?", d.id)).toBe(1);
     expect(await eventually(async () => JSON.stringify(await r2Keys(w.prefix)) === JSON.stringify([keptKey]))).toBe(true);
     expect(sameProblem(await call(`/v1/data/${d.id}`, { headers: w.editor.auth }))).toEqual(await missingData(w.editor));
     expect((await download(`/v1/data/${kept.id}/download`, w.editor.auth)).status).toBe(200);

@@ -140,7 +140,7 @@ async function settledSnapshot(): Promise<Snapshot> {
   await env.DB.prepare('UPDATE tokens SET last_used_at = ?').bind(Date.now()).run();
   const s = await snapshot();
   // The comparison covers the app's tables and the search indexes, not an empty list.
-  for (const t of ['users', 'tokens', 'organizations', 'memberships', 'projects', 'project_members', 'projects_fts', 'projects_fts_data', 'assets', 'assets_fts', 'assets_rtree', 'blobs', 'data_files', 'resources', 'resource_attachments', 'deletions']) {
+  for (const t of ['users', 'tokens', 'organizations', 'memberships', 'projects', 'project_members', 'projects_fts', 'projects_fts_data', 'assets', 'assets_fts', 'assets_rtree', 'blobs', 'data_files', 'resources', 'resource_attachments', 'changes']) {
     expect(s.rows, t).toHaveProperty(t);
   }
   return s;
@@ -682,15 +682,15 @@ describe('a D1 failure in the middle of a write leaves every table and every obj
     expect(await count('users', 'username = ?', username)).toBe(0);
   });
 
-  it('purging a project: its rows, its files’ rows and every object survive when the deletion record fails', async () => {
+  it('purging a project: its rows, its files’ rows and every object survive when writing its deletion to the change log fails', async () => {
     const w = await world();
     expect((await call(`/v1/projects/${w.project.id}/logo`, { method: 'PUT', headers: { ...w.admin.auth, 'Content-Type': 'image/png' }, body: PNG })).status).toBe(200);
     const { r2, before } = await failMidWrite(
       [
         [
           'fault_purge_record',
-          `BEFORE INSERT ON deletions
-           WHEN NEW.entity_id = '${w.project.id}'
+          `BEFORE INSERT ON changes
+           WHEN NEW.op = 'delete' AND NEW.entity_id = '${w.project.id}'
              AND NOT EXISTS (SELECT 1 FROM projects WHERE id = NEW.entity_id)
              AND NOT EXISTS (SELECT 1 FROM data_files WHERE id = '${w.data.id}')
              AND NOT EXISTS (SELECT 1 FROM blobs b JOIN data_files d ON d.blob_id = b.id WHERE d.id = '${w.data.id}')
@@ -706,7 +706,7 @@ describe('a D1 failure in the middle of a write leaves every table and every obj
     expect(new TextDecoder().decode(d.bytes)).toMatch(/^kept /);
   });
 
-  it('deleting an asset and an organisation: nothing goes when the deletion record fails', async () => {
+  it('deleting an asset and an organisation: nothing goes when writing the deletion to the change log fails', async () => {
     const w = await world();
     for (const [what, id, path, table] of [
       ['asset', w.asset.id, `/v1/assets/${w.asset.id}`, 'assets'],
@@ -716,8 +716,8 @@ describe('a D1 failure in the middle of a write leaves every table and every obj
         [
           [
             `fault_delete_${what}`,
-            `BEFORE INSERT ON deletions
-             WHEN NEW.entity_id = '${id}' AND NOT EXISTS (SELECT 1 FROM ${table} WHERE id = NEW.entity_id)
+            `BEFORE INSERT ON changes
+             WHEN NEW.op = 'delete' AND NEW.entity_id = '${id}' AND NOT EXISTS (SELECT 1 FROM ${table} WHERE id = NEW.entity_id)
                AND NOT EXISTS (SELECT 1 FROM blobs b JOIN data_files d ON d.blob_id = b.id WHERE d.id = '${w.data.id}')
              BEGIN SELECT RAISE(ABORT, 'injected'); END`,
           ],

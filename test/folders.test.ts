@@ -296,7 +296,7 @@ describe('update', () => {
 });
 
 describe('delete', () => {
-  it('deletes an empty folder and records the deletion; refuses one with a sub-folder or a file (409)', async () => {
+  it('deletes an empty folder (its deletion in the change log); refuses one with a sub-folder or a file (409)', async () => {
     const w = await world();
     const empty = await addFolder(w.editor, w.asset.id, 'Empty');
     const withFolder = await addFolder(w.editor, w.asset.id, 'Has folder');
@@ -307,7 +307,7 @@ describe('delete', () => {
     const d = await call(`/v1/folders/${empty.id}`, { method: 'DELETE', headers: w.editor.auth });
     expect(d.status, d.text).toBe(204);
     expectProblem(await call(`/v1/folders/${empty.id}`, { headers: w.editor.auth }), 404);
-    expect(await count('deletions', "entity_type = 'folder' AND entity_id = ? AND organization_id = ?", empty.id, w.org.id)).toBe(1);
+    expect(await count('changes', "op = 'delete' AND entity_type = 'folder' AND entity_id = ? AND organization_id = ?", empty.id, w.org.id)).toBe(1);
 
     for (const f of [withFolder, withFile]) {
       const r = await call(`/v1/folders/${f.id}`, { method: 'DELETE', headers: w.editor.auth });
@@ -422,7 +422,7 @@ describe('concurrent changes between the read and the write', () => {
     const p = await problemOf(deleteFolder(scope, a.id, false, undefined));
     expect(p.status).toBe(409);
     expect(await count('folders', 'id IN (?, ?)', a.id, late)).toBe(2);
-    expect(await count('deletions', 'entity_id = ?', a.id)).toBe(0);
+    expect(await count('changes', "op = 'delete' AND entity_id = ?", a.id)).toBe(0);
   });
 
   it('answers 409, not 500, when the parent folder was deleted before the new folder was written', async () => {
@@ -455,7 +455,7 @@ describe('deep and wide trees', () => {
     expect(d.status, d.text).toBe(204);
     expect(await leftOf(deep)).toEqual({ ...NOTHING, objects: expect.any(Number) });
     expect(await eventually(async () => (await leftOf(deep)).objects === 0)).toBe(true);
-    expect(await count('deletions', "entity_type = 'folder' AND entity_id = ?", deep.folders[0])).toBe(1);
+    expect(await count('changes', "op = 'delete' AND entity_type = 'folder' AND entity_id = ?", deep.folders[0])).toBe(1);
     expect(await count('folders', 'asset_id = ?', w.asset.id)).toBe(1);
     expect((await call(`/v1/folders/${keep.id}`, { headers: w.editor.auth })).status).toBe(200);
   });

@@ -686,7 +686,7 @@ describe('delete', () => {
     expect(await count('organizations', 'id = ?', org.id)).toBe(0);
     expect(await count('memberships', 'organization_id = ?', org.id)).toBe(0);
     expect(await count('blobs', 'organization_id = ?', org.id)).toBe(0);
-    expect(await count('deletions', "entity_type = 'organization' AND entity_id = ?", org.id)).toBe(1);
+    expect(await count('changes', "op = 'delete' AND entity_type = 'organization' AND entity_id = ?", org.id)).toBe(1);
     // The accounts stay.
     expect(await count('users', 'id IN (?, ?)', admin.id, member.id)).toBe(2);
     expect(await eventually(async () => (await env.FILES.head(key)) === null)).toBe(true);

@@ -1038,7 +1038,7 @@ describe('trash', () => {
     expect((await call(`/v1/projects/${created.body.id}`, { headers: member.auth })).body).toEqual(restored.body);
   });
 
-  it('purge by an org admin removes the row, its members, the logo blob and its R2 object, and records the deletion', async () => {
+  it('purge by an org admin removes the row, its members, the logo blob and its R2 object; the change log has the deletion', async () => {
     const { admin, member, members, org } = await orgWithOutsider(3);
     const p = await createProject(member, org, { name: 'Doomed' });
     await addProjectMember(member, p.id, members[1]!, 'editor');
@@ -1062,7 +1062,7 @@ describe('trash', () => {
     expect(await count('projects', 'id = ?', p.id)).toBe(0);
     expect(await count('project_members', 'project_id = ?', p.id)).toBe(0);
     expect(await count('blobs', 'id = ?', blobId)).toBe(0);
-    expect(await count('deletions', "entity_type = 'project' AND entity_id = ? AND organization_id = ?", p.id, org.id)).toBe(1);
+    expect(await count('changes', "op = 'delete' AND entity_type = 'project' AND entity_id = ? AND organization_id = ?", p.id, org.id)).toBe(1);
     expect(await eventually(async () => (await env.FILES.head(key)) === null)).toBe(true);
     // The search index has no trace of it either.
     expect(await env.DB.prepare("SELECT count(*) AS n FROM projects_fts WHERE projects_fts MATCH 'doomed'").first<{ n: number }>()).toEqual({ n: 0 });
@@ -1087,7 +1087,7 @@ describe('trash', () => {
     expect(byAdmin.status).toBe(204);
     expect(await count('projects', 'id = ?', p.id)).toBe(0);
     expect(await count('project_members', 'project_id = ?', p.id)).toBe(0);
-    expect(await count('deletions', "entity_type = 'project' AND entity_id = ?", p.id)).toBe(1);
+    expect(await count('changes', "op = 'delete' AND entity_type = 'project' AND entity_id = ?", p.id)).toBe(1);
     expectProblem(await call(`/v1/projects/${p.id}/restore`, { method: 'POST', headers: admin.auth }), 404);
   });
 

@@ -150,7 +150,7 @@ describe('purging a project', () => {
 
     expect(await remaining(doomed)).toEqual({ projects: 0, project_members: 0, assets: 0, folders: 0, data_files: 0, spheres: 0, reports: 0, blobs: 0 });
     expect(await eventually(async () => (await objectsPresent(doomed.files)) === 0)).toBe(true);
-    expect(await count('deletions', "entity_type = 'project' AND entity_id = ?", doomed.project.id)).toBe(1);
+    expect(await count('changes', "op = 'delete' AND entity_type = 'project' AND entity_id = ?", doomed.project.id)).toBe(1);
     // The asset search index forgets them too (its triggers run on the cascade).
     expect(await count('assets_fts', "assets_fts MATCH 'doomed'")).toBe(0);
 

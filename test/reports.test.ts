@@ -611,7 +611,7 @@ describe('delete', () => {
     expect(a.status, a.text).toBe(204);
     expect(await count('reports', 'id = ?', r.id)).toBe(0);
     expect(await count('blobs')).toBe(blobs - 1);
-    expect(await count('deletions', "entity_type = 'report' AND entity_id = ? AND organization_id = ? AND deleted_at > 0", r.id, w.org.id)).toBe(1);
+    expect(await count('changes', "op = 'delete' AND entity_type = 'report' AND entity_id = ? AND organization_id = ? AND at > 0", r.id, w.org.id)).toBe(1);
     expect(await eventually(async () => (await env.FILES.head(key)) === null)).toBe(true);
     expect(await env.FILES.head(await fileKey(keep.id))).not.toBeNull();
     expect(sameProblem(await call(`/v1/reports/${r.id}`, { headers: w.editor.auth }))).toEqual(await missingReport(w.editor));
@@ -634,7 +634,7 @@ describe('delete', () => {
     const stale = await call(`/v1/reports/${r.id}`, { method: 'DELETE', headers: { ...w.editor.auth, 'If-Match': etag } });
     expectProblem(stale, 412, 'precondition-failed');
     expect(await count('reports', 'id = ?', r.id)).toBe(1);
-    expect(await count('deletions', 'entity_id = ?', r.id)).toBe(0);
+    expect(await count('changes', "op = 'delete' AND entity_id = ?", r.id)).toBe(0);
     expect(await env.FILES.head(await fileKey(r.id))).not.toBeNull();
   });
 

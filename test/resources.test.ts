@@ -416,14 +416,14 @@ describe('update, replace, delete', () => {
     expect(await r2Keys(w.prefix)).toEqual([(await blobOf(r.id))!.key]);
   });
 
-  it('DELETE removes the row and (no other reference) its bytes; a deletion record is kept', async () => {
+  it('DELETE removes the row and (no other reference) its bytes; the change log has its deletion', async () => {
     const w = await world();
     const r = await upload(w.editor, [`project:${w.project.id}`]);
     const key = (await blobOf(r.id))!.key;
     expect((await call(`/v1/resources/${r.id}`, { method: 'DELETE', headers: w.editor.auth })).status).toBe(204);
     expectProblem(await call(`/v1/resources/${r.id}`, { headers: w.editor.auth }), 404);
     expect(await count('resource_attachments', 'resource_id = ?', r.id)).toBe(0);
-    expect(await count('deletions', "entity_type = 'resource' AND entity_id = ?", r.id)).toBe(1);
+    expect(await count('changes', "op = 'delete' AND entity_type = 'resource' AND entity_id = ?", r.id)).toBe(1);
     expect(await eventually(async () => (await env.FILES.head(key)) === null)).toBe(true);
     expect(await count('blobs', 'organization_id = ?', w.org.id)).toBe(0);
   });
@@ -512,7 +512,10 @@ describe('attach and detach', () => {
     // The last detach deletes the resource and its bytes.
     expect((await call(`${R}/attachments/project/${w.project.id}`, { method: 'DELETE', headers: w.editor.auth })).status).toBe(204);
     expect(await count('resources', 'id = ?', r.id)).toBe(0);
-    expect(await count('deletions', "entity_type = 'resource' AND entity_id = ?", r.id)).toBe(1);
+    // Its deletion is in the feed of each organisation it was in: its own, and B, which held it.
+    for (const org of [w.org.id, w.orgB.id]) {
+      expect(await count('changes', "op = 'delete' AND entity_type = 'resource' AND entity_id = ? AND organization_id = ?", r.id, org)).toBe(1);
+    }
     expect(await eventually(async () => (await env.FILES.head(key)) === null)).toBe(true);
   });
 
@@ -692,7 +695,7 @@ describe('races', () => {
     expect(await eventually(async () => (await r2Keys(w.prefix)).length === 1)).toBe(true);
   });
 
-  it('parallel deletes, and parallel detaches of the last attachment: one succeeds, the others answer 404 and record nothing', async () => {
+  it('parallel deletes, and parallel detaches of the last attachment: one succeeds, the others answer 404 and log nothing', async () => {
     const w = await world();
     const one = await upload(w.editor, [`project:${w.project.id}`]);
     const two = await upload(w.editor, [`project:${w.project.id}`]);
@@ -704,7 +707,7 @@ describe('races', () => {
       expect(answers.map((a) => a.status).sort()).toEqual([204, 404, 404, 404, 404, 404]);
       for (const a of answers.filter((x) => x.status === 404)) expectProblem(a, 404, 'not-found');
       expect(await count('resources', 'id = ?', id)).toBe(0);
-      expect(await count('deletions', "entity_type = 'resource' AND entity_id = ?", id)).toBe(1);
+      expect(await count('changes', "op = 'delete' AND entity_type = 'resource' AND entity_id = ?", id)).toBe(1);
     }
   });
 });

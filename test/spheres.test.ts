@@ -564,7 +564,7 @@ describe('delete', () => {
     expect(a.status, a.text).toBe(204);
     expect(await count('spheres', 'id = ?', s.id)).toBe(0);
     expect(await count('blobs')).toBe(blobs - 1);
-    expect(await count('deletions', "entity_type = 'sphere' AND entity_id = ? AND organization_id = ? AND deleted_at > 0", s.id, w.org.id)).toBe(1);
+    expect(await count('changes', "op = 'delete' AND entity_type = 'sphere' AND entity_id = ? AND organization_id = ? AND at > 0", s.id, w.org.id)).toBe(1);
     expect(await eventually(async () => (await env.FILES.head(key)) === null)).toBe(true);
     expect(await env.FILES.head(await imageKey(keep.id))).not.toBeNull();
     expect(sameProblem(await call(`/v1/spheres/${s.id}`, { headers: w.editor.auth }))).toEqual(await missingSphere(w.editor));
@@ -579,7 +579,7 @@ describe('delete', () => {
     const stale = await call(`/v1/spheres/${s.id}`, { method: 'DELETE', headers: { ...w.editor.auth, 'If-Match': etag } });
     expectProblem(stale, 412, 'precondition-failed');
     expect(await count('spheres', 'id = ?', s.id)).toBe(1);
-    expect(await count('deletions', 'entity_id = ?', s.id)).toBe(0);
+    expect(await count('changes', "op = 'delete' AND entity_id = ?", s.id)).toBe(0);
     expect(await env.FILES.head(await imageKey(s.id))).not.toBeNull();
     const current = (await call(`/v1/spheres/${s.id}`, { headers: w.editor.auth })).headers.get('ETag')!;
     expect((await call(`/v1/spheres/${s.id}`, { method: 'DELETE', headers: { ...w.editor.auth, 'If-Match': current } })).status).toBe(204);

@@ -677,7 +677,7 @@ describe('PATCH /v1/users/{user}', () => {
 });
 
 describe('DELETE /v1/users/{user}', () => {
-  it('lets a superuser delete an account with its memberships and tokens, and records the deletion', async () => {
+  it('lets a superuser delete an account with its memberships and tokens; the change log has each membership’s deletion', async () => {
     const root = await makeUser({ superuser: true });
     const admin = await makeUser();
     const target = await makeUser();
@@ -694,7 +694,7 @@ describe('DELETE /v1/users/{user}', () => {
     expect(await count('users', 'id = ?', target.id)).toBe(0);
     expect(await count('memberships', 'user_id = ?', target.id)).toBe(0);
     expect(await count('tokens', 'user_id = ?', target.id)).toBe(0);
-    expect(await count('deletions', "entity_type = 'user' AND entity_id = ?", target.id)).toBe(1);
+    expect(await count('changes', "entity_type = 'member' AND entity_id = ? AND op = 'delete'", target.id)).toBe(1);
     expectProblem(await call('/v1/me', { headers: target.auth }), 401);
     // The organisation and its other members are untouched.
     expect(await count('memberships', 'organization_id = ?', org.id)).toBe(1);
@@ -763,7 +763,7 @@ describe('DELETE /v1/users/{user}', () => {
       const a = await call(`/v1/users/${id}`, { method: 'DELETE', headers: coAdmin.auth });
       expect(a.status, `${route}: ${a.text}`).toBe(204);
       expect(await count('users', 'id = ?', id)).toBe(0);
-      expect(await count('deletions', "entity_type = 'user' AND entity_id = ?", id)).toBe(1);
+      expect(await count('changes', "entity_type = 'member' AND entity_id = ? AND op = 'delete'", id)).toBe(1);
     }
   });
 
@@ -816,7 +816,7 @@ describe('DELETE /v1/users/{user}', () => {
     const refused = await problemOf(deleteUser(scope, id, undefined));
     expect(refused.status).toBe(403);
     expect(await count('users', 'id = ?', id)).toBe(1);
-    expect(await count('deletions', "entity_type = 'user' AND entity_id = ?", id)).toBe(0);
+    expect(await count('changes', "entity_type = 'member' AND entity_id = ? AND op = 'delete'", id)).toBe(0);
   });
 
   it('hides a user the caller cannot see: 404 identical to a missing user', async () => {

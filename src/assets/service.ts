@@ -1,5 +1,4 @@
 import { and, eq, isNotNull, sql, type SQL } from 'drizzle-orm';
-import { recordDeletion } from '../db/deletions';
 import { authed, type Scope } from '../auth/caller';
 import { conflictOnUnique } from '../db/errors';
 import { ftsQuery } from '../db/fts';
@@ -185,7 +184,6 @@ export async function deleteAsset(scope: Scope, assetId: string, ifMatch: string
     scope.db.delete(reports).where(eq(reports.assetId, assetId)),
     flattenFolders(scope, { ofAssets: sql`(${assetId})` }),
     scope.db.delete(assets).where(eq(assets.id, assetId)),
-    recordDeletion(scope, 'asset', assetId, access.row.asset.organizationId),
   ]);
   // A file added between the two round trips loses its row here and its object to the sweep.
   scope.waitUntil(discardObjects(scope, stored.map((b) => b.key)));

@@ -67,19 +67,22 @@ function validToken(scope: Scope): SQL {
   )!;
 }
 
-/** SQL: one column of the presenting token's row, or NULL when the credential is not valid. */
-function ofValidToken(scope: Scope, column: 'user_id' | 'id'): SQL {
-  const { tokenHash, email } = scope.credential;
+/** SQL: one column of the presented token's row, or NULL when the credential is not valid at `now`. */
+function ofValidToken(credential: Credential, now: number, column: 'user_id' | 'id'): SQL {
+  const { tokenHash, email } = credential;
   return sql`(SELECT ct.${sql.raw(column)} FROM tokens ct JOIN users cu ON cu.id = ct.user_id
-    WHERE ct.token_hash = ${tokenHash} AND ct.revoked_at IS NULL AND ct.expires_at > ${scope.now}
+    WHERE ct.token_hash = ${tokenHash} AND ct.revoked_at IS NULL AND ct.expires_at > ${now}
     AND cu.is_active = 1${email ? sql` AND cu.email = ${email}` : sql``})`;
 }
 
+/** SQL: the user id of a credential, or NULL when it is not valid (also who writes: db/write-context.ts). */
+export const credentialUserId = (credential: Credential, now: number): SQL => ofValidToken(credential, now, 'user_id');
+
 /** SQL: the caller's user id, or NULL when the credential is not valid. */
-export const callerId = (scope: Scope): SQL => ofValidToken(scope, 'user_id');
+export const callerId = (scope: Scope): SQL => credentialUserId(scope.credential, scope.now);
 
 /** SQL: the id of the presenting token, or NULL when the credential is not valid. */
-export const callerTokenId = (scope: Scope): SQL => ofValidToken(scope, 'id');
+export const callerTokenId = (scope: Scope): SQL => ofValidToken(scope.credential, scope.now, 'id');
 
 /** SQL: true when the caller is a superuser. */
 export function callerIsSuperuser(scope: Scope): SQL {

@@ -6,7 +6,6 @@
  */
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { isForeignKeyFailure } from '../db/errors';
-import { recordDeletion } from '../db/deletions';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { authed, type Caller, type Scope } from '../auth/caller';
 import { assetWithAccess, type AssetAccessRow, type AssetNeed } from '../assets/access';
@@ -174,7 +173,7 @@ export async function updateDataFile(scope: Scope, fileId: string, changes: Data
 }
 
 export async function deleteDataFile(scope: Scope, fileId: string, ifMatch: string | undefined) {
-  const { row, access } = await loadDataFile(scope, fileId, 'write');
+  const { row } = await loadDataFile(scope, fileId, 'write');
   const current = row.file;
   await checkIfMatch(ifMatch, toDataFile(row));
   const guard = sql`EXISTS (SELECT 1 FROM data_files gd WHERE gd.id = ${fileId}${ifMatch ? sql` AND gd.version = ${current.version}` : sql``})`;
@@ -185,7 +184,6 @@ export async function deleteDataFile(scope: Scope, fileId: string, ifMatch: stri
       .delete(dataFiles)
       .where(and(eq(dataFiles.id, fileId), versionGuard(ifMatch, dataFiles.version, current.version)))
       .returning({ id: dataFiles.id }),
-    recordDeletion(scope, 'data_file', fileId, access.row.asset.organizationId, sql`NOT EXISTS (SELECT 1 FROM data_files dd WHERE dd.id = ${fileId})`),
   ]);
   if (deleted.length === 0) {
     if (ifMatch) throw problems.preconditionFailed();

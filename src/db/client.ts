@@ -1,10 +1,14 @@
 import { drizzle } from 'drizzle-orm/d1';
 import * as schema from './schema';
 import { timedD1, type D1Stats } from './timed-d1';
+import { writeContext, type ActorSource } from './write-context';
 
 export type Db = ReturnType<typeof createDb>;
 
-/** Built per request: drizzle over the request's D1 binding, counted for Server-Timing. */
-export function createDb(d1: D1Database, stats: D1Stats) {
-  return drizzle(timedD1(d1, stats), { schema });
+/**
+ * Built per request: drizzle over the request's D1 binding, counted for Server-Timing, every
+ * write bracketed with the write context naming `actor` (write-context.ts).
+ */
+export function createDb(d1: D1Database, stats: D1Stats, actor: ActorSource = () => null) {
+  return drizzle(timedD1(d1, stats, () => writeContext(d1, actor)), { schema });
 }

@@ -7,7 +7,7 @@
  * optimistic concurrency (`UPDATE … WHERE version = ?`).
  */
 import { sql } from 'drizzle-orm';
-import { customType, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { check, customType, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { clampJson } from '../http/json-limits';
 
 const createdAt = () => integer('created_at').notNull();
@@ -202,19 +202,6 @@ export const blobs = sqliteTable(
     index('blobs_org_sha_idx').on(t.organizationId, t.sha256),
     index('blobs_created_idx').on(t.createdAt),
   ],
-);
-
-/** Deletion records, so that a later change feed (`updated_since`) can tell clients what went. */
-export const deletions = sqliteTable(
-  'deletions',
-  {
-    id: text('id').primaryKey(),
-    entityType: text('entity_type').notNull(),
-    entityId: text('entity_id').notNull(),
-    organizationId: text('organization_id'),
-    deletedAt: integer('deleted_at').notNull(),
-  },
-  (t) => [index('deletions_org_time_idx').on(t.organizationId, t.deletedAt)],
 );
 
 export type UserRow = typeof users.$inferSelect;
@@ -529,3 +516,95 @@ export const sweepState = sqliteTable('sweep_state', {
   cursor: text('cursor'),
   updatedAt: integer('updated_at').notNull(),
 });
+
+export const CHANGE_TYPES = [
+  'organization',
+  'member',
+  'project',
+  'project_member',
+  'asset',
+  'folder',
+  'data_file',
+  'sphere',
+  'report',
+  'resource',
+  'attachment',
+] as const;
+export type ChangeType = (typeof CHANGE_TYPES)[number];
+
+/**
+ * The change log (the feed of GET /v1/organizations/{org}/changes and the activity of an entity):
+ * one row per insert, update and delete of an organisation's entity, written by triggers on the
+ * entity tables (migrations/*_change_log_triggers.sql) in the statement that makes the change, so
+ * no write path can leave it out. `seq` is the commit order (AUTOINCREMENT: never reused, also
+ * once the oldest rows are removed). Only what identifies a change is kept; the feed renders the
+ * entity as it is when read.
+ *
+ * - `organization_id`, `project_id`: the feed it belongs to and who may see it (null project: the
+ *   whole organisation). An entity's are fixed for its life; a deletion copies its entity's.
+ * - `entity_id`: a member and a project member are named by their user's id; an attachment by
+ *   `resource/entity_type/entity_id`, the path that deletes it.
+ * - `version`: the entity's version after the change (before it, for a deletion); null for the
+ *   members and attachments, which have none.
+ * - `view`: set where the change may change what someone sees (src/changes/visibility.ts).
+ * - `actor_id`, `at`: who and when, from write_context (null actor: the scheduled clean-up, or a
+ *   write outside a request).
+ */
+export const changes = sqliteTable(
+  'changes',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    organizationId: text('organization_id').notNull(),
+    projectId: text('project_id'),
+    entityType: text('entity_type', { enum: CHANGE_TYPES }).notNull(),
+    entityId: text('entity_id').notNull(),
+    op: text('op', { enum: ['insert', 'update', 'delete'] }).notNull(),
+    version: integer('version'),
+    view: text('view', { enum: ['member', 'project_member', 'access', 'trash', 'open_purge', 'private_purge'] }),
+    actorId: text('actor_id'),
+    at: integer('at').notNull(),
+  },
+  (t) => [
+    index('changes_org_seq_idx').on(t.organizationId, t.seq),
+    index('changes_entity_idx').on(t.entityType, t.entityId, t.seq),
+    index('changes_view_idx').on(t.organizationId, t.seq).where(sql`view IS NOT NULL`),
+  ],
+);
+
+export type ChangeRow = typeof changes.$inferSelect;
+
+/**
+ * Who is writing, for the change log's triggers: one row, written as the first statement of every
+ * write batch and deleted as its last (src/db/write-context.ts). D1 runs one batch at a time per
+ * database, so a trigger reads the row of its own batch; a write outside those batches finds none.
+ */
+export const writeContext = sqliteTable(
+  'write_context',
+  {
+    id: integer('id').primaryKey(),
+    actorId: text('actor_id'),
+    at: integer('at').notNull(),
+  },
+  () => [check('write_context_one_row', sql`id = 1`)],
+);
+
+/**
+ * Idempotency-Key (src/http/idempotency.ts): the first answer to a keyed POST, per credential
+ * (`owner` is the SHA-256 of the token that sent it) and key. While the first request runs,
+ * `fingerprint` is null and `expires_at` is the end of its lease; then the answer is kept,
+ * encrypted with a key only that token's secret gives, until `expires_at`.
+ */
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    owner: text('owner').notNull(),
+    key: text('key').notNull(),
+    method: text('method').notNull(),
+    path: text('path').notNull(),
+    fingerprint: text('fingerprint'),
+    answer: text('answer'),
+    createdAt: createdAt(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.owner, t.key] }), index('idempotency_keys_expires_idx').on(t.expiresAt)],
+);

@@ -8,7 +8,6 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { isForeignKeyFailure } from '../db/errors';
-import { recordDeletion } from '../db/deletions';
 import { authed, type Scope } from '../auth/caller';
 import { assetWithAccess } from '../assets/access';
 import { blobs, dataFiles, folders } from '../db/schema';
@@ -151,7 +150,7 @@ export async function deleteFolder(scope: Scope, folderId: string, recursive: bo
       .where(eq(folders.id, folderId)),
     scope.db.select({ key: blobs.r2Key }).from(blobs).where(blobsUnder),
   );
-  const { row, access } = requireFolder(caller, folderRows, assetRows, 'write');
+  const { row } = requireFolder(caller, folderRows, assetRows, 'write');
   await checkIfMatch(ifMatch, toFolder(row));
   const inside = contents[0] ?? { folders: 0, files: 0 };
   if (!recursive && (inside.folders > 0 || inside.files > 0)) {
@@ -168,7 +167,6 @@ export async function deleteFolder(scope: Scope, folderId: string, recursive: bo
     scope.db.delete(dataFiles).where(and(sql`${dataFiles.folderId} IN ${under}`, guard)),
     flattenFolders(scope, { subtreeOf: folderId }, guard),
     scope.db.delete(folders).where(and(sql`${folders.id} IN ${under}`, guard)).returning({ id: folders.id }),
-    recordDeletion(scope, 'folder', folderId, access.row.asset.organizationId, sql`NOT EXISTS (SELECT 1 FROM folders df WHERE df.id = ${folderId})`),
   ]);
   if (!deleted.some((d) => d.id === folderId)) {
     if (ifMatch) throw problems.preconditionFailed();

@@ -1,8 +1,10 @@
 /**
- * First middleware: a request id, the per-request D1 client, and Server-Timing with the D1
- * round trips the request made (`d1;dur=<ms>;desc="<n> round trips"`).
+ * First middleware: a request id, the per-request D1 client (whose writes name the caller for the
+ * change log), and Server-Timing with the D1 round trips the request made
+ * (`d1;dur=<ms>;desc="<n> round trips"`).
  */
 import { createMiddleware } from 'hono/factory';
+import { credentialUserId } from '../auth/caller';
 import { createDb } from '../db/client';
 import type { D1Stats } from '../db/timed-d1';
 import type { AppEnv } from './context';
@@ -21,7 +23,11 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const stats: D1Stats = { roundTrips: 0, ms: 0 };
   c.set('requestId', requestId);
   c.set('d1Stats', stats);
-  c.set('db', createDb(c.env.DB, stats));
+  // Who writes, for the change log: the credential once requireCredential has read it (none before).
+  c.set('db', createDb(c.env.DB, stats, () => {
+    const credential = c.get('credential') as AppEnv['Variables']['credential'] | undefined;
+    return credential ? credentialUserId(credential, Date.now()) : null;
+  }));
   await next();
   try {
     c.res.headers.set('X-Request-Id', requestId);

@@ -1,4 +1,3 @@
-import { recordDeletion } from '../db/deletions';
 import { and, eq, or, sql } from 'drizzle-orm';
 import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller';
 import { conflictOnUnique } from '../db/errors';
@@ -129,7 +128,6 @@ export async function deleteOrganization(scope: Scope, ref: string, ifMatch: str
     scope.db.delete(blobs).where(eq(blobs.organizationId, access.org.id)),
     flattenFolders(scope, { ofAssets: sql`(SELECT id FROM assets WHERE organization_id = ${access.org.id})` }),
     scope.db.delete(organizations).where(eq(organizations.id, access.org.id)),
-    recordDeletion(scope, 'organization', access.org.id, access.org.id),
   ]);
   // Rows first, objects after: a failure here leaves objects without rows, which the sweep removes.
   scope.waitUntil(discardObjects(scope, keys.map((k) => k.key)));

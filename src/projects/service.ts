@@ -1,5 +1,4 @@
 import { and, eq, isNotNull, isNull, or, sql } from 'drizzle-orm';
-import { recordDeletion } from '../db/deletions';
 import { blobsUnderAssets } from '../assets/service';
 import { flattenFolders } from '../folders/tree';
 import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller';
@@ -249,7 +248,6 @@ async function purge(scope: Scope, access: ProjectAccess) {
       .returning({ key: blobs.r2Key }),
     flattenFolders(scope, { ofAssets: assetIds }),
     scope.db.delete(projects).where(eq(projects.id, project.id)),
-    recordDeletion(scope, 'project', project.id, project.organizationId),
   ]);
   if (gone.length > 0) scope.waitUntil(discardObjects(scope, gone.map((b) => b.key)));
 }

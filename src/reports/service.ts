@@ -6,7 +6,6 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { isForeignKeyFailure } from '../db/errors';
-import { recordDeletion } from '../db/deletions';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Context } from 'hono';
 import { authed, type Caller, type Scope } from '../auth/caller';
@@ -233,7 +232,7 @@ export async function putReportFile(scope: Scope, reportId: string, file: Incomi
 
 /** The rows in one batch (guarded by If-Match), then the R2 object. */
 export async function deleteReport(scope: Scope, reportId: string, ifMatch: string | undefined) {
-  const { project, row, report } = await loadReport(scope, reportId, 'write');
+  const { row, report } = await loadReport(scope, reportId, 'write');
   await checkIfMatch(ifMatch, report);
   const id = row.report.id;
   const file = row.file;
@@ -243,7 +242,6 @@ export async function deleteReport(scope: Scope, reportId: string, ifMatch: stri
       .where(and(eq(reports.id, id), versionGuard(ifMatch, reports.version, row.report.version)))
       .returning({ id: reports.id }),
     ...(file ? [scope.db.delete(blobs).where(and(eq(blobs.id, file.id), sql`NOT EXISTS (SELECT 1 FROM reports rb WHERE rb.blob_id = ${file.id})`))] : []),
-    recordDeletion(scope, 'report', id, project!.project.organizationId, sql`NOT EXISTS (SELECT 1 FROM reports rg WHERE rg.id = ${id})`),
   ]);
   if (deleted.length === 0) throw ifMatch ? problems.preconditionFailed() : problems.notFound('Report');
   if (file) scope.waitUntil(discardObjects(scope, [file.r2Key]));

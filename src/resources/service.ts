@@ -18,7 +18,6 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { authed, type Caller, type Scope } from '../auth/caller';
-import { recordDeletion } from '../db/deletions';
 import { isForeignKeyFailure } from '../db/errors';
 import type { IdRef } from '../db/numbers';
 import { blobs, resourceAttachments, resources, type BlobRow, type ResourceEntityType, type ResourceRow } from '../db/schema';
@@ -314,15 +313,14 @@ export async function putResourceFile(scope: Scope, resourceId: string, file: In
 
 /**
  * The rows in one batch (guarded by If-Match; the blob only if no other resource names it), then
- * the R2 object. The deletion record comes first, on the delete's own condition, so only the
- * request that removes the row records it (a parallel delete that lost answers 404 and writes nothing).
+ * the R2 object. Only the request that removes the row changes anything (a parallel delete that
+ * lost answers 404), and the change log has its deletion from the row's own trigger.
  */
 export async function deleteResource(scope: Scope, resourceId: string, ifMatch: string | undefined, within?: Within) {
   const { row, resource } = await loadResource(scope, resourceId, 'write', within);
   await checkIfMatch(ifMatch, resource);
   const target = and(eq(resources.id, row.id), versionGuard(ifMatch, resources.version, row.version));
-  const [, deleted, gone] = await scope.db.batch([
-    recordDeletion(scope, 'resource', row.id, row.organizationId, sql`EXISTS (SELECT 1 FROM ${resources} WHERE ${target})`),
+  const [deleted, gone] = await scope.db.batch([
     scope.db.delete(resources).where(target).returning({ id: resources.id }),
     deleteIfUnreferenced(scope, row.blobId),
   ]);
@@ -372,18 +370,14 @@ export async function attachResource(scope: Scope, resourceId: string, target: A
 /**
  * Detaches a resource from one entity (access.ts, requireDetach: a writer of that entity, or one
  * who may change the resource; the entity must not be read-only). A resource left without
- * attachments is deleted in the same batch, and its blob if no other resource names it; the
- * deletion record is written first, only if this is the last attachment (as in deleteResource).
+ * attachments is deleted in the same batch, and its blob if no other resource names it.
  */
 export async function detachResource(scope: Scope, resourceId: string, target: AttachTarget) {
   const { row, attachments, rights, target: targetRows } = await loadResource(scope, resourceId, 'rights', undefined, entityWithAccess(scope, target.entityType, target.entityId));
   const entityId = targetRows[0]?.entityId ?? target.entityId;
   requireDetach(attachments.find((a) => a.entityType === target.entityType && a.entityId === entityId), rights);
   const orphaned = sql`NOT EXISTS (SELECT 1 FROM resource_attachments oa WHERE oa.resource_id = ${row.id})`;
-  const lastOne = sql`EXISTS (SELECT 1 FROM resource_attachments la WHERE la.resource_id = ${row.id} AND la.entity_type = ${target.entityType} AND la.entity_id = ${entityId})
-    AND NOT EXISTS (SELECT 1 FROM resource_attachments lo WHERE lo.resource_id = ${row.id} AND NOT (lo.entity_type = ${target.entityType} AND lo.entity_id = ${entityId}))`;
-  const [, removed, deleted, gone] = await scope.db.batch([
-    recordDeletion(scope, 'resource', row.id, row.organizationId, lastOne),
+  const [removed, deleted, gone] = await scope.db.batch([
     scope.db
       .delete(resourceAttachments)
       .where(and(eq(resourceAttachments.resourceId, row.id), eq(resourceAttachments.entityType, target.entityType), eq(resourceAttachments.entityId, entityId)))

@@ -6,7 +6,6 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { isForeignKeyFailure } from '../db/errors';
-import { recordDeletion } from '../db/deletions';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Context } from 'hono';
 import { authed, type Caller, type Scope } from '../auth/caller';
@@ -147,9 +146,8 @@ export async function updateSphere(scope: Scope, sphereId: string, changes: Sphe
 
 /** The rows in one batch (guarded by If-Match), then the R2 object. */
 export async function deleteSphere(scope: Scope, sphereId: string, ifMatch: string | undefined) {
-  const { access, row, sphere } = await loadSphere(scope, sphereId, 'write');
+  const { row, sphere } = await loadSphere(scope, sphereId, 'write');
   await checkIfMatch(ifMatch, sphere);
-  const gone = sql`NOT EXISTS (SELECT 1 FROM spheres sg WHERE sg.id = ${row.sphere.id})`;
   const [deleted] = await scope.db.batch([
     scope.db
       .delete(spheres)
@@ -157,7 +155,6 @@ export async function deleteSphere(scope: Scope, sphereId: string, ifMatch: stri
       .returning({ id: spheres.id }),
     // The blob only once no sphere names it (the delete above may have been refused).
     scope.db.delete(blobs).where(and(eq(blobs.id, row.image.id), sql`NOT EXISTS (SELECT 1 FROM spheres sb WHERE sb.blob_id = ${row.image.id})`)),
-    recordDeletion(scope, 'sphere', row.sphere.id, access.row.asset.organizationId, gone),
   ]);
   if (deleted.length === 0) throw ifMatch ? problems.preconditionFailed() : problems.notFound('Sphere');
   scope.waitUntil(discardObjects(scope, [row.image.r2Key]));

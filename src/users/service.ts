@@ -1,4 +1,3 @@
-import { recordDeletion } from '../db/deletions';
 import { and, eq, getTableColumns, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
@@ -250,9 +249,8 @@ const forbiddenDelete = () =>
  * guard, or gone already (another request deleted it).
  */
 export async function deleteUserRow(scope: Scope, userId: string, guard?: SQL): Promise<'deleted' | 'refused' | 'gone'> {
-  const [deleted, , left] = await scope.db.batch([
+  const [deleted, left] = await scope.db.batch([
     scope.db.delete(users).where(and(eq(users.id, userId), guard)).returning({ id: users.id }),
-    recordDeletion(scope, 'user', userId, null, sql`NOT EXISTS (SELECT 1 FROM users WHERE id = ${userId})`),
     scope.db.select({ id: users.id }).from(users).where(eq(users.id, userId)),
   ]);
   if (deleted.length > 0) return 'deleted';
