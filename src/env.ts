@@ -10,6 +10,7 @@ export interface Bindings {
   UPLOAD_MAX_BYTES?: string;
   JSON_MAX_BYTES?: string;
   CORS_ORIGINS?: string;
+  CHANGE_RETENTION_DAYS?: string;
 }
 
 export interface Settings {
@@ -20,6 +21,8 @@ export interface Settings {
   uploadMaxBytes: number;
   jsonMaxBytes: number;
   corsOrigins: string[];
+  /** How long the change log keeps a change that a later one superseded, or a deletion. */
+  changeRetentionMs: number;
 }
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
@@ -45,6 +48,7 @@ export function settings(env: Bindings): Settings {
       .split(',')
       .map((o) => o.trim())
       .filter(Boolean),
+    changeRetentionMs: positiveInt(env.CHANGE_RETENTION_DAYS, 30, 'CHANGE_RETENTION_DAYS') * 86_400_000,
   };
   cache.set(env, parsed);
   return parsed;

@@ -3,6 +3,8 @@
  * limit → routes; errors and unknown routes end in problem+json.
  */
 import { cors } from 'hono/cors';
+import { changeRoutes } from './changes/routes';
+import { trimChangeLog } from './changes/retention';
 import { dropExpiredInvitations } from './auth/invitations';
 import { forgetPasswordFailures } from './auth/lockout';
 import { authRoutes } from './auth/routes';
@@ -54,6 +56,7 @@ app.route('/', reportRoutes);
 app.route('/', resourceRoutes);
 app.route('/', documentRoutes);
 app.route('/', dashboardRoutes);
+app.route('/', changeRoutes);
 mountDocs(app);
 
 app.onError(onError);
@@ -63,6 +66,8 @@ export default {
   fetch: app.fetch,
   async scheduled(_controller: ScheduledController, env: Bindings, ctx: ExecutionContext) {
     const now = Date.now();
-    ctx.waitUntil(Promise.all([sweepOrphans(env, now), forgetPasswordFailures(env.DB, now), dropExpiredInvitations(env.DB, now)]));
+    ctx.waitUntil(
+      Promise.all([sweepOrphans(env, now), trimChangeLog(env, now), forgetPasswordFailures(env.DB, now), dropExpiredInvitations(env.DB, now)]),
+    );
   },
 } satisfies ExportedHandler<Bindings>;

@@ -177,6 +177,11 @@ const POLICY: Record<string, Row> = {
   'PATCH /v1/reports/{report}/documents/{id}': W_PROJ,
   'DELETE /v1/reports/{report}/documents/{id}': W_PROJ,
   'GET /v1/dashboard': R_SELF,
+  'GET /v1/organizations/{org}/changes': R_ORG,
+  'GET /v1/projects/{project}/activity': R_PROJ,
+  'GET /v1/assets/{asset}/activity': R_PROJ,
+  'GET /v1/reports/{report}/activity': R_PROJ,
+  'GET /v1/resources/{resource}/activity': R_PROJ,
 };
 
 let w: World;
@@ -313,6 +318,7 @@ const SHARED_ACTORS = ['otherOrgAdmin', 'viewer'] as const;
 const SHARED: Record<string, readonly [Outcome, Outcome]> = {
   'GET /v1/resources/{resource}': ['ok', 'ok'],
   'GET /v1/resources/{resource}/download': ['ok', 'ok'],
+  'GET /v1/resources/{resource}/activity': ['ok', 'ok'],
   'PATCH /v1/resources/{resource}': ['403', '403'],
   'DELETE /v1/resources/{resource}': ['403', '403'],
   'PUT /v1/resources/{resource}/file': ['403', '403'],

@@ -17,12 +17,33 @@ import type { ProjectRole } from '../projects/schemas';
 
 export type AssetNeed = 'read' | 'write';
 
+/** The columns of a projects row that who-may-see-it reads, as SQL (a table alias's). */
+export interface ProjectColumns {
+  id: SQL;
+  organizationId: SQL;
+  access: SQL;
+  deletedAt: SQL;
+}
+
+/** SQL: `who` may see the live project of those columns (the rule of projects/access.ts, for one row). */
+export function projectReadableBy(who: CallerTerms, p: ProjectColumns): SQL {
+  return sql`(${p.deletedAt} IS NULL AND (${who.su}
+    OR ${p.organizationId} IN (SELECT organization_id FROM memberships WHERE user_id = ${who.me} AND role = 'admin')
+    OR (${p.access} = 'organization' AND ${p.organizationId} IN (SELECT organization_id FROM memberships WHERE user_id = ${who.me}))
+    OR ${p.id} IN (SELECT project_id FROM project_members WHERE user_id = ${who.me})))`;
+}
+
+/** The columns of projects alias `alias` for projectReadableBy. */
+export const projectColumnsOf = (alias: string): ProjectColumns => ({
+  id: sql.raw(`${alias}.id`),
+  organizationId: sql.raw(`${alias}.organization_id`),
+  access: sql.raw(`${alias}.access`),
+  deletedAt: sql.raw(`${alias}.deleted_at`),
+});
+
 /** SQL: the ids of the live projects `who` may see (the rule of projects/access.ts, as a set). */
 export function projectIdsVisibleTo(who: CallerTerms): SQL {
-  return sql`(SELECT vp.id FROM projects vp WHERE vp.deleted_at IS NULL AND (${who.su}
-    OR vp.organization_id IN (SELECT organization_id FROM memberships WHERE user_id = ${who.me} AND role = 'admin')
-    OR (vp.access = 'organization' AND vp.organization_id IN (SELECT organization_id FROM memberships WHERE user_id = ${who.me}))
-    OR vp.id IN (SELECT project_id FROM project_members WHERE user_id = ${who.me})))`;
+  return sql`(SELECT vp.id FROM projects vp WHERE ${projectReadableBy(who, projectColumnsOf('vp'))})`;
 }
 
 /** SQL: `who` may see the asset whose project and organisation columns are given. */

@@ -85,5 +85,6 @@ const TAGS = [
   { name: 'Resources', description: 'Files with metadata attached to organisations, projects, assets and reports (seed 004).' },
   { name: 'Documents', description: 'Seed 003’s documents of an entity: its resources.' },
   { name: 'Dashboard', description: 'Counts and recent changes across what you may see.' },
+  { name: 'Changes', description: 'The change feed of an organisation, for field apps that sync.' },
   { name: 'Meta', description: 'Health and documents.' },
 ];

@@ -57,6 +57,7 @@ export const problems = {
     ),
   tooLarge: (limit?: number) =>
     new Problem(413, 'payload-too-large', 'Payload too large', limit ? `The body exceeds the limit of ${limit} bytes.` : 'The body is too large.'),
+  gone: (detail: string) => new Problem(410, 'resync-required', 'Resync required', detail),
   unsupportedMediaType: (accepted: string[]) =>
     new Problem(415, 'unsupported-media-type', 'Unsupported media type', `Send ${accepted.join(' or ')}.`),
   locked: (retryAfterSeconds: number) =>
@@ -111,6 +112,7 @@ const descriptions: Record<number, string> = {
   409: 'Conflict: a taken slug or name, or an archived (read-only) parent.',
   412: 'If-Match does not match the current ETag.',
   413: 'The body is larger than the configured limit.',
+  410: 'The cursor can no longer be followed: start again from the beginning (no cursor).',
   415: 'The Content-Type is not one this operation accepts.',
   429: 'Too many attempts: wait for Retry-After seconds.',
 };

@@ -4,7 +4,7 @@
  */
 import { eq, or, sql, type SQL } from 'drizzle-orm';
 import { alias, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import { authed, callerId, type Caller, type Scope } from '../auth/caller';
+import { authed, callerId, type Caller, type CallerTerms, type Scope } from '../auth/caller';
 import type { IdRef } from '../db/numbers';
 import { blobs, organizations, type BlobRow, type OrganizationRow } from '../db/schema';
 import { columnsAs, joined, outer } from '../db/select';
@@ -21,6 +21,11 @@ export function orgRef(ref: IdRef): SQL {
 /** SQL: the caller's role in the organisation of the current row, or NULL. */
 export function callerRole(scope: Scope, organizationId: SQLiteColumn = organizations.id): SQL<OrgRole | null> {
   return sql<OrgRole | null>`(SELECT cm.role FROM memberships cm WHERE cm.organization_id = ${outer(organizationId)} AND cm.user_id = ${callerId(scope)})`;
+}
+
+/** SQL: `who` administers the organisation `organizationId` (a superuser administers every one). */
+export function administers(who: CallerTerms, organizationId: SQL): SQL {
+  return sql`(${who.su} OR EXISTS (SELECT 1 FROM memberships am WHERE am.organization_id = ${organizationId} AND am.user_id = ${who.me} AND am.role = 'admin'))`;
 }
 
 const logo = alias(blobs, 'logo');

@@ -19,11 +19,13 @@ export const memberListSpec: ListSpec<MemberRow> = {
   defaultOrdering: 'username',
 };
 
-function toMember(r: MemberRow) {
+/** A member as the lists show them. */
+export function toMember(r: MemberRow) {
   return { user: toMemberUser(r), role: r.role, joined_at: iso(r.createdAt) };
 }
 
-const memberColumns = {
+/** The columns toMember reads (one name each: safe in a batch). */
+export const memberColumns = {
   ...memberUserColumns,
   role: memberships.role,
   createdAt: memberships.createdAt,

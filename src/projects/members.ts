@@ -16,7 +16,8 @@ import { insertUser, userRef, visibleUser, type NewUser } from '../users/service
 import { projectWithAccess, requireProject, requireProjectWritable } from './access';
 import type { ProjectRole } from './schemas';
 
-const memberColumns = { ...memberUserColumns, role: projectMembers.role, createdAt: projectMembers.createdAt };
+/** The columns toMember reads (one name each: safe in a batch). */
+export const memberColumns = { ...memberUserColumns, role: projectMembers.role, createdAt: projectMembers.createdAt };
 type MemberRow = MemberUserRow & { role: ProjectRole; createdAt: number };
 
 export const projectMemberListSpec: ListSpec<MemberRow> = {
@@ -28,7 +29,8 @@ export const projectMemberListSpec: ListSpec<MemberRow> = {
   defaultOrdering: 'username',
 };
 
-function toMember(r: MemberRow) {
+/** A member as the lists show them. */
+export function toMember(r: MemberRow) {
   return { user: toMemberUser(r), role: r.role, joined_at: iso(r.createdAt) };
 }
 

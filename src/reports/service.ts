@@ -115,7 +115,7 @@ async function loadReport(scope: Scope, reportId: IdRef, need: 'read' | 'write',
     requireAsset(caller, assetRows, 'read');
   } else {
     let projectRows;
-    [caller, projectRows, rows] = await authed(scope, projectOfReport(scope, reportId), select);
+    [caller, projectRows, rows] = await authed(scope, ...reportWithAccess(scope, reportId));
     project = requireReportProject(caller, projectRows, need);
   }
   const row = rows[0];
@@ -124,6 +124,22 @@ async function loadReport(scope: Scope, reportId: IdRef, need: 'read' | 'write',
   const joinedReport = joinedRow(row);
   return { caller, project, row: joinedReport, report: toReport(joinedReport) };
 }
+
+/** A report with its project's rights, for `authed` (the flat routes' way): [project rows, report rows]. */
+export function reportWithAccess(scope: Scope, reportId: IdRef) {
+  return [projectOfReport(scope, reportId), selectReports(scope).where(eq(reports.id, reportId)).limit(1)] as const;
+}
+
+/** The report a reader may see (404 as for a missing one otherwise), as /v1 shows it. */
+export function requireReadableReport(caller: Caller, projectRows: Awaited<ReturnType<typeof projectOfReport>>, rows: ReportListRow[]) {
+  requireReportProject(caller, projectRows, 'read');
+  const row = rows[0];
+  if (!row) throw problems.notFound('Report');
+  return toReport(joinedRow(row));
+}
+
+/** The representation of a row of selectReports. */
+export const toReportOf = (row: ReportListRow) => toReport(joinedRow(row));
 
 export async function getReport(scope: Scope, reportId: IdRef, assetId?: string) {
   return (await loadReport(scope, reportId, 'read', assetId)).report;

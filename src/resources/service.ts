@@ -147,16 +147,15 @@ async function loadResource(
   const entityQuery = within ? entityWithAccess(scope, within.type, within.ref) : extra;
   const [caller, rows, atts, ...more] = await authed(
     scope,
-    selectResources(scope).where(eq(resources.id, resourceId)).limit(1),
-    attachmentsWithAccess(scope, resourceId),
+    ...resourceWithAccess(scope, resourceId),
     ...(entityQuery ? [entityQuery] : []),
     ...(need === 'read' ? [] : [resourceRights(scope, resourceId)]),
   );
   const entityRows = (entityQuery ? more.shift() : []) as EntityAccess[];
   const rights = (need === 'read' ? [] : more.shift()) as ResourceRights[];
   const target = extra ? entityRows : [];
-  const row = rows[0];
-  if (!row || !atts.some((a) => a.canRead)) throw problems.notFound('Resource');
+  const resource = requireReadableResource(rows, atts);
+  const row = rows[0]!;
   if (within) {
     const entity = entityRows[0];
     if (!entity?.canRead || !atts.some((a) => a.canRead && a.entityType === within.type && a.entityId === entity.entityId)) {
@@ -164,8 +163,23 @@ async function loadResource(
     }
   }
   if (need === 'write') requireResourceWrite(rights[0]);
-  return { caller, row: row.resource, r2Key: row.blob.r2Key, attachments: atts, rights: rights[0], resource: toResource(row.resource, visibleOf(atts)), target };
+  return { caller, row: row.resource, r2Key: row.blob.r2Key, attachments: atts, rights: rights[0], resource, target };
 }
+
+/** A resource and its attachments with the caller's rights, for `authed`: [resource rows, attachments]. */
+export function resourceWithAccess(scope: Scope, resourceId: IdRef) {
+  return [selectResources(scope).where(eq(resources.id, resourceId)).limit(1), attachmentsWithAccess(scope, resourceId)] as const;
+}
+
+/** The resource as the caller may see it: 404 (as for a missing one) unless one of its attachments is visible. */
+export function requireReadableResource(rows: ResourceListRow[], atts: AttachmentAccess[]): ResourceOut {
+  const row = rows[0];
+  if (!row || !atts.some((a) => a.canRead)) throw problems.notFound('Resource');
+  return toResource(row.resource, visibleOf(atts));
+}
+
+/** The representation of a row of selectResources: with the attachments the caller may see. */
+export const toResourceOf = (row: ResourceListRow) => toResource(row.resource, parseAttachments(row.attachments));
 
 type EntityAccessQuery = ReturnType<typeof entityWithAccess>;
 

@@ -1,0 +1,81 @@
+/**
+ * Who sees which change, and when a caller's view has changed. Both are SQL for statements
+ * joined with the caller as `k` (resources/access.ts, callerTable), and both use the access rules
+ * of the domains through their own exported functions.
+ *
+ * A change is seen by those who may see its scope now: a change of the organisation itself, its
+ * members, or what belongs to no project, by every member (the feed already required that); one
+ * of a project's, by those who may see the project (a project's own changes also by the
+ * organisation's admins while it is in the trash, as they see it there). A resource is seen
+ * through its attachments (resources/access.ts); once deleted, by those who see an attachment it
+ * had in this feed. A project that no longer exists (purged) leaves its changes to the
+ * organisation's admins, to everyone when it was open to the organisation, and to its members
+ * (each member's deletion, written by the purge, names them).
+ *
+ * A view changes (viewChanged) when the caller's membership of the organisation or role in it
+ * changes, when they join or leave a project that existed before the cursor, or when such a
+ * project they saw or now see changes its access or goes to or from the trash. Then the feed
+ * answers 410 and the client starts again from the beginning: filtering what follows the cursor
+ * by what the caller sees now would silently keep what left the view and miss what entered it.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { projectColumnsOf, projectReadableBy } from '../assets/access';
+import type { CallerTerms, Scope } from '../auth/caller';
+import { administers } from '../organizations/access';
+import { visibleResource } from '../resources/access';
+
+/** The caller in statements joined with callerTable. */
+export const K: CallerTerms = { me: sql`k.cu`, su: sql`k.cs` };
+
+const col = (alias: string, name: string) => sql.raw(`${alias}.${name}`);
+
+/** SQL: the caller may see the scope of change `e` (an alias of `changes`) of the feed of `org`. */
+function scopeVisible(e: string, org: SQL): SQL {
+  const project = col(e, 'project_id');
+  return sql`(CASE
+    WHEN ${project} IS NULL THEN 1
+    WHEN EXISTS (SELECT 1 FROM projects ep WHERE ep.id = ${project})
+      THEN EXISTS (SELECT 1 FROM projects ep WHERE ep.id = ${project} AND ${projectReadableBy(K, projectColumnsOf('ep'))})
+        OR (${col(e, 'entity_type')} = 'project' AND ${administers(K, org)})
+    ELSE ${administers(K, org)}
+      OR EXISTS (SELECT 1 FROM changes eg WHERE eg.entity_type = 'project' AND eg.entity_id = ${project} AND eg.view = 'open_purge')
+      OR EXISTS (SELECT 1 FROM changes em WHERE em.entity_type = 'project_member' AND em.entity_id = ${K.me} AND em.project_id = ${project})
+    END)`;
+}
+
+/** SQL: the caller may see change `e` of the feed of `org`. */
+export function changeVisible(scope: Scope, e: string, org: SQL): SQL {
+  const id = col(e, 'entity_id');
+  // Attachment ids begin with their resource's id and a slash: the range of those of resource `id`.
+  const attachmentsOf = sql`xa.entity_type = 'attachment' AND xa.entity_id > ${id} || '/' AND xa.entity_id < ${id} || '0'`;
+  return sql`(CASE WHEN ${col(e, 'entity_type')} = 'resource' THEN
+      CASE WHEN EXISTS (SELECT 1 FROM resources er WHERE er.id = ${id}) THEN ${visibleResource(scope, id)}
+      ELSE EXISTS (SELECT 1 FROM changes xa WHERE ${attachmentsOf} AND xa.organization_id = ${col(e, 'organization_id')} AND ${scopeVisible('xa', org)})
+      END
+    ELSE ${scopeVisible(e, org)} END)`;
+}
+
+/** SQL: project `project` (a column) was created after the change `after` (its first change follows it). */
+const createdAfter = (project: SQL, after: number) =>
+  sql`EXISTS (SELECT 1 FROM changes vc WHERE vc.entity_type = 'project' AND vc.entity_id = ${project} AND vc.op = 'insert' AND vc.seq > ${after})`;
+
+/** SQL: the caller is a member of project `project` (a column). */
+const memberOf = (project: SQL) => sql`EXISTS (SELECT 1 FROM project_members vm WHERE vm.project_id = ${project} AND vm.user_id = ${K.me})`;
+
+/**
+ * SQL (a statement joined with callerTable): something in the feed of `org` after change `after`
+ * changed what the caller may see (see above). A project that came after the cursor is seen whole
+ * or not at all, so what happens to it changes nothing.
+ */
+export function viewChanged(org: SQL, after: number): SQL {
+  const project = sql`v.project_id`;
+  const admin = administers(K, org);
+  const existed = sql`NOT ${createdAfter(project, after)}`;
+  const exists = sql`EXISTS (SELECT 1 FROM projects vp WHERE vp.id = ${project})`;
+  const open = sql`EXISTS (SELECT 1 FROM projects vp WHERE vp.id = ${project} AND vp.access = 'organization')`;
+  return sql`EXISTS (SELECT 1 FROM changes v WHERE v.organization_id = ${org} AND v.seq > ${after} AND v.view IS NOT NULL AND (
+      (v.view = 'member' AND v.entity_id = ${K.me})
+      OR (v.view = 'project_member' AND v.entity_id = ${K.me} AND NOT ${admin} AND ${exists} AND ${existed})
+      OR (v.view = 'access' AND NOT ${admin} AND ${existed} AND NOT ${memberOf(project)})
+      OR (v.view = 'trash' AND ${existed} AND (${admin} OR NOT ${exists} OR ${open} OR ${memberOf(project)}))))`;
+}
