@@ -35,8 +35,8 @@ app.use(requestContext);
 app.use((c, next) =>
   cors({
     origin: settings(c.env).corsOrigins,
-    allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'X-User-Email', 'X-User-Token', 'X-Request-Id'],
-    exposeHeaders: ['ETag', 'Link', 'Location', 'Retry-After', 'Server-Timing', 'X-Request-Id'],
+    allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-User-Email', 'X-User-Token', 'X-Request-Id'],
+    exposeHeaders: ['ETag', 'Idempotent-Replayed', 'Link', 'Location', 'Retry-After', 'Server-Timing', 'X-Request-Id'],
     allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     maxAge: 600,
   })(c, next),

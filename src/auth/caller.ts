@@ -18,6 +18,8 @@ import { tokens, users } from '../db/schema';
 import { settings, type Settings } from '../env';
 import type { AppEnv } from '../http/context';
 import { problems } from '../http/problem';
+import { writes } from '../db/write-context';
+import type { IdempotencyClaim } from '../http/idempotency';
 import type { Credential } from './credentials';
 import { sameDigest } from './tokens';
 
@@ -31,6 +33,8 @@ export interface Scope {
   waitUntil: (work: Promise<unknown>) => void;
   /** For writes off the response's path (waitUntil): not counted in Server-Timing. */
   background: () => Db;
+  /** A keyed POST's claim on its Idempotency-Key, taken by its first `authed` batch. */
+  idempotency?: IdempotencyClaim | undefined;
 }
 
 export interface Caller {
@@ -53,6 +57,7 @@ export function scopeOf(c: Context<AppEnv>): Scope {
     settings: settings(c.env),
     waitUntil: (work) => c.executionCtx.waitUntil(work),
     background: () => drizzle(c.env.DB, { schema }),
+    idempotency: c.get('idempotency'),
   };
 }
 
@@ -132,14 +137,33 @@ function toCaller(scope: Scope, rows: CallerRow[]): Caller {
   return { tokenId: token.id, userId: user.id, username: user.username, email: user.email, isSuperuser: user.isSuperuser };
 }
 
-/** One D1 round trip: the caller check, then `queries`, in one batch. */
+const isWrite = (query: unknown) => writes((query as { toSQL(): { sql: string } }).toSQL().sql);
+
+/**
+ * One D1 round trip: the caller check, then `queries`, in one batch. A keyed POST's first call
+ * also claims its Idempotency-Key (http/idempotency.ts) in that batch, before anything else: when
+ * the key is taken this throws before anything is written. Queries that write (sign-out's
+ * revocation) cannot share that batch, so the claim then takes a round trip of its own first.
+ */
 export async function authed<T extends readonly BatchItem<'sqlite'>[]>(
   scope: Scope,
   ...queries: T
 ): Promise<[Caller, ...Results<T>]> {
-  const [callerRows, ...rest] = (await scope.db.batch([callerQuery(scope), ...queries] as unknown as [
+  const claim = scope.idempotency?.outcome === 'pending' ? scope.idempotency : undefined;
+  const claiming = claim ? claim.statements(scope.db, callerId(scope)) : [];
+  if (claim && queries.some(isWrite)) {
+    const [, inserted, rows] = await scope.db.batch(claiming as unknown as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+    claim.settle(inserted as unknown[], rows as Parameters<IdempotencyClaim['settle']>[1]);
+    return authed(scope, ...queries);
+  }
+  const results = (await scope.db.batch([...claiming, callerQuery(scope), ...queries] as unknown as [
     BatchItem<'sqlite'>,
     ...BatchItem<'sqlite'>[],
-  ])) as unknown as [CallerRow[], ...unknown[]];
+  ])) as unknown[];
+  if (claim) {
+    const [, inserted, rows] = results.splice(0, claiming.length);
+    claim.settle(inserted as unknown[], rows as Parameters<IdempotencyClaim['settle']>[1]);
+  }
+  const [callerRows, ...rest] = results as [CallerRow[], ...unknown[]];
   return [toCaller(scope, callerRows), ...(rest as Results<T>)];
 }

@@ -16,19 +16,28 @@ export interface Credential {
   email: string | null;
 }
 
-export async function readCredential(headers: { get(name: string): string | null }): Promise<Credential | null> {
+type Headers = { get(name: string): string | null };
+
+/** The token a request presents and, for the X-User-* pair, the email it must belong to. */
+function presented(headers: Headers): { token: string; email: string | null } | null {
   const authorization = headers.get('Authorization');
   if (authorization) {
     const match = /^(Bearer|Token)\s+(\S+)\s*$/i.exec(authorization);
     if (!match || !isWellFormedToken(match[2]!)) return null;
-    return { tokenHash: await tokenHash(match[2]!), email: null };
+    return { token: match[2]!, email: null };
   }
   const email = headers.get('X-User-Email');
   const token = headers.get('X-User-Token');
-  if (email && token && isWellFormedToken(token.trim())) {
-    return { tokenHash: await tokenHash(token.trim()), email: email.trim().toLowerCase() };
-  }
+  if (email && token && isWellFormedToken(token.trim())) return { token: token.trim(), email: email.trim().toLowerCase() };
   return null;
+}
+
+/** The secret a request presents (http/idempotency.ts derives the key of its kept answers from it). */
+export const presentedToken = (headers: Headers): string | null => presented(headers)?.token ?? null;
+
+export async function readCredential(headers: Headers): Promise<Credential | null> {
+  const p = presented(headers);
+  return p ? { tokenHash: await tokenHash(p.token), email: p.email } : null;
 }
 
 export const requireCredential = createMiddleware<AppEnv>(async (c, next) => {

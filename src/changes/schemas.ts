@@ -65,7 +65,8 @@ function variant<T extends ChangeType>(type: T) {
       project: ID.nullable().openapi({ description: 'The project it belongs to (a project: itself); null for the organisation’s own.' }),
       version: COUNT.nullable().openapi({ description: 'The entity’s version this change made (a deletion: the last one); null for members and attachments, which have none.' }),
       actor: ID.nullable().openapi({ description: 'The user who made the change; null for the scheduled clean-up.' }),
-      entity: ENTITIES[type].nullable().openapi({
+      // A union, not .nullable(): that would make the entity's own component nullable in the document.
+      entity: z.union([ENTITIES[type], z.null()]).openapi({
         description: 'The entity as /v1 shows it now (a later change of it follows further on); null for a deletion.',
       }),
     })

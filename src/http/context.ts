@@ -2,6 +2,7 @@ import type { Db } from '../db/client';
 import type { D1Stats } from '../db/timed-d1';
 import type { Bindings } from '../env';
 import type { Credential } from '../auth/credentials';
+import type { IdempotencyClaim } from './idempotency';
 
 export interface AppEnv {
   Bindings: Bindings;
@@ -11,5 +12,7 @@ export interface AppEnv {
     db: Db;
     /** Parsed from the request's headers by requireCredential; checked against D1 with the handler's own query. */
     credential: Credential;
+    /** A keyed POST's claim on its Idempotency-Key (http/idempotency.ts), taken by its first D1 batch. */
+    idempotency: IdempotencyClaim | undefined;
   };
 }

@@ -74,6 +74,8 @@ export async function readMultipart(request: Request, maxFileSize: number): Prom
     if (error instanceof MaxFileSizeExceededError || error instanceof MaxTotalSizeExceededError) throw problems.tooLarge(maxFileSize);
     if (error instanceof MaxPartsExceededError) throw problems.invalid([{ path: '(body)', message: 'Too many parts.' }]);
     if (error instanceof MultipartParseError) throw problems.malformed(`The multipart body cannot be read: ${error.message}`);
+    // The parser decodes a part's headers as UTF-8 (fatal) when its name is first asked for.
+    if (error instanceof TypeError && /decode/i.test(error.message)) throw problems.malformed('The multipart body cannot be read: a part’s headers are not UTF-8.');
     throw error;
   }
   return form;

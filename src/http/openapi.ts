@@ -5,6 +5,7 @@
  */
 import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
 import { requireCredential } from '../auth/credentials';
+import { idempotent } from './idempotency';
 import { errorResponses } from './problem';
 
 export const SECURITY_SCHEMES = {
@@ -64,13 +65,30 @@ export function publicRoute<const R extends Declared>(config: R) {
   return createRoute({ ...declare(config), security: [], responses: { ...errorResponses(400), ...config.responses } } as R);
 }
 
+/**
+ * Every authenticated POST takes Idempotency-Key (http/idempotency.ts): the header, its 409 and
+ * 422, and Idempotent-Replayed on the answers, declared here once for all of them.
+ */
 export function authedRoute<const R extends Declared>(config: R) {
+  const keyed = config.method === 'post';
   return createRoute({
     ...declare(config),
     security: SECURITY,
-    middleware: [requireCredential],
-    responses: { ...errorResponses(400, 401), ...config.responses },
+    middleware: keyed ? [requireCredential, idempotent] : [requireCredential],
+    ...(keyed ? { parameters: [IDEMPOTENCY_KEY, ...(config.parameters ?? [])] } : {}),
+    responses: { ...errorResponses(400, 401, ...(keyed ? [409, 422] : [])), ...(keyed ? replayable(config.responses) : config.responses) },
   } as R);
+}
+
+type Responses = RouteConfig['responses'];
+
+/** The success answers of a keyed POST also say when they are a kept answer given again. */
+function replayable(responses: Responses): Responses {
+  return Object.fromEntries(
+    Object.entries(responses).map(([status, r]) =>
+      Number(status) < 300 && !('$ref' in r) ? [status, { ...r, headers: { ...(r.headers as object), 'Idempotent-Replayed': IDEMPOTENT_REPLAYED } }] : [status, r],
+    ),
+  );
 }
 
 /**
@@ -100,6 +118,17 @@ export const SHARED_COMPONENTS = {
       description: 'One byte range, e.g. bytes=0-1023 or bytes=-500; any other form is ignored and the whole file is sent.',
       schema: { type: 'string' as const },
     },
+    IdempotencyKey: {
+      name: 'Idempotency-Key',
+      in: 'header' as const,
+      required: false,
+      description:
+        'Makes a retry safe (IETF httpapi-idempotency-key): a unique key per request, 1 to 255 visible characters (a UUID; bare or as a structured-field string). ' +
+        'The first answer is kept for 24 hours for your credential and this key: sending the same request with the same key again answers it again, with ' +
+        '`Idempotent-Replayed: true`, and changes nothing; the same key with another method, path or body answers 422; while the first is still running, 409. ' +
+        'The same request means the same method, path and query, media type, X-File-Name and body bytes (a form without its boundary). An answer of 500 or above is not kept: the retry runs.',
+      schema: { type: 'string' as const, minLength: 1, maxLength: 257, pattern: '^(?:[\\x21-\\x7e]{1,255}|"[\\x21-\\x7e]{1,255}")$' },
+    },
     FileName: {
       name: 'X-File-Name',
       in: 'header' as const,
@@ -110,6 +139,10 @@ export const SHARED_COMPONENTS = {
   },
   headers: {
     Link: { description: 'RFC 8288 links: first, prev, next, last.', schema: { type: 'string' as const } },
+    IdempotentReplayed: {
+      description: '`true` on the kept answer to an earlier request with the same Idempotency-Key, given again.',
+      schema: { type: 'string' as const, enum: ['true'] },
+    },
   },
   schemas: {
     Binary: { type: 'string' as const, format: 'binary', description: 'The bytes of a file.' },
@@ -123,6 +156,8 @@ export const IF_NONE_MATCH = ref('parameters', 'IfNoneMatch');
 export const RANGE = ref('parameters', 'Range');
 export const FILE_NAME_HEADER = ref('parameters', 'FileName');
 export const LINK_HEADER = ref('headers', 'Link');
+export const IDEMPOTENCY_KEY = ref('parameters', 'IdempotencyKey');
+export const IDEMPOTENT_REPLAYED = ref('headers', 'IdempotentReplayed');
 
 /**
  * A file body or file part; `description` states its size limit where the operation has one. With a

@@ -58,6 +58,7 @@ export const problems = {
   tooLarge: (limit?: number) =>
     new Problem(413, 'payload-too-large', 'Payload too large', limit ? `The body exceeds the limit of ${limit} bytes.` : 'The body is too large.'),
   gone: (detail: string) => new Problem(410, 'resync-required', 'Resync required', detail),
+  unprocessable: (detail: string) => new Problem(422, 'idempotency-key-reused', 'Idempotency key reused', detail),
   unsupportedMediaType: (accepted: string[]) =>
     new Problem(415, 'unsupported-media-type', 'Unsupported media type', `Send ${accepted.join(' or ')}.`),
   locked: (retryAfterSeconds: number) =>
@@ -109,11 +110,12 @@ const descriptions: Record<number, string> = {
   401: 'Missing, wrong, expired or revoked credentials.',
   403: 'The caller may see this entity but not change it.',
   404: 'No such entity, or one the caller may not see.',
-  409: 'Conflict: a taken slug or name, or an archived (read-only) parent.',
+  409: 'Conflict: a taken slug or name, an archived (read-only) parent, or a request with the same Idempotency-Key still running.',
   412: 'If-Match does not match the current ETag.',
   413: 'The body is larger than the configured limit.',
   410: 'The cursor can no longer be followed: start again from the beginning (no cursor).',
   415: 'The Content-Type is not one this operation accepts.',
+  422: 'This Idempotency-Key was sent before with another request (method, path or body).',
   429: 'Too many attempts: wait for Retry-After seconds.',
 };
 

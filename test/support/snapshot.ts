@@ -13,12 +13,14 @@ export interface Snapshot {
 /**
  * What a request may write without changing anything a client sees: sign-in and token-use
  * bookkeeping. Columns by table; `'*'` for a whole table (the failed password checks, which a
- * refused sign-in or current_password counts by design).
+ * refused sign-in or current_password counts by design; the kept answers of Idempotency-Key,
+ * where a refusal is kept like any answer, for that key's retry alone).
  */
 export const BOOKKEEPING: Record<string, string[] | '*'> = {
   users: ['last_login', 'updated_at'],
   tokens: ['last_used_at'],
   password_failures: '*',
+  idempotency_keys: '*',
 };
 
 function cell(v: unknown): unknown {
