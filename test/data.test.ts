@@ -227,6 +227,19 @@ describe('upload', () => {
     expect(await r2Keys(w.prefix)).toEqual([await keyOf(atLimit.body.id)]);
   });
 
+  it('answers 400 to a form whose part headers are not UTF-8 (a file name in Latin-1), and stores nothing', async () => {
+    const w = await world();
+    const ascii = (t: string) => [...new TextEncoder().encode(t)];
+    // "café.txt" with é as the single byte 0xE9.
+    const body = Uint8Array.from([
+      ...ascii('--XYZ\r\nContent-Disposition: form-data; name="file"; filename="caf'), 0xe9, ...ascii('.txt"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--XYZ--\r\n'),
+    ]);
+    const a = await call(`/v1/assets/${w.asset.id}/data`, { method: 'POST', headers: { ...w.editor.auth, 'Content-Type': 'multipart/form-data; boundary=XYZ' }, body });
+    expectProblem(a, 400, 'malformed-request');
+    expect(await count('data_files', 'asset_id = ?', w.asset.id)).toBe(0);
+    expect(await r2Keys(w.prefix)).toEqual([]);
+  });
+
   it('answers 400 naming the field: no file, no name, a folder of another asset, a bad name; 415 for a urlencoded form', async () => {
     const w = await world();
     const elsewhere = await addFolder(w.editor, w.other.id, 'Elsewhere');

@@ -194,7 +194,8 @@ function headerArb(op: Operation, ctx: SchemaContext, odd: boolean): fc.Arbitrar
 const filePart: fc.Arbitrary<FilePart> = fc.record({
   bytes: fc.oneof(fc.constant(PNG), fc.uint8Array({ maxLength: 2048 }), fc.constant(new TextEncoder().encode('plain evidence\n'))),
   type: fc.constantFrom('text/plain', 'image/png', 'application/octet-stream', 'application/x-msdownload', '', 'image/svg+xml', 'text/html'),
-  filename: fc.oneof(fc.constantFrom('evidence.txt', 'photo.png', 'report.pdf'), nastyString),
+  // FormData itself refuses a file name that ends with a backslash (a TypeError before anything is sent).
+  filename: fc.oneof(fc.constantFrom('evidence.txt', 'photo.png', 'report.pdf'), nastyString.filter((s) => !s.endsWith('\\'))),
 });
 
 /** The label of a form with a JSON-text field nested past the limit (fuzz.test.ts checks that each is refused). */
