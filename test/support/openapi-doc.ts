@@ -9,6 +9,13 @@ import { routingPath } from '../../src/http/router';
 
 export type Schema = Record<string, any>;
 
+/**
+ * Every OpenAPI document the worker serves: the canonical API's, and each seed dialect's
+ * (`/compat/<dialect>/openapi.json`) as they are added. Tests that derive the operations to check
+ * from the documents (the change feed's coverage of write routes) read this list.
+ */
+export const API_DOCUMENTS = ['/openapi.json'];
+
 export interface Operation {
   method: string;
   path: string;
