@@ -11,6 +11,7 @@ import { authRoutes } from './auth/routes';
 import { mountDocs } from './docs/routes';
 import { settings, type Bindings } from './env';
 import { limitBody } from './http/body-limit';
+import { dropExpiredIdempotencyKeys } from './http/idempotency';
 import { onError } from './http/errors';
 import { notFoundOrMethod } from './http/fallback';
 import { requestContext } from './http/request-context';
@@ -67,7 +68,13 @@ export default {
   async scheduled(_controller: ScheduledController, env: Bindings, ctx: ExecutionContext) {
     const now = Date.now();
     ctx.waitUntil(
-      Promise.all([sweepOrphans(env, now), trimChangeLog(env, now), forgetPasswordFailures(env.DB, now), dropExpiredInvitations(env.DB, now)]),
+      Promise.all([
+        sweepOrphans(env, now),
+        trimChangeLog(env, now),
+        forgetPasswordFailures(env.DB, now),
+        dropExpiredInvitations(env.DB, now),
+        dropExpiredIdempotencyKeys(env.DB, now),
+      ]),
     );
   },
 } satisfies ExportedHandler<Bindings>;

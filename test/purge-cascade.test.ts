@@ -251,6 +251,54 @@ describe('deleting what holds a deep folder tree', () => {
     }
   });
 
+  it('writes the change log at most 4 levels down (a project purge: projects → assets → folders → data files → their rows), leaving 6', async () => {
+    // k tables below every insert into the change log, each inserting into the next: k more levels under its deepest row.
+    const probe = async (k: number) => {
+      const statements = Array.from({ length: k }, (_, i) => env.DB.prepare(`CREATE TABLE log_probe_${i} (x INTEGER)`));
+      for (let i = 0; i + 1 < k; i++) statements.push(env.DB.prepare(`CREATE TRIGGER log_probe_${i}_next AFTER INSERT ON log_probe_${i} BEGIN INSERT INTO log_probe_${i + 1} VALUES (1); END`));
+      if (k > 0) statements.push(env.DB.prepare('CREATE TRIGGER log_probe AFTER INSERT ON changes BEGIN INSERT INTO log_probe_0 VALUES (1); END'));
+      await env.DB.batch(statements);
+      return () => env.DB.batch([...(k > 0 ? [env.DB.prepare('DROP TRIGGER log_probe')] : []), ...Array.from({ length: k }, (_, i) => env.DB.prepare(`DROP TABLE log_probe_${i}`))]);
+    };
+    const admin = await makeUser();
+    const superuser = await makeUser({ superuser: true });
+    /** Everything a delete can reach: an organisation, a project, an asset, a folder with a data file, a member of both. */
+    const world = async () => {
+      const org = await makeOrg(admin);
+      const { project, asset } = await assetIn(admin, org);
+      const [folder] = await writeFolders(asset.id, [null]);
+      await writeTree(org.id, asset.id, [null], [0], folder!);
+      const member = await makeUser();
+      await call(`/v1/organizations/${org.slug}/members`, { headers: admin.auth, json: { user: member.id, role: 'member' } });
+      await call(`/v1/projects/${project.id}/members`, { headers: admin.auth, json: { user: member.id, role: 'viewer' } });
+      return { org, project, asset, folder: folder!, member };
+    };
+    const deletes = {
+      // The deepest: projects → assets → folders → data files, and each one's log row below it.
+      'a project purge': [4, (w: Awaited<ReturnType<typeof world>>) => call(`/v1/projects/${w.project.id}?permanent=true`, { method: 'DELETE', headers: admin.auth })],
+      'an asset': [3, (w: Awaited<ReturnType<typeof world>>) => call(`/v1/assets/${w.asset.id}`, { method: 'DELETE', headers: admin.auth })],
+      'an account': [2, (w: Awaited<ReturnType<typeof world>>) => call(`/v1/users/${w.member.id}`, { method: 'DELETE', headers: superuser.auth })],
+      'a membership': [2, (w: Awaited<ReturnType<typeof world>>) => call(`/v1/organizations/${w.org.slug}/members/${w.member.id}`, { method: 'DELETE', headers: admin.auth })],
+      // The folder's sub-folder may go by the cascade (flattened: one level), its row below it.
+      'a folder tree': [2, (w: Awaited<ReturnType<typeof world>>) => call(`/v1/folders/${w.folder}?recursive=true`, { method: 'DELETE', headers: admin.auth })],
+      // What it holds writes nothing (its feed ends with it): only its own row, 1 down.
+      'an organisation': [1, (w: Awaited<ReturnType<typeof world>>) => call(`/v1/organizations/${w.org.slug}`, { method: 'DELETE', headers: admin.auth })],
+    } as const;
+    for (const [what, [depth, remove]] of Object.entries(deletes)) {
+      for (const k of [10 - depth, 11 - depth]) {
+        const w = await world();
+        const drop = await probe(k);
+        let status: number;
+        try {
+          status = (await remove(w)).status;
+        } finally {
+          await drop();
+        }
+        expect(status, `${what} with ${k} levels below its deepest log row`).toBe(k === 10 - depth ? 204 : 500);
+      }
+    }
+  }, 60_000);
+
   it('an asset with 10,000 folders (a chain of 2,000 and a wide fan under it) goes in one request', async () => {
     const admin = await makeUser();
     const org = await makeOrg(admin);

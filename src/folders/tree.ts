@@ -46,6 +46,12 @@ export type DoomedFolders = { subtreeOf: string } | { ofAssets: SQL };
  * R*Tree triggers, spheres and reports are leaves. (Were SQLite to reach an organisation's assets
  * through organisation → projects → assets first, that branch would take 4.)
  *
+ * The change log's triggers (migrations/0014_change_log_triggers.sql) run one level below each
+ * row they log and write only to `changes`, which has none: a project's purge writes its deepest
+ * log rows 4 levels down (its data files'), an asset's delete 3, an account's or a membership's 2,
+ * a recursive folder delete 2, an organisation's 1 (what it holds logs nothing). Measured by
+ * hanging a chain of tables below every insert into `changes` (test/purge-cascade.test.ts).
+ *
  * `guard`: the condition the batch's delete runs under, so that a delete that does not happen
  * leaves the tree as it was.
  */

@@ -20,7 +20,8 @@
  *   not store, so only that credential's retry can read it back.
  */
 import { getMultipartBoundary } from '@remix-run/multipart-parser';
-import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, eq, isNull, lte, sql, type SQL } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/d1';
 import { createMiddleware } from 'hono/factory';
 import { presentedToken } from '../auth/credentials';
 import type { Db } from '../db/client';
@@ -188,6 +189,11 @@ class BodyDigest {
   async hex(): Promise<string> {
     return hex(await this.hash.digest);
   }
+}
+
+/** For the hourly cron: kept answers past their time, and leases of requests that never finished. */
+export async function dropExpiredIdempotencyKeys(d1: D1Database, now: number): Promise<void> {
+  await drizzle(d1).delete(idempotencyKeys).where(lte(idempotencyKeys.expiresAt, now));
 }
 
 const hex = (bytes: ArrayBuffer) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
