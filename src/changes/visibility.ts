@@ -1,14 +1,13 @@
 /**
- * Who sees which change, and when a caller's view has changed. Both are SQL for statements
- * joined with the caller as `k` (resources/access.ts, callerTable), and both use the access rules
- * of the domains through their own exported functions.
+ * Who sees which change, and when a caller's view has changed. Both are SQL for statements that
+ * begin with feedCaller, and both use the access rules of the domains through their own exported
+ * functions.
  *
  * A change is seen by those who may see its scope now: a change of the organisation itself, its
  * members, or what belongs to no project, by every member (the feed already required that); one
  * of a project's, by those who may see the project (a project's own changes also by the
  * organisation's admins while it is in the trash, as they see it there). A resource is seen
- * through its attachments (resources/access.ts); once deleted, by those who see an attachment it
- * had in this feed. A project that no longer exists (purged) leaves its changes to the
+ * through its attachments in the organisation, as they are. A project that no longer exists (purged) leaves its changes to the
  * organisation's admins, to everyone when it was open to the organisation, and to its members
  * (each member's deletion, written by the purge, names them).
  *
@@ -20,12 +19,19 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { projectColumnsOf, projectReadableBy } from '../assets/access';
-import type { CallerTerms, Scope } from '../auth/caller';
+import { callerId, callerIsSuperuser, type CallerTerms, type Scope } from '../auth/caller';
 import { administers } from '../organizations/access';
-import { visibleResource } from '../resources/access';
 
-/** The caller in statements joined with callerTable. */
-export const K: CallerTerms = { me: sql`k.cu`, su: sql`k.cs` };
+/**
+ * The caller, as the one-row common table `fc` that a statement begins with (feedCaller). Read
+ * through scalar subqueries, so that SQLite evaluates the rules' membership lists once a
+ * statement rather than once a change (as it would for the columns of a joined table), with the
+ * caller's parameters bound once (D1 binds at most 100).
+ */
+export const K: CallerTerms = { me: sql`(SELECT cu FROM fc)`, su: sql`(SELECT cs FROM fc)` };
+
+/** SQL: `WITH fc AS (…)`, the caller of K, to begin a statement (or a subquery) with. */
+export const feedCaller = (scope: Scope) => sql`WITH fc AS (SELECT ${callerId(scope)} AS cu, ${callerIsSuperuser(scope)} AS cs)`;
 
 const col = (alias: string, name: string) => sql.raw(`${alias}.${name}`);
 
@@ -43,14 +49,23 @@ function scopeVisible(e: string, org: SQL): SQL {
     END)`;
 }
 
-/** SQL: the caller may see change `e` of the feed of `org`. */
-export function changeVisible(scope: Scope, e: string, org: SQL): SQL {
+/**
+ * SQL: the caller may see change `e` of the feed of `org`. A resource, through its attachments in
+ * this organisation (resources/access.ts: it is seen through an entity it is attached to), each
+ * seen as its change is, by its scope (the attached entity's project, or the organisation's own):
+ * those it has, while it exists; once it is gone, those it had.
+ */
+export function changeVisible(e: string, org: SQL): SQL {
   const id = col(e, 'entity_id');
-  // Attachment ids begin with their resource's id and a slash: the range of those of resource `id`.
+  const feed = col(e, 'organization_id');
+  // An attachment's id begins with its resource's and a slash: the range of those of this one.
   const attachmentsOf = sql`xa.entity_type = 'attachment' AND xa.entity_id > ${id} || '/' AND xa.entity_id < ${id} || '0'`;
   return sql`(CASE WHEN ${col(e, 'entity_type')} = 'resource' THEN
-      CASE WHEN EXISTS (SELECT 1 FROM resources er WHERE er.id = ${id}) THEN ${visibleResource(scope, id)}
-      ELSE EXISTS (SELECT 1 FROM changes xa WHERE ${attachmentsOf} AND xa.organization_id = ${col(e, 'organization_id')} AND ${scopeVisible('xa', org)})
+      CASE WHEN EXISTS (SELECT 1 FROM resources er WHERE er.id = ${id})
+      THEN EXISTS (SELECT 1 FROM resource_attachments ra JOIN changes xa ON xa.entity_type = 'attachment'
+          AND xa.entity_id = ra.resource_id || '/' || ra.entity_type || '/' || ra.entity_id AND xa.organization_id = ra.organization_id
+        WHERE ra.resource_id = ${id} AND ra.organization_id = ${feed} AND ${scopeVisible('xa', org)})
+      ELSE EXISTS (SELECT 1 FROM changes xa WHERE ${attachmentsOf} AND xa.organization_id = ${feed} AND ${scopeVisible('xa', org)})
       END
     ELSE ${scopeVisible(e, org)} END)`;
 }
@@ -63,7 +78,7 @@ const createdAfter = (project: SQL, after: number) =>
 const memberOf = (project: SQL) => sql`EXISTS (SELECT 1 FROM project_members vm WHERE vm.project_id = ${project} AND vm.user_id = ${K.me})`;
 
 /**
- * SQL (a statement joined with callerTable): something in the feed of `org` after change `after`
+ * SQL (a statement that begins with feedCaller): something in the feed of `org` after change `after`
  * changed what the caller may see (see above). A project that came after the cursor is seen whole
  * or not at all, so what happens to it changes nothing.
  */
