@@ -195,6 +195,70 @@ describe('who sees what (the isolation world)', () => {
   });
 });
 
+describe('after the world changes, the feed shows nothing of what left the view', () => {
+  /** The answer's text names none of `ids`. */
+  const mentionsNone = (text: string, ids: string[], who: string) => {
+    for (const id of ids) expect(text.includes(id), `${who}'s feed mentions ${id}`).toBe(false);
+  };
+
+  it('a project made private: those outside it get 410, and from the beginning nothing of it, before or after, nor of its resource', async () => {
+    const w = await privateProjectWithAsset();
+    await ok(call(`/v1/projects/${w.project.id}`, { method: 'PATCH', headers: w.admin.auth, json: { access: 'organization' } }), 200);
+    const doc = await ok(call(`/v1/projects/${w.project.id}/resources`, { method: 'POST', headers: w.editor.auth, body: fileForm([['name', unique('doc ')]]) }));
+    const seen = await syncFeed(w.bystander, w.org);
+    // While open, the organisation's member sees all of it: the test below is not vacuous.
+    expect(described(seen.changes)).toEqual(expect.arrayContaining([`project ${w.project.id} upsert`, `asset ${w.asset.id} upsert`, `resource ${doc.id} upsert`]));
+
+    await ok(call(`/v1/projects/${w.project.id}`, { method: 'PATCH', headers: w.admin.auth, json: { access: 'private' } }), 200);
+    const secret = unique('secret ');
+    await ok(call(`/v1/assets/${w.asset.id}`, { method: 'PATCH', headers: w.editor.auth, json: { name: secret } }), 200);
+    const later = await createAsset(w.editor, w.project.id, { name: secret });
+    const hidden = [w.project.id, w.project.slug, w.asset.id, later.id, doc.id, secret];
+
+    const stale = await feedPage(w.bystander, w.org, seen.cursor);
+    expectProblem(stale, 410, 'resync-required');
+    mentionsNone(stale.text, hidden, 'the stale cursor');
+    const fresh = await syncFeed(w.bystander, w.org);
+    expect(described(fresh.changes)).toContain(`organization ${w.org.id} upsert`);
+    mentionsNone(JSON.stringify(fresh.changes), hidden, 'the bystander');
+    expectProblem(await call(`/v1/assets/${w.asset.id}/activity`, { headers: w.bystander.auth }), 404);
+    expectProblem(await call(`/v1/resources/${doc.id}/activity`, { headers: w.bystander.auth }), 404);
+    // Its members still see it all, the change made after it closed included.
+    const member = await syncFeed(w.viewer, w.org);
+    expect(described(member.changes)).toEqual(expect.arrayContaining([`asset ${later.id} upsert`, `resource ${doc.id} upsert`]));
+    expect(latest(member.changes).get(`asset ${w.asset.id}`)!.entity!.name).toBe(secret);
+  });
+
+  it('a member removed from a project, then from the organisation: 410, then nothing of the project, then 404 with nothing of the organisation', async () => {
+    const w = await privateProjectWithAsset();
+    const before = await syncFeed(w.viewer, w.org);
+    expect(described(before.changes)).toContain(`asset ${w.asset.id} upsert`);
+
+    await ok(call(`/v1/projects/${w.project.id}/members/${w.viewer.id}`, { method: 'DELETE', headers: w.admin.auth }), 204);
+    const secret = unique('secret ');
+    const later = await createAsset(w.editor, w.project.id, { name: secret });
+    await ok(call(`/v1/assets/${w.asset.id}`, { method: 'DELETE', headers: w.editor.auth }), 204);
+    const hidden = [w.project.id, w.project.slug, w.asset.id, later.id, secret];
+    const stale = await feedPage(w.viewer, w.org, before.cursor);
+    expectProblem(stale, 410, 'resync-required');
+    const fresh = await syncFeed(w.viewer, w.org);
+    mentionsNone(JSON.stringify(fresh.changes), hidden, 'the removed project member');
+
+    const orgSecret = unique('org secret ');
+    await ok(call(`/v1/organizations/${w.org.slug}/members/${w.viewer.id}`, { method: 'DELETE', headers: w.admin.auth }), 204);
+    await ok(call(`/v1/organizations/${w.org.slug}`, { method: 'PATCH', headers: w.admin.auth, json: { name: orgSecret } }), 200);
+    for (const cursor of [fresh.cursor, undefined]) {
+      const gone = await feedPage(w.viewer, w.org, cursor);
+      expectProblem(gone, 404, 'not-found');
+      mentionsNone(gone.text, [w.org.id, orgSecret, ...hidden], 'the removed member');
+    }
+    // Nor does another organisation's feed ever carry any of it: the outsider's own.
+    const outsider = await syncFeed(w.outsider, w.outsiderOrg);
+    mentionsNone(JSON.stringify(outsider.changes), [w.org.id, orgSecret, w.viewer.id, ...hidden], 'the other organisation');
+    expectProblem(await feedPage(w.outsider, w.org), 404, 'not-found');
+  });
+});
+
 describe('410: a cursor that can no longer be followed', () => {
   /** A fresh private project world and each actor's cursor at its end. */
   async function synced() {
