@@ -57,6 +57,7 @@ describe('401 on every asset route', () => {
     ['PATCH', A],
     ['PUT', A],
     ['DELETE', A],
+    ['GET', `${A}/activity`],
   ];
 
   it('lists every route the app declares under the Assets tag', () => {

@@ -66,6 +66,7 @@ describe('401 on every project route', () => {
     ['POST', `${P}/users`],
     ['PATCH', `${P}/members/kieran`],
     ['DELETE', `${P}/members/kieran`],
+    ['GET', `${P}/activity`],
   ];
 
   it('lists every route the app declares under the Projects tag', () => {

@@ -98,6 +98,7 @@ describe('401 on every resource route', () => {
     ['DELETE', R],
     ['PUT', `${R}/file`],
     ['GET', `${R}/download`],
+    ['GET', `${R}/activity`],
     ['POST', `${R}/attachments`],
     ['DELETE', `${R}/attachments/project/prj_01jd8z3b6q0w4y1r7k5t2m9xce`],
     ...(['organizations/{org}', 'projects/{project}', 'assets/{asset}', 'reports/{report}'].flatMap((p) => [
