@@ -112,11 +112,24 @@ async function time(label, url, headers, { runs = 30, warmup = 5 } = {}) {
   return { label, p50: median(times), d1: median(d1), trips, changes: (sample.changes ?? sample.results).length };
 }
 
+// What a page costs depends on how many of its window's changes the caller may see (a page stops
+// at `limit` visible ones, or at the window's end), not on its depth. So deep and shallow pages are
+// compared with windows that hold the same changes: each begins just before the k-th change of one
+// asset, and the log changes the assets in turn. Asset 0 is in the member's project (a window they
+// see whole), asset 9000 in another (a window of which they see nothing).
+const before = async (n, k) =>
+  (await db.prepare("SELECT seq FROM changes WHERE entity_type = 'asset' AND entity_id = ? ORDER BY seq LIMIT 1 OFFSET ?").bind(asset(n), k).first()).seq - 1;
+const depth = (seq) => `${Math.round((seq - firstSeq) / 1000)}k entries deep`;
 const rows = [];
 for (const [who, role, name] of [[ADMIN, 'admin', 'org admin (sees all)'], [MEMBER, 'member', 'member of 1 of 10 projects']]) {
   const headers = { Authorization: `Bearer ${who.token}` };
   rows.push(await time(`${name}: first page`, feed(), headers));
-  rows.push(await time(`${name}: page ${Math.round((ENTRIES / 2) / 1000)}k entries deep`, feed(cursor(who, role, firstSeq + ENTRIES / 2)), headers));
+  for (const [n, what] of [[0, "the member's project"], [9000, 'another project']]) {
+    for (const k of [1, 50, 98]) {
+      const seq = await before(n, k);
+      rows.push(await time(`${name}: a window of ${what}, ${depth(seq)}`, feed(cursor(who, role, seq)), headers));
+    }
+  }
   rows.push(await time(`${name}: the last page`, feed(cursor(who, role, lastSeq - 100)), headers));
   rows.push(await time(`${name}: up to date (empty)`, feed(cursor(who, role, lastSeq)), headers));
 }
