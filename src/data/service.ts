@@ -18,6 +18,7 @@ import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
 import { newId } from '../lib/ids';
 import { discardObjects } from '../storage/logos';
+import { blobOwnedBy } from '../storage/objects';
 import { storeFile, type IncomingFile } from '../storage/uploads';
 import { toDataFile, type DataChanges } from './schemas';
 import { changeSet } from '../db/changes';
@@ -117,7 +118,7 @@ export async function createDataFile(scope: Scope, assetId: string, meta: { name
   let created;
   try {
     [, [created]] = await scope.db.batch([
-      scope.db.insert(blobs).values(blob),
+      scope.db.insert(blobs).values(blobOwnedBy(blob, sql`(SELECT organization_id FROM assets WHERE id = ${assetId})`)),
       scope.db
         .insert(dataFiles)
         .values({

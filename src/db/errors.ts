@@ -37,3 +37,14 @@ export async function conflictOnUnique<T>(write: Promise<T>): Promise<T> {
     throw error;
   }
 }
+
+/** What the triggers of migrations/0012_move_invariants.sql answer when a write would break a move's invariant. */
+export const REFUSED_BY_TRIGGER = {
+  resourceBytes: 'resource bytes of another organization',
+  reportAsset: 'report about an asset of another project',
+} as const;
+
+/** A write that a trigger refused with `message` (RAISE(ABORT, …)); its batch rolled back. */
+export function refusedByTrigger(error: unknown, message: string): boolean {
+  return messages(error).includes(message);
+}

@@ -5,7 +5,7 @@
  * create, change and delete them. Files are written to R2 before the rows that name them.
  */
 import { and, eq, sql } from 'drizzle-orm';
-import { isForeignKeyFailure } from '../db/errors';
+import { isForeignKeyFailure, REFUSED_BY_TRIGGER, refusedByTrigger } from '../db/errors';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Context } from 'hono';
 import { authed, type Caller, type Scope } from '../auth/caller';
@@ -19,12 +19,15 @@ import { Problem, problems } from '../http/problem';
 import { newId } from '../lib/ids';
 import { projectWithAccess, requireProject, requireProjectWritable, type ProjectAccess } from '../projects/access';
 import { discardObjects } from '../storage/logos';
-import { objectResponse } from '../storage/objects';
+import { blobOwnedBy, objectResponse } from '../storage/objects';
 import { storeFile, type IncomingFile } from '../storage/uploads';
 import { toReport, type ReportChanges, type ReportInput, type ReportJoined } from './schemas';
 import { changeSet, touched } from '../db/changes';
 
 const reportCreator = alias(users, 'report_creator');
+
+/** SQL: the organisation the project belongs to when the statement runs (blobOwnedBy). */
+const organizationOfProject = (projectId: string) => sql<string | null>`(SELECT organization_id FROM projects WHERE id = ${projectId})`;
 const reportFile = alias(blobs, 'report_file');
 
 /** SELECT a report with its project and asset names, its file blob and its creator (aliased for batches). */
@@ -176,10 +179,17 @@ export async function createReport(scope: Scope, input: ReportInput, file: Incom
   } satisfies typeof reports.$inferInsert;
   let created: ReportRow | undefined;
   try {
-    [[created]] = await scope.db.batch([scope.db.insert(reports).values(values).returning(), ...(stored ? [scope.db.insert(blobs).values(stored)] : [])]);
+    [[created]] = await scope.db.batch([
+      scope.db.insert(reports).values(values).returning(),
+      ...(stored ? [scope.db.insert(blobs).values(blobOwnedBy(stored, organizationOfProject(access.project.id)))] : []),
+    ]);
   } catch (error) {
     if (stored) await discardObjects(scope, [stored.r2Key]);
     if (isForeignKeyFailure(error)) throw problems.notFound('Project');
+    // The asset moved to another project (or was deleted) after the read: a report follows its asset.
+    if (refusedByTrigger(error, REFUSED_BY_TRIGGER.reportAsset)) {
+      throw problems.conflict('The asset left this project meanwhile; fetch it again and retry.', [{ path: 'asset_id', message: 'No longer in this project.' }]);
+    }
     throw error;
   }
   return toReport({
@@ -218,7 +228,7 @@ export async function putReportFile(scope: Scope, reportId: string, file: Incomi
   let updated: ReportRow | undefined;
   try {
     const [, changed] = await scope.db.batch([
-      scope.db.insert(blobs).values(stored),
+      scope.db.insert(blobs).values(blobOwnedBy(stored, organizationOfProject(row.report.projectId))),
       scope.db
         .update(reports)
         .set({ blobId: stored.id, ...touched(reports.version, scope.now) })

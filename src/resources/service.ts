@@ -18,7 +18,7 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { authed, type Caller, type Scope } from '../auth/caller';
-import { isForeignKeyFailure } from '../db/errors';
+import { isForeignKeyFailure, REFUSED_BY_TRIGGER, refusedByTrigger } from '../db/errors';
 import type { IdRef } from '../db/numbers';
 import { blobs, resourceAttachments, resources, type BlobRow, type ResourceEntityType, type ResourceRow } from '../db/schema';
 import { columnsAs, outer, pick } from '../db/select';
@@ -28,7 +28,7 @@ import { problems } from '../http/problem';
 import { newId } from '../lib/ids';
 import { reportFilename } from '../reports/service';
 import { discardObjects } from '../storage/logos';
-import { objectResponse } from '../storage/objects';
+import { keyOfKind, objectResponse } from '../storage/objects';
 import { storeFile, type IncomingFile } from '../storage/uploads';
 import {
   attachmentsWithAccess,
@@ -187,12 +187,17 @@ export async function getResource(scope: Scope, resourceId: IdRef, within?: With
   return (await loadResource(scope, resourceId, 'read', within)).resource;
 }
 
-/** SQL: another blob of the organisation's resources with these bytes, if there is one. */
-function sameBytes(stored: BlobRow): SQL<string | null> {
-  const prefix = `${stored.organizationId}/${RESOURCE_KIND}/`;
-  return sql<string | null>`(SELECT sb.id FROM blobs sb WHERE sb.organization_id = ${stored.organizationId} AND sb.sha256 = ${stored.sha256}
-    AND substr(sb.r2_key, 1, ${prefix.length}) = ${prefix} AND sb.id <> ${stored.id} ORDER BY sb.id LIMIT 1)`;
+/**
+ * SQL: a blob of the organisation's resources with these bytes (the first by id), if there is one.
+ * By owner and kind, not by key prefix: a moved resource's blob keeps its key (objects.ts).
+ */
+export function resourceBytes(organizationId: string | SQL, sha256: string | SQL, except?: string): SQL<string | null> {
+  return sql<string | null>`(SELECT sb.id FROM blobs sb WHERE sb.organization_id = ${organizationId} AND sb.sha256 = ${sha256}
+    AND ${keyOfKind(sql`sb.r2_key`, RESOURCE_KIND)}${except ? sql` AND sb.id <> ${except}` : sql``} ORDER BY sb.id LIMIT 1)`;
 }
+
+/** SQL: another blob of the organisation's resources with the bytes just stored, if there is one. */
+const sameBytes = (stored: BlobRow) => resourceBytes(stored.organizationId, stored.sha256, stored.id);
 
 /** INSERT the blob just stored unless the organisation already has these bytes (for a batch). */
 function insertUnlessShared(scope: Scope, stored: BlobRow) {
@@ -317,6 +322,8 @@ export async function putResourceFile(scope: Scope, resourceId: string, file: In
     if (!updated) throw ifMatch ? problems.preconditionFailed() : problems.conflict('The resource changed while this file was uploading; try again.');
   } catch (error) {
     await discardObjects(scope, [stored.r2Key]);
+    // Its project moved to another organisation meanwhile, and the resource with it (resources/move.ts).
+    if (refusedByTrigger(error, REFUSED_BY_TRIGGER.resourceBytes)) throw problems.conflict('The resource changed organisation while this file was uploading; try again.');
     throw error;
   }
   const gone = [...oldGone, ...newGone].map((b) => b.r2Key);

@@ -18,7 +18,7 @@ import { Problem, problems } from '../http/problem';
 import { newId } from '../lib/ids';
 import { assetWithAccess, loadAsset, requireAsset, requireAssetWritable, type AssetAccess, type AssetAccessRow, type AssetNeed } from '../assets/access';
 import { discardObjects } from '../storage/logos';
-import { objectResponse } from '../storage/objects';
+import { blobOwnedBy, objectResponse } from '../storage/objects';
 import { storeFile, type IncomingFile } from '../storage/uploads';
 import { SPHERE_TYPES, toSphere, type SphereChanges, type SphereInput } from './schemas';
 import { changeSet } from '../db/changes';
@@ -120,7 +120,8 @@ export async function createSphere(scope: Scope, assetId: string, input: SphereI
   } satisfies typeof spheres.$inferInsert;
   let created: SphereRow | undefined;
   try {
-    [, [created]] = await scope.db.batch([scope.db.insert(blobs).values(image), scope.db.insert(spheres).values(values).returning()]);
+    const owner = sql<string | null>`(SELECT organization_id FROM assets WHERE id = ${asset.id})`;
+    [, [created]] = await scope.db.batch([scope.db.insert(blobs).values(blobOwnedBy(image, owner)), scope.db.insert(spheres).values(values).returning()]);
   } catch (error) {
     await discardObjects(scope, [image.r2Key]);
     if (isForeignKeyFailure(error)) throw problems.notFound('Asset');

@@ -11,7 +11,7 @@ import type { Scope } from '../auth/caller';
 import { blobs, organizations, projects, type BlobRow } from '../db/schema';
 import { problems } from '../http/problem';
 import { newId } from '../lib/ids';
-import { objectKey, objectResponse, putBytes } from './objects';
+import { blobOwnedBy, objectKey, objectResponse, putBytes } from './objects';
 import { LOGO_TYPES } from './sniff';
 import { settleType } from './uploads';
 import { touched } from '../db/changes';
@@ -62,9 +62,11 @@ export async function replaceLogo<T extends LogoOwner>(
   const t = asOwner(table);
   const stored = await storeLogo(scope, owner.organizationId, logo);
   const tookEffect = sql`EXISTS (SELECT 1 FROM ${t} WHERE ${t.id} = ${owner.id} AND ${t.logoBlobId} = ${stored.id})`;
+  // A project's logo belongs to the project's organisation when the row is written (it may have moved meanwhile).
+  const organization = table === projects ? sql<string | null>`(SELECT organization_id FROM projects WHERE id = ${owner.id})` : sql<string | null>`${owner.organizationId}`;
   try {
     const [, updated] = await scope.db.batch([
-      scope.db.insert(blobs).values(stored),
+      scope.db.insert(blobs).values(blobOwnedBy(stored, organization)),
       scope.db
         .update(t)
         .set({ logoBlobId: stored.id, ...touched(t.version, scope.now) })

@@ -1,8 +1,12 @@
 /**
  * R2 bodies. Keys are `<organization id>/<kind>/<blob id>`: a tenant prefix with a trailing
- * slash, so one organisation's listing never includes another's.
+ * slash, so one organisation's listing never includes another's. The prefix is the organisation
+ * that stored the bytes: a project moved to another organisation keeps its objects where they are
+ * and its blob rows change owner (blobs.organization_id), so the owner is read from the row.
  */
+import { sql, type SQL } from 'drizzle-orm';
 import type { Context } from 'hono';
+import type { BlobRow } from '../db/schema';
 import { noneMatch } from '../http/etag';
 import { Problem, problems } from '../http/problem';
 
@@ -19,6 +23,33 @@ function hex(bytes: ArrayBuffer): string {
 
 export function objectKey(organizationId: string, kind: string, blobId: string): string {
   return `${organizationId}/${kind}/${blobId}`;
+}
+
+/**
+ * SQL: the object key names a blob of `kind`. Only the kind segment is read: the first one names
+ * the organisation that stored the bytes, and a project moved to another organisation takes its
+ * blobs along without moving their objects (blobs.organization_id is the owner).
+ */
+export function keyOfKind(key: SQL, kind: string): SQL<boolean> {
+  return sql<boolean>`instr(${key}, ${`/${kind}/`}) > 0`;
+}
+
+/**
+ * The blob row of an upload, owned by the organisation `owner` names when the row is written (SQL:
+ * the organisation of the asset or project the file belongs to), not the one the request read: the
+ * project may have moved to another organisation meanwhile, and deleting an organisation deletes
+ * its blobs. The organisation read stands in when the owner is gone (the row that names the blob
+ * then fails on its own foreign key).
+ */
+export function blobOwnedBy(blob: BlobRow, owner: SQL<string | null>): Omit<BlobRow, 'organizationId'> & { organizationId: SQL<string> } {
+  return { ...blob, organizationId: sql<string>`COALESCE(${owner}, ${blob.organizationId})` };
+}
+
+/** Copies an object to a new key, streamed; R2 checks the SHA-256. For bytes that come to belong to two organisations. */
+export async function copyObject(bucket: R2Bucket, from: string, to: string, sha256: string): Promise<void> {
+  const source = await bucket.get(from);
+  if (!source) throw new Error(`The object ${from} is missing.`);
+  await bucket.put(to, source.body, { httpMetadata: source.httpMetadata, sha256 });
 }
 
 /**
