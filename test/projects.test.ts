@@ -827,7 +827,9 @@ describe('update (PATCH, PUT)', () => {
       ['PATCH', 'lon', { lon: 'west' }],
       ['PATCH', 'archived', { archived: 'yes' }],
       ['PATCH', 'access', { access: 'everyone' }],
-      ['PATCH', 'organization', { organization: 'elsewhere' }],
+      // `organization` moves the project (test/moves.test.ts): a blank or non-string one is refused as any field.
+      ['PATCH', 'organization', { organization: '  ' }],
+      ['PUT', 'organization', { name: 'x', organization: 7 }],
       ['PUT', 'name', { description: 'no name' }],
     ];
     for (const [method, path, json] of cases) {

@@ -88,6 +88,11 @@ const ProjectCreateWithOrgBody = z
   .strict()
   .openapi('ProjectCreateInOrganization');
 
+const MOVE_DESCRIPTION =
+  '`organization` (slug or id) moves the project to another organisation with its assets, their folders, data, spheres and reports, and ' +
+  'its files (a superuser, or an admin of both organisations; 404 when the target is hidden from the caller). Members of the project ' +
+  'who are not members of the target join it as members. 409 when its slug or one of its asset tags is taken there, or either side is archived: then nothing moves.';
+
 export const projectRoutes = createRouter();
 
 projectRoutes.openapi(
@@ -191,8 +196,8 @@ projectRoutes.openapi(
     operationId: 'updateProject',
     path: '/v1/projects/{project}',
     tags: ['Projects'],
-    summary: 'Change some fields; `archived` archives or unarchives (managers, org admins)',
-    description: 'An archived project and everything under it are read-only until it is unarchived.',
+    summary: 'Change some fields; `archived` archives or unarchives (managers, org admins); `organization` moves it',
+    description: 'An archived project and everything under it are read-only until it is unarchived. ' + MOVE_DESCRIPTION,
     request: { params: projectParam, body: jsonBody(ProjectPatchBody) },
     parameters: [IF_MATCH],
     responses: { 200: { ...json(ProjectDetailSchema, 'Updated.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409, 412, 413, 415) },
@@ -206,7 +211,8 @@ projectRoutes.openapi(
     operationId: 'replaceProject',
     path: '/v1/projects/{project}',
     tags: ['Projects'],
-    summary: 'Replace all fields (managers, org admins)',
+    summary: 'Replace all fields (managers, org admins); `organization` moves it',
+    description: MOVE_DESCRIPTION,
     request: { params: projectParam, body: jsonBody(ProjectPutBody) },
     parameters: [IF_MATCH],
     responses: { 200: { ...json(ProjectDetailSchema, 'Replaced.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409, 412, 413, 415) },

@@ -81,12 +81,24 @@ const fields = {
 
 export const ProjectCreateBody = z.object(fields).strict().openapi('ProjectCreate');
 
+/** The organisation to move a project to (move.ts); PUT leaves it where it is when left out. */
+const MOVE_TO = z
+  .string()
+  .trim()
+  .min(1)
+  .max(254)
+  .optional()
+  .openapi({
+    description:
+      'Slug or id of an organisation to move the project to, with everything in it (a superuser or an admin of both organisations). Its own organisation moves nothing.',
+  });
+
 export const ProjectPatchBody = z
-  .object({ ...fields, name: NAME.optional(), archived: z.boolean().optional() })
+  .object({ ...fields, name: NAME.optional(), archived: z.boolean().optional(), organization: MOVE_TO })
   .strict()
   .openapi('ProjectPatch');
 
-/** PUT replaces the whole entity: fields left out return to their defaults (slug and archived are kept). */
+/** PUT replaces the whole entity: fields left out return to their defaults (slug, archived and the organisation are kept). */
 export const ProjectPutBody = z
   .object({
     name: NAME,
@@ -101,6 +113,7 @@ export const ProjectPutBody = z
     contacts: CONTACTS.default([]),
     access: ACCESS.default('organization'),
     archived: z.boolean().optional(),
+    organization: MOVE_TO,
   })
   .strict()
   .openapi('ProjectPut');

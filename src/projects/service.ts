@@ -1,6 +1,7 @@
-import { and, eq, isNotNull, isNull, or, sql } from 'drizzle-orm';
-import { blobsUnderAssets } from '../assets/service';
+import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
+import { blobsUnderProject } from './blobs';
 import { flattenFolders } from '../folders/tree';
+import type { BatchItem } from 'drizzle-orm/batch';
 import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller';
 import { conflictOnUnique } from '../db/errors';
 import { ftsQuery } from '../db/fts';
@@ -15,6 +16,7 @@ import { orgRef, orgWithRole, requireOrg, requireWritable } from '../organizatio
 import { slugify } from '../organizations/schemas';
 import { discardObjects, storeLogo, type NewLogo } from '../storage/logos';
 import { memberUserColumns, toMemberUser } from '../users/schemas';
+import { moveReads, requireMovable, requireMove, runMove, type MoveReadRows } from './move';
 import {
   administeredProject,
   projectWithAccess,
@@ -93,12 +95,21 @@ function embeddedMembers(scope: Scope, projectId: IdRef) {
   ] as const;
 }
 
-/** One round trip: the caller, the project with the caller's rights, and its first members. */
-export async function loadProjectDetail(scope: Scope, projectId: IdRef, need: ProjectNeed, opts: { trash?: boolean | 'any' } = {}) {
-  const [caller, rows, members, counted] = await authed(scope, projectWithAccess(scope, projectId), ...embeddedMembers(scope, projectId));
+/**
+ * One round trip: the caller, the project with the caller's rights, and its first members; and
+ * `extra` queries in the same batch, answered in `more`.
+ */
+export async function loadProjectDetail<T extends readonly BatchItem<'sqlite'>[]>(
+  scope: Scope,
+  projectId: IdRef,
+  need: ProjectNeed,
+  opts: { trash?: boolean | 'any' } = {},
+  ...extra: T
+) {
+  const [caller, rows, members, counted, ...more] = await authed(scope, projectWithAccess(scope, projectId), ...embeddedMembers(scope, projectId), ...extra);
   const access = requireProject(caller, rows, need, opts);
   const embedded = members.map((m) => ({ user: toMemberUser(m), role: m.role, joined_at: iso(m.createdAt) }));
-  return { caller, access, detail: toDetail(access, embedded, counted[0]?.n ?? 0) };
+  return { caller, access, detail: toDetail(access, embedded, counted[0]?.n ?? 0), more, rows };
 }
 
 /** The detail representation; writes build it from what they read and wrote, without reading again. */
@@ -178,26 +189,49 @@ export async function createProject(scope: Scope, organization: string, input: N
   );
 }
 
-export async function updateProject(scope: Scope, projectId: string, changes: ProjectChanges, ifMatch: string | undefined) {
-  const { access, detail } = await loadProjectDetail(scope, projectId, 'manage');
+/** What PATCH and PUT change: the fields, and `organization` (slug, id, or SQL that finds it) to move the project there (move.ts). */
+export type ProjectUpdate = Omit<ProjectChanges, 'organization'> & { organization?: IdRef | undefined };
+
+const COLUMNS = {
+  name: 'name',
+  slug: 'slug',
+  description: 'description',
+  country: 'country',
+  location: 'location',
+  lat: 'lat',
+  lon: 'lon',
+  project_type: 'projectType',
+  urls: 'urls',
+  contacts: 'contacts',
+  access: 'access',
+  archived: 'archived',
+} as const;
+
+/** Managers and org admins change the fields; a move also needs an admin of both organisations (move.ts). */
+export async function updateProject(scope: Scope, projectId: IdRef, update: ProjectUpdate, ifMatch: string | undefined) {
+  const { organization, ...changes } = update;
+  const moving = organization !== undefined;
+  const { caller, access, detail, more, rows } = await loadProjectDetail(
+    scope,
+    projectId,
+    moving ? 'read' : 'manage',
+    {},
+    ...(moving ? moveReads(scope, projectId, organization, changes.slug) : []),
+  );
+  const reads = more as unknown as MoveReadRows;
+  const target = moving ? requireMove(caller, access, reads) : null;
+  // Naming the project's own organisation moves nothing: the rights of a plain update.
+  if (moving && !target) requireProject(caller, rows, 'manage');
   await checkIfMatch(ifMatch, detail);
+  const set = changeSet(changes, COLUMNS, projects.version, scope.now);
+  if (target) {
+    const toCopy = requireMovable(access, target, reads, changes.archived === false);
+    const moved = await runMove(scope, access, target, toCopy, set, ifMatch);
+    const organizationRef = { id: target.org.id, slug: target.org.slug, name: target.org.name };
+    return toDetail({ ...access, project: moved, organization: organizationRef }, detail.members, detail.member_count);
+  }
   if (access.orgArchived) throw problems.archived('The organization');
   if (access.project.archived && changes.archived !== false) throw problems.archived('The project');
-  const columns = {
-    name: 'name',
-    slug: 'slug',
-    description: 'description',
-    country: 'country',
-    location: 'location',
-    lat: 'lat',
-    lon: 'lon',
-    project_type: 'projectType',
-    urls: 'urls',
-    contacts: 'contacts',
-    access: 'access',
-    archived: 'archived',
-  };
-  const set = changeSet(changes, columns, projects.version, scope.now);
   const [updated] = await conflictOnUnique(
     scope.db
       .update(projects)
@@ -235,17 +269,7 @@ async function purge(scope: Scope, access: ProjectAccess) {
   const { project } = access;
   const assetIds = sql`(SELECT id FROM assets WHERE project_id = ${project.id})`;
   const [gone] = await scope.db.batch([
-    scope.db
-      .delete(blobs)
-      .where(
-        or(
-          blobsUnderAssets(assetIds),
-          sql`${blobs.id} IN (SELECT blob_id FROM reports WHERE project_id = ${project.id} AND blob_id IS NOT NULL)`,
-          // The logo the project has now, not the one read: it may have been replaced since.
-          sql`${blobs.id} IN (SELECT logo_blob_id FROM projects WHERE id = ${project.id})`,
-        ),
-      )
-      .returning({ key: blobs.r2Key }),
+    scope.db.delete(blobs).where(blobsUnderProject(project.id)).returning({ key: blobs.r2Key }),
     flattenFolders(scope, { ofAssets: assetIds }),
     scope.db.delete(projects).where(eq(projects.id, project.id)),
   ]);
