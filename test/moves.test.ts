@@ -1,5 +1,5 @@
 /**
- * Moving a project to another organisation (issue 15): what
+ * Moving a project to another organisation and an asset to another project (issue 15): what
  * moves with them (assets, folder trees of any depth, data, spheres, reports, logo, resources and
  * their bytes, the project's people), what each actor sees afterwards, every refusal (403, 404 as
  * for a missing target, 409 for a taken slug or tag, an archived side, a race), that a refused
@@ -10,7 +10,9 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { newId } from '../src/lib/ids';
 import { createDataFile } from '../src/data/service';
+import { updateAsset } from '../src/assets/service';
 import { updateProject } from '../src/projects/service';
+import { createReport } from '../src/reports/service';
 import { SWEEP_GRACE_MS, sweepOrphans } from '../src/storage/sweep';
 import { call, expectProblem, roundTrips, sameProblem, type Answer } from './support/api';
 import { count, makeOrg, makeUser, unique, type Actor } from './support/actors';
@@ -448,5 +450,120 @@ describe('moves that race with other writes', () => {
     const w = await world();
     const write = env.DB.prepare('UPDATE projects SET organization_id = ? WHERE id = ?').bind(w.T.id, w.P.id).run();
     await expect(write).rejects.toThrow(/project member outside the organization/);
+  });
+});
+
+describe('moving an asset to another project', () => {
+  /** S's project P (from world()) and a private project Q of S: P's editor edits Q; P's viewer only views it. */
+  async function assetWorld() {
+    const w = await world();
+    const Q = await createProject(w.admin, w.S, { access: 'private' });
+    await addProjectMember(w.admin, Q.id, w.editor, 'editor');
+    await addProjectMember(w.admin, Q.id, w.manager, 'viewer');
+    const resourceOfAsset = await resource(w.editor, [`asset:${w.asset.id}`], text(unique('asset doc ')));
+    return { ...w, Q, resourceOfAsset };
+  }
+  const patch = (actor: Actor, assetId: string, json: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    call(`/v1/assets/${assetId}`, { method: 'PATCH', headers: { ...actor.auth, ...headers }, json });
+
+  it('moves with its folders, data, spheres and reports (a report follows its asset); what moves is updated; who sees it changes', async () => {
+    const w = await assetWorld();
+    const before = await call(`/v1/assets/${w.asset.id}`, { headers: w.editor.auth });
+    const deepest = w.tree.folders.at(-1)!;
+    const versions = { report: await versionOf('reports', w.report.id), folder: await versionOf('folders', deepest), sphere: await versionOf('spheres', w.sphere.id) };
+    const blobsBefore = await placeOf(w);
+    const a = await patch(w.editor, w.asset.id, { project_id: w.Q.id, asset_status: 'Inspected' }, { 'If-Match': before.headers.get('ETag')! });
+    expect(a.status, a.text).toBe(200);
+    expect(roundTrips(a.res)).toBe(2);
+    expect([a.body.project, a.body.asset_status, a.body.organization.id, a.body.number]).toEqual([{ id: w.Q.id, name: w.Q.name }, 'Inspected', w.S.id, before.body.number]);
+    expect(a.headers.get('ETag')).not.toBe(before.headers.get('ETag'));
+    const report = await call(`/v1/reports/${w.report.id}`, { headers: w.editor.auth });
+    expect(report.body.project).toEqual({ id: w.Q.id, name: w.Q.name });
+    expect(await versionOf('reports', w.report.id)).toBe(versions.report + 1);
+    expect(await versionOf('folders', deepest)).toBe(versions.folder + 1);
+    expect(await versionOf('spheres', w.sphere.id)).toBe(versions.sphere + 1);
+    // Its organisation does not change: no blob, resource or attachment does.
+    expect(JSON.parse(await placeOf(w))[0].slice(3, 6)).toEqual(JSON.parse(blobsBefore)[0].slice(3, 6));
+    expect((await download(`/v1/data/${w.tree.files[0]!.id}/download`, w.editor.auth)).bytes).toEqual(text('at depth 12'));
+
+    // P's viewer and the member of S outside both no longer see the asset nor its report; Q's members do.
+    for (const who of [w.viewer, w.bystander]) {
+      expectProblem(await call(`/v1/assets/${w.asset.id}`, { headers: who.auth }), 404);
+      expectProblem(await call(`/v1/reports/${w.report.id}`, { headers: who.auth }), 404);
+      expectProblem(await call(`/v1/folders/${deepest}`, { headers: who.auth }), 404);
+      expect((await call(`/v1/projects/${w.P.id}/assets`, { headers: w.viewer.auth })).body.count).toBe(0);
+    }
+    expect((await call(`/v1/projects/${w.Q.id}/assets`, { headers: w.manager.auth })).body.results.map((r: Row) => r.id)).toEqual([w.asset.id]);
+    expect((await call(`/v1/reports?project=${w.Q.id}`, { headers: w.manager.auth })).body.results.map((r: Row) => r.id)).toEqual([w.report.id]);
+    // The manager of P only views Q: the asset is theirs to read now, not to change.
+    expectProblem(await patch(w.manager, w.asset.id, { name: 'Not mine now' }), 403);
+  });
+
+  it('out of every project: an org admin, once it has no reports; then a project again', async () => {
+    const w = await assetWorld();
+    expectProblem(await patch(w.editor, w.asset.id, { project_id: null }), 403);
+    const refused = await patch(w.admin, w.asset.id, { project_id: null });
+    expectProblem(refused, 409, 'conflict');
+    expect(refused.body.errors).toEqual([{ path: 'project_id', message: 'The asset has reports.' }]);
+    await ok(call(`/v1/reports/${w.report.id}`, { method: 'DELETE', headers: w.admin.auth }), 204);
+    const out = await patch(w.admin, w.asset.id, { project_id: null });
+    expect(out.status, out.text).toBe(200);
+    expect(out.body.project).toBeNull();
+    // An asset of the organisation alone: every member of S sees it, P's viewer too; only its admins write it.
+    expect((await call(`/v1/assets/${w.asset.id}`, { headers: w.bystander.auth })).status).toBe(200);
+    expectProblem(await patch(w.editor, w.asset.id, { project_id: w.P.id }), 403);
+    const back = await patch(w.admin, w.asset.id, { project_id: w.P.id });
+    expect(back.body.project).toEqual({ id: w.P.id, name: w.P.name });
+    expect((await call(`/v1/assets/${w.asset.id}`, { headers: w.editor.auth })).status).toBe(200);
+  });
+
+  it('refused: 403 to a viewer of either side, 404 for a hidden or trashed project as for a missing one, 400 for a project of another organisation, 409 for an archived one; none changes anything', async () => {
+    const w = await assetWorld();
+    const elsewhere = await createProject(w.admin, w.T);
+    const archived = await createProject(w.admin, w.S);
+    await ok(call(`/v1/projects/${archived.id}`, { method: 'PATCH', headers: w.admin.auth, json: { archived: true } }), 200);
+    const trashed = await createProject(w.admin, w.S);
+    await addProjectMember(w.admin, trashed.id, w.editor, 'editor');
+    await ok(call(`/v1/projects/${trashed.id}`, { method: 'DELETE', headers: w.admin.auth }), 204);
+    const hidden = await createProject(w.admin, w.S, { access: 'private' });
+    const missing = sameProblem(await patch(w.editor, w.asset.id, { project_id: newId('prj') }));
+    expect(missing.detail).toBe('Project does not exist.');
+    const before = await snapshot({ users: ['last_login', 'updated_at'], tokens: ['last_used_at'] });
+    const cases: [string, Promise<Answer>, number, string, unknown?][] = [
+      ["P's viewer", patch(w.viewer, w.asset.id, { project_id: w.Q.id }), 403, 'forbidden'],
+      ['a viewer of the target', patch(w.manager, w.asset.id, { project_id: w.Q.id }), 403, 'forbidden'],
+      ['a project hidden from the editor', patch(w.editor, w.asset.id, { project_id: hidden.id }), 404, 'not-found', missing],
+      ['a project in the trash', patch(w.editor, w.asset.id, { project_id: trashed.id }), 404, 'not-found', missing],
+      ['a project of another organisation', patch(w.admin, w.asset.id, { project_id: elsewhere.id }), 400, 'invalid-request'],
+      ['an archived project', patch(w.admin, w.asset.id, { project_id: archived.id }), 409, 'archived'],
+      ['an outsider', patch(w.memberT, w.asset.id, { project_id: w.Q.id }), 404, 'not-found'],
+    ];
+    for (const [what, sent, status, type, same] of cases) {
+      const a = await sent;
+      expect(a.status, `${what}: ${a.text}`).toBe(status);
+      expectProblem(a, status, type);
+      if (same) expect(sameProblem(a), what).toEqual(same);
+    }
+    expect((await patch(w.admin, w.asset.id, { project_id: elsewhere.id })).body.errors).toEqual([{ path: 'project_id', message: "Name a project of the asset's organization." }]);
+    expect(await snapshot({ users: ['last_login', 'updated_at'], tokens: ['last_used_at'] })).toEqual(before);
+    // Its own project: no move, the other fields change.
+    const same = await patch(w.editor, w.asset.id, { project_id: w.P.id, name: 'Renamed in place' });
+    expect([same.status, same.body.project.id, same.body.name]).toEqual([200, w.P.id, 'Renamed in place']);
+  });
+
+  it('a report created from a read made before its asset moved is refused (409), not left in the old project', async () => {
+    const w = await assetWorld();
+    const scope = await racingScope(w.editor, () => patch(w.editor, w.asset.id, { project_id: w.Q.id }));
+    const p = await problemOf(createReport(scope, { project_id: w.P.id, asset_id: w.asset.id, name: 'Late' }, null));
+    expect([p.status, p.extra.errors]).toEqual([409, [{ path: 'asset_id', message: 'No longer in this project.' }]]);
+    expect(await count('reports', 'asset_id = ? AND project_id <> ?', w.asset.id, w.Q.id)).toBe(0);
+  });
+
+  it('an asset that moved meanwhile is not moved again from a stale read (409), and a service caller gets the same answers', async () => {
+    const w = await assetWorld();
+    const scope = await racingScope(w.admin, () => patch(w.admin, w.asset.id, { project_id: w.Q.id }));
+    const p = await problemOf(updateAsset(scope, w.asset.id, { project_id: w.P.id, name: 'Stale' }, undefined));
+    expect(p.status).toBe(409);
+    expect((await call(`/v1/assets/${w.asset.id}`, { headers: w.admin.auth })).body.project.id).toBe(w.Q.id);
   });
 });

@@ -163,7 +163,10 @@ assetRoutes.openapi(
     operationId: 'updateAsset',
     path: '/v1/assets/{asset}',
     tags: ['Assets'],
-    summary: 'Change some fields (editors, managers, org admins)',
+    summary: 'Change some fields (editors, managers, org admins); `project_id` moves it to another project',
+    description:
+      '`project_id` moves the asset with its folders, data files, spheres and reports to another project of its organisation (writers of both; ' +
+      '404 when the project is hidden, 400 when it is of another organisation), or with null out of every project (org admins; 409 while it has reports).',
     request: { params: assetParam, body: jsonBody(AssetPatchBody) },
     parameters: [IF_MATCH],
     responses: { 200: { ...json(AssetSchema, 'Updated.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409, 412, 413, 415) },

@@ -68,7 +68,24 @@ export const AssetCreateAnywhereBody = z
   })
   .openapi('AssetCreateAnywhere', exactlyOneOf('project_id', 'organization'));
 
-export const AssetPatchBody = z.object({ ...fields, name: fields.name.optional() }).strict().openapi('AssetPatch');
+export const AssetPatchBody = z
+  .object({
+    ...fields,
+    name: fields.name.optional(),
+    project_id: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          "Moves the asset, with its folders, data, spheres and reports, to another project of its organisation (writers of both), or with null out of every project (org admins; 409 while it has reports).",
+      }),
+  })
+  .strict()
+  .openapi('AssetPatch');
 
 export const AssetPutBody = z
   .object({

@@ -13,6 +13,7 @@ import { projectWithAccess, requireProject, requireProjectWritable } from '../pr
 import { discardObjects } from '../storage/logos';
 import { flattenFolders } from '../folders/tree';
 import { assetWithAccess, loadAsset, requireAsset, requireAssetWritable, selectAssets, visibleAsset, type AssetAccessRow } from './access';
+import { assetMoveReads, requireAssetMove, runAssetMove, type AssetMoveRows } from './move';
 import { toAsset, type AssetChanges } from './schemas';
 import { changeSet } from '../db/changes';
 
@@ -135,11 +136,16 @@ export async function createAsset(scope: Scope, where: { project: string } | { o
   return toAsset({ asset: created!, organization, project, creator: { id: caller.userId, username: caller.username } });
 }
 
-export async function updateAsset(scope: Scope, assetId: string, changes: AssetChanges, ifMatch: string | undefined) {
-  const { access } = await loadAsset(scope, assetId, 'write');
+/** Editors, managers and org admins change the fields; `project_id` moves the asset (move.ts). */
+export async function updateAsset(scope: Scope, assetId: string, update: AssetChanges, ifMatch: string | undefined) {
+  const { project_id: target, ...changes } = update;
+  const [caller, rows, ...more] = await authed(scope, assetWithAccess(scope, assetId), ...(target === undefined ? [] : assetMoveReads(scope, assetId, target)));
+  const access = requireAsset(caller, rows, 'write');
+  requireAssetWritable(access);
+  const destination = target === undefined ? null : requireAssetMove(caller, access, target, more as unknown as AssetMoveRows);
   const current = access.row.asset;
   await checkIfMatch(ifMatch, toAsset(access.row));
-  const columns: Record<keyof AssetChanges, keyof AssetRow> = {
+  const columns: Record<keyof typeof changes, keyof AssetRow> = {
     asset_tag: 'assetTag',
     name: 'name',
     description: 'description',
@@ -153,14 +159,20 @@ export async function updateAsset(scope: Scope, assetId: string, changes: AssetC
     attributes: 'attributes',
   };
   const set = changeSet(changes, columns, assets.version, scope.now);
+  if (destination) return toAsset({ ...access.row, asset: await runAssetMove(scope, access, destination, set, ifMatch), project: destination });
+  // `project_id` naming where the asset was read: it must still be there, or the answer would claim a place it left meanwhile.
+  const stays = target === undefined ? undefined : sql`${assets.projectId} IS ${current.projectId}`;
   const [updated] = await conflictOnUnique(
     scope.db
       .update(assets)
       .set(set as typeof assets.$inferInsert)
-      .where(and(eq(assets.id, current.id), versionGuard(ifMatch, assets.version, current.version)))
+      .where(and(eq(assets.id, current.id), versionGuard(ifMatch, assets.version, current.version), stays))
       .returning(),
   );
-  if (!updated) throw problems.preconditionFailed();
+  if (!updated) {
+    if (ifMatch || target === undefined) throw problems.preconditionFailed();
+    throw problems.conflict('The asset or its new project changed meanwhile; fetch them again and retry.');
+  }
   return toAsset({ ...access.row, asset: updated });
 }
 
