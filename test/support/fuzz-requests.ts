@@ -51,7 +51,8 @@ const PREFIX: Record<string, IdPrefix> = { project: 'prj', asset: 'ast', folder:
 export function worldHints(w: World): Hints {
   const entity = fc.constantFrom(w.project, w.asset, w.report, w.org.id, w.org.slug);
   return {
-    organization: fc.constantFrom(w.org.slug, w.org.id),
+    // B too: a superuser's PATCH or PUT of P with it moves P there (issue 15), an outsider's must change nothing.
+    organization: fc.constantFrom(w.org.slug, w.org.id, w.orgB.slug),
     organization_id: fc.constant(w.org.id),
     project: fc.constant(w.project),
     project_id: fc.constant(w.project),
