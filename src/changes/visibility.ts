@@ -9,11 +9,15 @@
  * organisation's admins while it is in the trash, as they see it there). A resource is seen
  * through its attachments in the organisation, as they are. A project that no longer exists (purged) leaves its changes to the
  * organisation's admins, to everyone when it was open to the organisation, and to its members
- * (each member's deletion, written by the purge, names them).
+ * (each member's deletion, written by the purge, names them). A project now in another
+ * organisation (moved, issue 15) leaves nothing of it to anyone in this one's feed; a `moved`
+ * entry (migrations/0016) is shown to nobody.
  *
  * A view changes (viewChanged) when the caller's membership of the organisation or role in it
  * changes, when they join or leave a project that existed before the cursor, or when such a
- * project they saw or now see changes its access or goes to or from the trash. Then the feed
+ * project they saw or now see changes its access or goes to or from the trash, or when something
+ * leaves a project they saw (a `moved` entry: the project to another organisation, an asset to
+ * another project). Then the feed
  * answers 410 and the client starts again from the beginning: filtering what follows the cursor
  * by what the caller sees now would silently keep what left the view and miss what entered it.
  */
@@ -41,8 +45,8 @@ function scopeVisible(e: string, org: SQL): SQL {
   return sql`(CASE
     WHEN ${project} IS NULL THEN 1
     WHEN EXISTS (SELECT 1 FROM projects ep WHERE ep.id = ${project})
-      THEN EXISTS (SELECT 1 FROM projects ep WHERE ep.id = ${project} AND ${projectReadableBy(K, projectColumnsOf('ep'))})
-        OR (${col(e, 'entity_type')} = 'project' AND ${administers(K, org)})
+      THEN EXISTS (SELECT 1 FROM projects ep WHERE ep.id = ${project} AND ep.organization_id = ${org}
+        AND (${projectReadableBy(K, projectColumnsOf('ep'))} OR (${col(e, 'entity_type')} = 'project' AND ${administers(K, org)})))
     ELSE ${administers(K, org)}
       OR EXISTS (SELECT 1 FROM changes eg WHERE eg.entity_type = 'project' AND eg.entity_id = ${project} AND eg.view = 'open_purge')
       OR EXISTS (SELECT 1 FROM changes em WHERE em.entity_type = 'project_member' AND em.entity_id = ${K.me} AND em.project_id = ${project})
@@ -60,7 +64,8 @@ export function changeVisible(e: string, org: SQL): SQL {
   const feed = col(e, 'organization_id');
   // An attachment's id begins with its resource's and a slash: the range of those of this one.
   const attachmentsOf = sql`xa.entity_type = 'attachment' AND xa.entity_id > ${id} || '/' AND xa.entity_id < ${id} || '0'`;
-  return sql`(CASE WHEN ${col(e, 'entity_type')} = 'resource' THEN
+  return sql`(CASE WHEN ${col(e, 'view')} = 'moved' THEN 0
+    WHEN ${col(e, 'entity_type')} = 'resource' THEN
       CASE WHEN EXISTS (SELECT 1 FROM resources er WHERE er.id = ${id})
       THEN EXISTS (SELECT 1 FROM resource_attachments ra JOIN changes xa ON xa.entity_type = 'attachment'
           AND xa.entity_id = ra.resource_id || '/' || ra.entity_type || '/' || ra.entity_id AND xa.organization_id = ra.organization_id
@@ -92,5 +97,5 @@ export function viewChanged(org: SQL, after: number): SQL {
       (v.view = 'member' AND v.entity_id = ${K.me})
       OR (v.view = 'project_member' AND v.entity_id = ${K.me} AND NOT ${admin} AND ${exists} AND ${existed})
       OR (v.view = 'access' AND NOT ${admin} AND ${existed} AND NOT ${memberOf(project)})
-      OR (v.view = 'trash' AND ${existed} AND (${admin} OR NOT ${exists} OR ${open} OR ${memberOf(project)}))))`;
+      OR (v.view IN ('trash', 'moved') AND ${existed} AND (${admin} OR NOT ${exists} OR ${open} OR ${memberOf(project)}))))`;
 }

@@ -560,7 +560,7 @@ export const changes = sqliteTable(
     entityId: text('entity_id').notNull(),
     op: text('op', { enum: ['insert', 'update', 'delete'] }).notNull(),
     version: integer('version'),
-    view: text('view', { enum: ['member', 'project_member', 'access', 'trash', 'open_purge', 'private_purge'] }),
+    view: text('view', { enum: ['member', 'project_member', 'access', 'trash', 'open_purge', 'private_purge', 'moved'] }),
     actorId: text('actor_id'),
     at: integer('at').notNull(),
   },
