@@ -51,6 +51,15 @@ describe('HTTP core', () => {
     expectProblem(a, 413, 'payload-too-large');
   });
 
+  it('answers a body over the limit with 413 on an operation that declares no body too, as its document says', async () => {
+    const u = await makeUser();
+    const big = 'x'.repeat(70_000);
+    // call() checks the status against the operation's declared responses (413 is implied for every method with a body).
+    for (const [method, path] of [['DELETE', '/v1/me/tokens/tok_01jd8z3b6q0w4y1r7k5t2m9xce'], ['POST', '/v1/auth/sign-out']]) {
+      expectProblem(await call(path!, { method, headers: { ...u.auth, 'Content-Type': 'application/json' }, body: big }), 413, 'payload-too-large');
+    }
+  });
+
   it('reports one D1 round trip for an authenticated read', async () => {
     const u = await makeUser();
     const a = await call('/v1/me', { headers: u.auth });

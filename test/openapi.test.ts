@@ -81,6 +81,26 @@ describe('/openapi.json', () => {
     }
   });
 
+  it('documents what each declaration implies: 412 with If-Match, 413 for every method that carries a body, 415 with a body, 304 with If-None-Match for a GET that answers an ETag', async () => {
+    const doc = await documentOf();
+    const api = new ApiDocument(doc);
+    const missing: string[] = [];
+    for (const op of api.operations) {
+      const statuses = Object.keys(op.responses);
+      const takes = (name: string) => op.parameters.some((p) => p.in === 'header' && p.name === name);
+      const etagged = Object.entries(op.responses).some(([s, r]) => s.startsWith('2') && (r as { headers?: Record<string, unknown> }).headers?.ETag);
+      const want = [
+        ...(takes('If-Match') ? ['412'] : []),
+        ...(op.method !== 'GET' ? ['413'] : []),
+        ...(Object.keys(op.body).length ? ['415'] : []),
+        ...(op.method === 'GET' && (etagged || takes('If-None-Match')) ? ['304'] : []),
+      ];
+      for (const s of want) if (!statuses.includes(s)) missing.push(`${op.key}: ${s}`);
+      if (op.method === 'GET' && etagged && !takes('If-None-Match')) missing.push(`${op.key}: the If-None-Match it honours`);
+    }
+    expect(missing).toEqual([]);
+  });
+
   it('holds only schemas a JSON Schema validator compiles, with patterns as ECMA-262 regular expressions', async () => {
     const doc = await documentOf();
     // Validators compile patterns with the u flag and never see JS flags: a regex written with

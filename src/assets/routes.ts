@@ -116,7 +116,7 @@ assetRoutes.openapi(
     tags: ['Assets'],
     summary: 'Create an asset in a project (editors, managers, org admins)',
     request: { params: projectParam, body: jsonBody(AssetCreateBody) },
-    responses: { 201: { ...json(AssetSchema, 'Created.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409, 413, 415) },
+    responses: { 201: { ...json(AssetSchema, 'Created.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => {
     const asset = await service.createAsset(scopeOf(c), { project: c.req.valid('param').project }, c.req.valid('json'));
@@ -133,7 +133,7 @@ assetRoutes.openapi(
     tags: ['Assets'],
     summary: 'Create an asset in a project (`project_id`, seed 000) or of an organisation alone (`organization`, seed 003)',
     request: { body: jsonBody(AssetCreateAnywhereBody) },
-    responses: { 201: { ...json(AssetSchema, 'Created.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409, 413, 415) },
+    responses: { 201: { ...json(AssetSchema, 'Created.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => {
     const { project_id, organization, ...input } = c.req.valid('json');
@@ -152,7 +152,7 @@ assetRoutes.openapi(
     tags: ['Assets'],
     summary: 'An asset',
     request: { params: assetParam },
-    responses: { 200: { ...json(AssetSchema, 'The asset.'), headers: ETAG_HEADER }, 304: { description: 'Not modified.' }, ...errorResponses(404) },
+    responses: { 200: { ...json(AssetSchema, 'The asset.'), headers: ETAG_HEADER }, ...errorResponses(404) },
   }),
   async (c) => entityJson(c, await service.getAsset(scopeOf(c), c.req.valid('param').asset)),
 );
@@ -169,7 +169,7 @@ assetRoutes.openapi(
       '404 when the project is hidden, 400 when it is of another organisation), or with null out of every project (org admins; 409 while it has reports).',
     request: { params: assetParam, body: jsonBody(AssetPatchBody) },
     parameters: [IF_MATCH],
-    responses: { 200: { ...json(AssetSchema, 'Updated.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409, 412, 413, 415) },
+    responses: { 200: { ...json(AssetSchema, 'Updated.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => entityJson(c, await service.updateAsset(scopeOf(c), c.req.valid('param').asset, c.req.valid('json'), c.req.header('If-Match'))),
 );
@@ -183,7 +183,7 @@ assetRoutes.openapi(
     summary: 'Replace all fields (editors, managers, org admins)',
     request: { params: assetParam, body: jsonBody(AssetPutBody) },
     parameters: [IF_MATCH],
-    responses: { 200: { ...json(AssetSchema, 'Replaced.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409, 412, 413, 415) },
+    responses: { 200: { ...json(AssetSchema, 'Replaced.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => entityJson(c, await service.updateAsset(scopeOf(c), c.req.valid('param').asset, c.req.valid('json'), c.req.header('If-Match'))),
 );
@@ -197,7 +197,7 @@ assetRoutes.openapi(
     summary: 'Delete an asset with its spheres, folders, data files, reports and their files',
     request: { params: assetParam },
     parameters: [IF_MATCH],
-    responses: { 204: { description: 'Deleted.' }, ...errorResponses(403, 404, 409, 412) },
+    responses: { 204: { description: 'Deleted.' }, ...errorResponses(403, 404, 409) },
   }),
   async (c) => {
     await service.deleteAsset(scopeOf(c), c.req.valid('param').asset, c.req.header('If-Match'));

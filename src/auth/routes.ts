@@ -24,7 +24,7 @@ authRoutes.openapi(
     request: { body: jsonBody(SignInBody) },
     responses: {
       200: json(SessionSchema, 'Signed in.'),
-      ...errorResponses(400, 401, 413, 415, 429),
+      ...errorResponses(400, 401, 429),
     },
   }),
   async (c) => {
@@ -47,7 +47,7 @@ authRoutes.openapi(
     request: { body: jsonBody(AcceptInvitationBody) },
     responses: {
       200: json(SessionSchema, 'Password set; signed in.'),
-      ...errorResponses(400, 413, 415),
+      ...errorResponses(400),
     },
   }),
   async (c) => {
@@ -78,7 +78,7 @@ authRoutes.openapi(
     path: '/v1/me',
     tags: ['Me'],
     summary: 'The signed-in user and their organisations',
-    responses: { 200: { ...json(MeSchema, 'The caller.'), headers: ETAG_HEADER }, 304: { description: 'Not modified.' } },
+    responses: { 200: { ...json(MeSchema, 'The caller.'), headers: ETAG_HEADER } },
   }),
   async (c) => entityJson(c, await auth.getMe(scopeOf(c))),
 );
@@ -94,7 +94,7 @@ authRoutes.openapi(
       'Changing email, username or password needs `current_password`, which is checked whenever it is sent. A wrong one counts as a failed sign-in: after too many (4 by default) the account is locked, and this answers 429 with Retry-After, as sign-in does. A new password revokes every other token of the account, sessions and personal tokens, and keeps the one of this request.',
     request: { body: jsonBody(MePatchBody) },
     parameters: [IF_MATCH],
-    responses: { 200: { ...json(MeSchema, 'Updated.'), headers: ETAG_HEADER }, ...errorResponses(400, 409, 412, 413, 415, 429) },
+    responses: { 200: { ...json(MeSchema, 'Updated.'), headers: ETAG_HEADER }, ...errorResponses(400, 409, 429) },
   }),
   async (c) => entityJson(c, await auth.updateMe(scopeOf(c), c.req.valid('json'), c.req.header('If-Match'))),
 );
@@ -119,7 +119,7 @@ authRoutes.openapi(
     tags: ['Me'],
     summary: 'Create a personal token (its secret is shown once)',
     request: { body: jsonBody(TokenCreateBody) },
-    responses: { 201: json(NewTokenSchema, 'Created.'), ...errorResponses(400, 413, 415) },
+    responses: { 201: json(NewTokenSchema, 'Created.'), ...errorResponses(400) },
   }),
   async (c) => c.json(await auth.createToken(scopeOf(c), c.req.valid('json')), 201, { 'Cache-Control': 'no-store' }),
 );

@@ -1,7 +1,6 @@
 import { scopeOf } from '../auth/caller';
 import { entityJson } from '../http/etag';
 import { authedRoute, ETAG_HEADER } from '../http/openapi';
-import { errorResponses } from '../http/problem';
 import { createRouter } from '../http/router';
 import { json } from '../http/schemas';
 import { DashboardSchema } from './schemas';
@@ -21,8 +20,6 @@ dashboardRoutes.openapi(
       `data files and the bytes they hold; reports; the ${RECENT} most recently changed assets and reports. One D1 round trip.`,
     responses: {
       200: { ...json(DashboardSchema, 'The dashboard.'), headers: ETAG_HEADER },
-      304: { description: 'Not modified.' },
-      ...errorResponses(),
     },
   }),
   async (c) => entityJson(c, await getDashboard(scopeOf(c))),

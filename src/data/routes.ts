@@ -6,12 +6,12 @@ import { FOLDER_REF, ITEM_NAME } from '../folders/schemas';
 import type { AppEnv } from '../http/context';
 import { entityJson } from '../http/etag';
 import { DEFAULT_LIMIT, LIST_HEADERS, listEnvelope, listQuerySchema, MAX_LIMIT } from '../http/list';
-import { authedRoute, binary, ETAG_HEADER, FILE_NAME_HEADER, IF_MATCH, IF_NONE_MATCH, RANGE } from '../http/openapi';
+import { authedRoute, binary, ETAG_HEADER, FILE_NAME_HEADER, IF_MATCH } from '../http/openapi';
 import { errorResponses, problems } from '../http/problem';
 import { createRouter, fieldErrors } from '../http/router';
 import { json, jsonBody, pathParam, queryInt } from '../http/schemas';
 import { readFileUpload, uploadBody } from '../storage/file-http';
-import { DOWNLOAD_HEADERS, objectResponse } from '../storage/objects';
+import { DOWNLOAD_HEADERS, DOWNLOAD_PARAMETERS, objectResponse } from '../storage/objects';
 import { listContents } from './contents';
 import { ContentsSchema, DataFileSchema, DataPatchBody, DataUploadFields } from './schemas';
 import * as service from './service';
@@ -38,11 +38,9 @@ const uploadQuery = z.object({
 const DATA_OK = (description: string) => ({ ...json(DataFileSchema, description), headers: ETAG_HEADER });
 
 const BINARY = { schema: binary() };
-const DOWNLOAD_PARAMETERS = [RANGE, IF_NONE_MATCH];
 const DOWNLOAD_RESPONSES = {
   200: { description: 'The file, streamed, with the type it was stored with.', headers: DOWNLOAD_HEADERS.full, content: { '*/*': BINARY } },
   206: { description: 'The requested range.', headers: DOWNLOAD_HEADERS.partial, content: { '*/*': BINARY } },
-  304: { description: 'Not modified.' },
   ...errorResponses(404),
   416: { ...errorResponses(416)[416]!, description: 'The range starts past the end of the file; Content-Range gives the size.' },
 };
@@ -81,7 +79,7 @@ dataRoutes.openapi(
       folder_id: { type: 'string', maxLength: 64, description: 'A folder of this asset.' },
     }) },
     parameters: [FILE_NAME_HEADER],
-    responses: { 201: DATA_OK('Stored.'), ...errorResponses(400, 403, 404, 409, 413, 415) },
+    responses: { 201: DATA_OK('Stored.'), ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => {
     const { file, meta } = await readDataUpload(c);
@@ -135,7 +133,7 @@ dataRoutes.openapi(
     tags: ['Data'],
     summary: "A data file, addressed under its asset (seed 000); 404 when it is not this asset's",
     request: { params: assetDataParams },
-    responses: { 200: DATA_OK('The data file.'), 304: { description: 'Not modified.' }, ...errorResponses(404) },
+    responses: { 200: DATA_OK('The data file.'), ...errorResponses(404) },
   }),
   async (c) => {
     const { asset, data } = c.req.valid('param');
@@ -170,7 +168,7 @@ dataRoutes.openapi(
     tags: ['Data'],
     summary: 'A data file',
     request: { params: dataParam },
-    responses: { 200: DATA_OK('The data file.'), 304: { description: 'Not modified.' }, ...errorResponses(404) },
+    responses: { 200: DATA_OK('The data file.'), ...errorResponses(404) },
   }),
   async (c) => entityJson(c, await service.getDataFile(scopeOf(c), c.req.valid('param').data)),
 );
@@ -185,7 +183,7 @@ dataRoutes.openapi(
     description: '400 when `folder_id` is not a folder of the file’s asset; null moves the file to the top level.',
     request: { params: dataParam, body: jsonBody(DataPatchBody) },
     parameters: [IF_MATCH],
-    responses: { 200: DATA_OK('Updated.'), ...errorResponses(400, 403, 404, 409, 412, 413, 415) },
+    responses: { 200: DATA_OK('Updated.'), ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => entityJson(c, await service.updateDataFile(scopeOf(c), c.req.valid('param').data, c.req.valid('json'), c.req.header('If-Match'))),
 );
@@ -199,7 +197,7 @@ dataRoutes.openapi(
     summary: 'Delete a data file and its stored body (editors, managers, org admins)',
     request: { params: dataParam },
     parameters: [IF_MATCH],
-    responses: { 204: { description: 'Deleted.' }, ...errorResponses(403, 404, 409, 412) },
+    responses: { 204: { description: 'Deleted.' }, ...errorResponses(403, 404, 409) },
   }),
   async (c) => {
     await service.deleteDataFile(scopeOf(c), c.req.valid('param').data, c.req.header('If-Match'));

@@ -52,7 +52,7 @@ for (const e of ENTITY_ROUTES) {
     }),
     async (c) => {
       const { link, ...page } = await service.listResources(scopeOf(c), c.req.valid('query'), c.req.url, within(c));
-      return c.json(page, 200, { Link: link });
+    return c.json(page, 200, { Link: link });
     },
   );
 
@@ -65,7 +65,7 @@ for (const e of ENTITY_ROUTES) {
       summary: `Upload a document of this ${e.type} (seed 003): a resource attached to it`,
       request: { params: param, query: uploadQuery, body: uploadBody(UPLOAD_FIELDS) },
       parameters: [FILE_NAME_HEADER],
-      responses: { 201: RESOURCE_OK('Created.'), ...errorResponses(400, 403, 404, 409, 413, 415) },
+      responses: { 201: RESOURCE_OK('Created.'), ...errorResponses(400, 403, 404, 409) },
     }),
     async (c) => createFromUpload(c, within(c)),
   );
@@ -79,7 +79,7 @@ for (const e of ENTITY_ROUTES) {
       summary: `Change a document of this ${e.type}, as PATCH /v1/resources/{resource}`,
       request: { params: itemParams, body: jsonBody(ResourcePatchBody) },
       parameters: [IF_MATCH],
-      responses: { 200: RESOURCE_OK('Updated.'), ...errorResponses(400, 403, 404, 409, 412, 413, 415) },
+      responses: { 200: RESOURCE_OK('Updated.'), ...errorResponses(400, 403, 404, 409) },
     }),
     async (c) =>
       entityJson(c, await service.updateResource(scopeOf(c), params(c).id!, c.req.valid('json'), c.req.header('If-Match'), within(c))),
@@ -94,7 +94,7 @@ for (const e of ENTITY_ROUTES) {
       summary: `Delete a document of this ${e.type}, as DELETE /v1/resources/{resource}`,
       request: { params: itemParams },
       parameters: [IF_MATCH],
-      responses: { 204: { description: 'Deleted.' }, ...errorResponses(403, 404, 409, 412) },
+      responses: { 204: { description: 'Deleted.' }, ...errorResponses(403, 404, 409) },
     }),
     async (c) => {
       await service.deleteResource(scopeOf(c), params(c).id!, c.req.header('If-Match'), within(c));

@@ -29,7 +29,7 @@ folderRoutes.openapi(
     summary: 'Create a folder in an asset, at the top level or in a parent folder (editors, managers, org admins)',
     description: '400 when `parent_id` is not a folder of this asset; 409 when the project or organisation is archived.',
     request: { params: assetParam, body: jsonBody(FolderCreateBody) },
-    responses: { 201: FOLDER_OK('Created.'), ...errorResponses(400, 403, 404, 409, 413, 415) },
+    responses: { 201: FOLDER_OK('Created.'), ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => {
     const folder = await service.createFolder(scopeOf(c), c.req.valid('param').asset, c.req.valid('json'));
@@ -65,7 +65,7 @@ folderRoutes.openapi(
     tags: ['Folders'],
     summary: "A folder, addressed under its asset (seed 000); 404 when it is not this asset's",
     request: { params: assetParam.merge(folderParam) },
-    responses: { 200: FOLDER_OK('The folder.'), 304: { description: 'Not modified.' }, ...errorResponses(404) },
+    responses: { 200: FOLDER_OK('The folder.'), ...errorResponses(404) },
   }),
   async (c) => {
     const { asset, folder } = c.req.valid('param');
@@ -81,7 +81,7 @@ folderRoutes.openapi(
     tags: ['Folders'],
     summary: 'A folder',
     request: { params: folderParam },
-    responses: { 200: FOLDER_OK('The folder.'), 304: { description: 'Not modified.' }, ...errorResponses(404) },
+    responses: { 200: FOLDER_OK('The folder.'), ...errorResponses(404) },
   }),
   async (c) => entityJson(c, await service.getFolder(scopeOf(c), c.req.valid('param').folder)),
 );
@@ -97,7 +97,7 @@ folderRoutes.openapi(
       'A move stays within the asset: 400 when `parent_id` is not a folder of this asset, 409 when it is the folder itself or one of its sub-folders.',
     request: { params: folderParam, body: jsonBody(FolderPatchBody) },
     parameters: [IF_MATCH],
-    responses: { 200: FOLDER_OK('Updated.'), ...errorResponses(400, 403, 404, 409, 412, 413, 415) },
+    responses: { 200: FOLDER_OK('Updated.'), ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => entityJson(c, await service.updateFolder(scopeOf(c), c.req.valid('param').folder, c.req.valid('json'), c.req.header('If-Match'))),
 );
@@ -115,7 +115,7 @@ folderRoutes.openapi(
       query: z.object({ recursive: queryBool.openapi({ description: 'true: also delete the sub-folders and data files in it.' }) }),
     },
     parameters: [IF_MATCH],
-    responses: { 204: { description: 'Deleted.' }, ...errorResponses(400, 403, 404, 409, 412) },
+    responses: { 204: { description: 'Deleted.' }, ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => {
     await service.deleteFolder(scopeOf(c), c.req.valid('param').folder, c.req.valid('query').recursive ?? false, c.req.header('If-Match'));

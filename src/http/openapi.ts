@@ -2,8 +2,16 @@
  * Route declarations: `publicRoute` and `authedRoute` wrap createRoute so that every
  * authenticated operation carries the credential middleware, the security requirement and its
  * 401 in the document, and every operation takes exactly the query it declares, the same way.
+ *
+ * The error statuses that follow from the declaration itself are added here, so no route spells
+ * them: 400 (every operation validates at least its query), 401 (authenticated), 412 (declares
+ * If-Match), 413 (a method that carries a body: the body limit applies before routing), 415
+ * (declares a body), and 304 with If-None-Match for a GET that declares it or answers an ETag
+ * (entityJson and downloads answer 304 to a current If-None-Match). `routeDeclarations` makes the
+ * same pair for a document with another error shape (a seed dialect, src/compat/).
  */
 import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { requireCredential } from '../auth/credentials';
 import { idempotent } from './idempotency';
 import { errorResponses } from './problem';
@@ -20,9 +28,20 @@ export const SECURITY_SCHEMES = {
   userToken: { type: 'apiKey', in: 'header', name: 'X-User-Token', description: 'With X-User-Email (TransAM seed).' },
 } as const;
 
-export const SECURITY = [{ bearer: [] }, { token: [] }, { userEmail: [], userToken: [] }];
+export const SECURITY: Record<string, string[]>[] = [{ bearer: [] }, { token: [] }, { userEmail: [], userToken: [] }];
 
 type Declared = RouteConfig & { operationId: string; summary: string };
+
+/** OpenAPI entries for error statuses, in a document's error shape (problem+json for /v1). */
+export type ErrorResponses = (...statuses: number[]) => Record<number, object>;
+
+export interface DeclarationStyle {
+  errors: ErrorResponses;
+  /** The security requirement of authenticated operations (alternatives: any one will do). */
+  security: Record<string, string[]>[];
+  /** Runs first on every operation (a dialect marks its requests with it). */
+  before?: MiddlewareHandler[];
+}
 
 /** A query value that may come more than once: an array, alone or as a branch of a union. */
 function takesList(schema: z.ZodType): boolean {
@@ -52,33 +71,69 @@ function strictQuery(query: unknown) {
   return query.safeExtend(shape).strict();
 }
 
-/**
- * The declaration as registered: its query strict, and a description (Spectral wants one on every
- * operation: the summary stands in where none is written).
- */
-function declare<R extends Declared>(config: R): R {
-  return { ...config, description: config.description ?? config.summary, request: { ...config.request, query: strictQuery(config.request?.query) } };
+const refTo = (name: string) => `#/components/parameters/${name}`;
+const declares = (config: Declared, parameter: string) =>
+  ((config.parameters ?? []) as { $ref?: string }[]).some((p) => p.$ref === refTo(parameter));
+const answersEtag = (config: Declared) =>
+  Object.entries(config.responses).some(([status, r]) => status.startsWith('2') && Boolean((r as { headers?: Record<string, unknown> }).headers?.ETag));
+
+/** The statuses (and 304) that the declaration implies, and the If-None-Match it then takes. */
+function implied(config: Declared, errors: ErrorResponses, authenticated: boolean) {
+  const statuses = [400, ...(authenticated ? [401] : [])];
+  if (declares(config, 'IfMatch')) statuses.push(412);
+  if (config.method !== 'get') statuses.push(413);
+  if (config.request?.body) statuses.push(415);
+  const conditional = config.method === 'get' && (declares(config, 'IfNoneMatch') || answersEtag(config));
+  return {
+    responses: { ...(conditional ? { 304: { description: 'Not modified: the copy named by If-None-Match is current.' } } : {}), ...errors(...statuses) },
+    parameters: conditional && !declares(config, 'IfNoneMatch') ? [...(config.parameters ?? []), IF_NONE_MATCH] : config.parameters,
+  };
 }
 
-/** Every operation validates at least its query, so every operation may answer 400. */
-export function publicRoute<const R extends Declared>(config: R) {
-  return createRoute({ ...declare(config), security: [], responses: { ...errorResponses(400), ...config.responses } } as R);
+/**
+ * The declaration as registered: its query strict, the responses and parameters it implies (the
+ * route's own entries win), and a description (Spectral wants one on every operation: the
+ * summary stands in where none is written).
+ */
+function declare<R extends Declared>(config: R, style: DeclarationStyle, authenticated: boolean): R {
+  const { responses, parameters } = implied(config, style.errors, authenticated);
+  return {
+    ...config,
+    description: config.description ?? config.summary,
+    request: { ...config.request, query: strictQuery(config.request?.query) },
+    ...(parameters ? { parameters } : {}),
+    responses: { ...responses, ...config.responses },
+  };
 }
 
-/**
- * Every authenticated POST takes Idempotency-Key (http/idempotency.ts): the header, its 409 and
- * 422, and Idempotent-Replayed on the answers, declared here once for all of them.
- */
-export function authedRoute<const R extends Declared>(config: R) {
-  const keyed = config.method === 'post';
-  return createRoute({
-    ...declare(config),
-    security: SECURITY,
-    middleware: keyed ? [requireCredential, idempotent] : [requireCredential],
-    ...(keyed ? { parameters: [IDEMPOTENCY_KEY, ...(config.parameters ?? [])] } : {}),
-    responses: { ...errorResponses(400, 401, ...(keyed ? [409, 422] : [])), ...(keyed ? replayable(config.responses) : config.responses) },
-  } as R);
+/** publicRoute and authedRoute for a document whose errors take `style.errors`' shape. */
+export function routeDeclarations(style: DeclarationStyle) {
+  const before = style.before ?? [];
+  const own = (config: Declared) => ([] as MiddlewareHandler[]).concat((config.middleware ?? []) as MiddlewareHandler | MiddlewareHandler[]);
+  return {
+    /** An operation anyone may call (its own `security`, if it reads a credential itself, e.g. HTTP Basic). */
+    publicRoute<const R extends Declared>(config: R) {
+      return createRoute({ security: [], ...declare(config, style, false), middleware: [...before, ...own(config)] } as R);
+    },
+    /**
+     * Every authenticated POST takes Idempotency-Key (http/idempotency.ts): the header, its 409 and
+     * 422, and Idempotent-Replayed on the answers, declared here once for all of them.
+     */
+    authedRoute<const R extends Declared>(config: R) {
+      const keyed = config.method === 'post';
+      const declared = declare(config, style, true);
+      return createRoute({
+        ...declared,
+        security: style.security,
+        middleware: [...before, requireCredential, ...(keyed ? [idempotent] : []), ...own(config)],
+        ...(keyed ? { parameters: [IDEMPOTENCY_KEY, ...(declared.parameters ?? [])] } : {}),
+        responses: keyed ? { ...style.errors(409, 422), ...replayable(declared.responses) } : declared.responses,
+      } as R);
+    },
+  };
 }
+
+export const { publicRoute, authedRoute } = routeDeclarations({ errors: errorResponses, security: SECURITY });
 
 type Responses = RouteConfig['responses'];
 

@@ -27,6 +27,7 @@ import {
 } from './schemas';
 import * as orgs from './service';
 import { invitationHeaders, withInvitation } from '../users/schemas';
+import { DOWNLOAD_PARAMETERS } from '../storage/objects';
 
 const orgParam = z.object({ org: pathParam('org', 'Organisation slug or id.', 'habitat') });
 const memberParams = orgParam.extend({ user: pathParam('user', 'User id, username or email.', 'kieran') });
@@ -97,7 +98,7 @@ organizationRoutes.openapi(
     },
     responses: {
       201: { ...json(OrganizationSchema, 'Created.'), headers: ETAG_HEADER },
-      ...errorResponses(400, 409, 413, 415),
+      ...errorResponses(400, 409),
     },
   }),
   async (c) => {
@@ -122,7 +123,6 @@ organizationRoutes.openapi(
     request: { params: orgParam },
     responses: {
       200: { ...json(OrganizationSchema, 'The organisation.'), headers: ETAG_HEADER },
-      304: { description: 'Not modified.' },
       ...errorResponses(404),
     },
   }),
@@ -140,7 +140,7 @@ organizationRoutes.openapi(
     parameters: [IF_MATCH],
     responses: {
       200: { ...json(OrganizationSchema, 'Updated.'), headers: ETAG_HEADER },
-      ...errorResponses(400, 403, 404, 409, 412, 413, 415),
+      ...errorResponses(400, 403, 404, 409),
     },
   }),
   async (c) =>
@@ -158,7 +158,7 @@ organizationRoutes.openapi(
     parameters: [IF_MATCH],
     responses: {
       200: { ...json(OrganizationSchema, 'Replaced.'), headers: ETAG_HEADER },
-      ...errorResponses(400, 403, 404, 409, 412, 413, 415),
+      ...errorResponses(400, 403, 404, 409),
     },
   }),
   async (c) =>
@@ -174,7 +174,7 @@ organizationRoutes.openapi(
     summary: 'Delete an organisation with its memberships and files (admin)',
     request: { params: orgParam },
     parameters: [IF_MATCH],
-    responses: { 204: { description: 'Deleted.' }, ...errorResponses(403, 404, 409, 412) },
+    responses: { 204: { description: 'Deleted.' }, ...errorResponses(403, 404, 409) },
   }),
   async (c) => {
     await orgs.deleteOrganization(scopeOf(c), c.req.valid('param').org, c.req.header('If-Match'));
@@ -193,7 +193,7 @@ organizationRoutes.openapi(
     request: { params: orgParam, body: LOGO_UPLOAD_BODY },
     responses: {
       200: { ...json(OrganizationSchema, 'The organisation with its new logo.'), headers: ETAG_HEADER },
-      ...errorResponses(400, 403, 404, 409, 413, 415),
+      ...errorResponses(400, 403, 404, 409),
     },
   }),
   async (c) => {
@@ -210,6 +210,7 @@ organizationRoutes.openapi(
     tags: ['Organizations'],
     summary: 'Download the logo',
     request: { params: orgParam },
+    parameters: DOWNLOAD_PARAMETERS,
     responses: LOGO_DOWNLOAD_RESPONSES,
   }),
   async (c) => organizationLogo(c, scopeOf(c), c.req.valid('param').org),
@@ -258,7 +259,7 @@ organizationRoutes.openapi(
     tags: ['Organizations'],
     summary: 'Add an existing account, by id, username or email (admin)',
     request: { params: orgParam, body: jsonBody(MemberAddBody) },
-    responses: { 201: json(MemberSchema, 'Added.'), ...errorResponses(400, 403, 404, 409, 413, 415) },
+    responses: { 201: json(MemberSchema, 'Added.'), ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => c.json(await members.addMember(scopeOf(c), c.req.valid('param').org, c.req.valid('json')), 201),
 );
@@ -271,7 +272,7 @@ organizationRoutes.openapi(
     tags: ['Organizations'],
     summary: 'Create a new account straight into the organisation (admin)',
     request: { params: orgParam, body: jsonBody(MemberAccountBody) },
-    responses: { 201: json(NewMemberSchema, 'Created and added; without a password, with its invitation.'), ...errorResponses(400, 403, 404, 409, 413, 415) },
+    responses: { 201: json(NewMemberSchema, 'Created and added; without a password, with its invitation.'), ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => {
     const { member, invitation } = await members.createMemberAccount(scopeOf(c), c.req.valid('param').org, c.req.valid('json'));
@@ -287,7 +288,7 @@ organizationRoutes.openapi(
     tags: ['Organizations'],
     summary: "Change a member's role (admin)",
     request: { params: memberParams, body: jsonBody(MemberRoleBody) },
-    responses: { 200: json(MemberSchema, 'Changed.'), ...errorResponses(400, 403, 404, 409, 413, 415) },
+    responses: { 200: json(MemberSchema, 'Changed.'), ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => {
     const { org, user } = c.req.valid('param');

@@ -30,6 +30,7 @@ import {
 } from './schemas';
 import * as service from './service';
 import { invitationHeaders, withInvitation } from '../users/schemas';
+import { DOWNLOAD_PARAMETERS } from '../storage/objects';
 
 const projectParam = z.object({ project: pathParam('project', 'Project id (prj_…).', 'prj_01jd8z3b6q0w4y1r7k5t2m9xce') });
 const orgParam = z.object({ org: pathParam('org', 'Organisation slug or id.', 'habitat') });
@@ -145,7 +146,7 @@ projectRoutes.openapi(
       params: orgParam,
       body: { required: false, content: { 'application/json': { schema: ProjectCreateBody }, 'multipart/form-data': { schema: MULTIPART_PROJECT } } },
     },
-    responses: { 201: { ...json(ProjectDetailSchema, 'Created.'), headers: ETAG_HEADER }, ...errorResponses(400, 404, 409, 413, 415) },
+    responses: { 201: { ...json(ProjectDetailSchema, 'Created.'), headers: ETAG_HEADER }, ...errorResponses(400, 404, 409) },
   }),
   async (c) => {
     const { input, file } = await readJsonOrForm(c, ProjectCreateBody, FORM_FIELDS, { file: 'logo', maxFileBytes: LOGO_MAX_BYTES, listAliases: { urls: 'url' } });
@@ -163,7 +164,7 @@ projectRoutes.openapi(
     tags: ['Projects'],
     summary: 'Create a project, naming its organisation in the body',
     request: { body: jsonBody(ProjectCreateWithOrgBody) },
-    responses: { 201: { ...json(ProjectDetailSchema, 'Created.'), headers: ETAG_HEADER }, ...errorResponses(400, 404, 409, 413, 415) },
+    responses: { 201: { ...json(ProjectDetailSchema, 'Created.'), headers: ETAG_HEADER }, ...errorResponses(400, 404, 409) },
   }),
   async (c) => {
     const { organization, ...input } = c.req.valid('json');
@@ -183,7 +184,6 @@ projectRoutes.openapi(
     request: { params: projectParam },
     responses: {
       200: { ...json(ProjectDetailSchema, 'The project.'), headers: ETAG_HEADER },
-      304: { description: 'Not modified.' },
       ...errorResponses(404),
     },
   }),
@@ -200,7 +200,7 @@ projectRoutes.openapi(
     description: 'An archived project and everything under it are read-only until it is unarchived. ' + MOVE_DESCRIPTION,
     request: { params: projectParam, body: jsonBody(ProjectPatchBody) },
     parameters: [IF_MATCH],
-    responses: { 200: { ...json(ProjectDetailSchema, 'Updated.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409, 412, 413, 415) },
+    responses: { 200: { ...json(ProjectDetailSchema, 'Updated.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => entityJson(c, await service.updateProject(scopeOf(c), c.req.valid('param').project, c.req.valid('json'), c.req.header('If-Match'))),
 );
@@ -215,7 +215,7 @@ projectRoutes.openapi(
     description: MOVE_DESCRIPTION,
     request: { params: projectParam, body: jsonBody(ProjectPutBody) },
     parameters: [IF_MATCH],
-    responses: { 200: { ...json(ProjectDetailSchema, 'Replaced.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409, 412, 413, 415) },
+    responses: { 200: { ...json(ProjectDetailSchema, 'Replaced.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => entityJson(c, await service.updateProject(scopeOf(c), c.req.valid('param').project, c.req.valid('json'), c.req.header('If-Match'))),
 );
@@ -233,7 +233,7 @@ projectRoutes.openapi(
       query: z.object({ permanent: queryBool.openapi({ description: 'true: delete for good, from the trash or not.' }) }),
     },
     parameters: [IF_MATCH],
-    responses: { 204: { description: 'Deleted.' }, ...errorResponses(400, 403, 404, 409, 412) },
+    responses: { 204: { description: 'Deleted.' }, ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => {
     await service.deleteProject(scopeOf(c), c.req.valid('param').project, c.req.valid('query').permanent ?? false, c.req.header('If-Match'));
@@ -263,7 +263,7 @@ projectRoutes.openapi(
     summary: 'Upload or replace the logo (managers, org admins)',
     description: LOGO_UPLOAD_DESCRIPTION,
     request: { params: projectParam, body: LOGO_UPLOAD_BODY },
-    responses: { 200: { ...json(ProjectDetailSchema, 'The project with its new logo.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409, 413, 415) },
+    responses: { 200: { ...json(ProjectDetailSchema, 'The project with its new logo.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => {
     const logo = await readLogoUpload(c);
@@ -279,6 +279,7 @@ projectRoutes.openapi(
     tags: ['Projects'],
     summary: 'Download the logo',
     request: { params: projectParam },
+    parameters: DOWNLOAD_PARAMETERS,
     responses: LOGO_DOWNLOAD_RESPONSES,
   }),
   async (c) => projectLogo(c, scopeOf(c), c.req.valid('param').project),
@@ -330,7 +331,7 @@ projectRoutes.openapi(
       'The account must belong to the organisation, unless an org admin adds it (it then joins the organisation as a member). ' +
       'An account the caller may not see answers 404 exactly as one that does not exist. Of parallel adds of one account, one answers 201 and the others 409.',
     request: { params: projectParam, body: jsonBody(ProjectMemberAddBody) },
-    responses: { 201: json(ProjectMemberSchema, 'Added.'), ...errorResponses(400, 403, 404, 409, 413, 415) },
+    responses: { 201: json(ProjectMemberSchema, 'Added.'), ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => c.json(await members.addProjectMember(scopeOf(c), c.req.valid('param').project, c.req.valid('json')), 201),
 );
@@ -343,7 +344,7 @@ projectRoutes.openapi(
     tags: ['Projects'],
     summary: 'Create a new account straight into the project and its organisation (org admins)',
     request: { params: projectParam, body: jsonBody(ProjectAccountBody) },
-    responses: { 201: json(NewProjectMemberSchema, 'Created and added; without a password, with its invitation.'), ...errorResponses(400, 403, 404, 409, 413, 415) },
+    responses: { 201: json(NewProjectMemberSchema, 'Created and added; without a password, with its invitation.'), ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => {
     const { member, invitation } = await members.createProjectAccount(scopeOf(c), c.req.valid('param').project, c.req.valid('json'));
@@ -359,7 +360,7 @@ projectRoutes.openapi(
     tags: ['Projects'],
     summary: "Change a member's role (managers, org admins)",
     request: { params: memberParams, body: jsonBody(ProjectMemberRoleBody) },
-    responses: { 200: json(ProjectMemberSchema, 'Changed.'), ...errorResponses(400, 403, 404, 409, 413, 415) },
+    responses: { 200: json(ProjectMemberSchema, 'Changed.'), ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => {
     const { project, user } = c.req.valid('param');

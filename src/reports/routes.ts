@@ -12,6 +12,7 @@ import { MULTIPART_FILE_MAX_BYTES, readFileUpload, uploadBody } from '../storage
 import { TYPE_CHECKED, type IncomingFile } from '../storage/uploads';
 import { REPORT_FORM_FIELDS, REPORT_LIMITS, REPORT_STATUS, ReportCreateBody, ReportPatchBody, ReportSchema } from './schemas';
 import * as service from './service';
+import { DOWNLOAD_PARAMETERS } from '../storage/objects';
 
 const reportParam = z.object({ report: pathParam('report', 'Report id (rpt_…).', 'rpt_01jd8z3b6q0w4y1r7k5t2m9xce') });
 const assetParam = z.object({ asset: pathParam('asset', 'Asset id (ast_…).', 'ast_01jd8z3b6q0w4y1r7k5t2m9xce') });
@@ -24,7 +25,7 @@ const listQuery = baseQuery.extend({
 });
 
 const ReportList = listEnvelope(ReportSchema, 'ReportList');
-const item = { 200: { ...json(ReportSchema, 'The report.'), headers: ETAG_HEADER }, 304: { description: 'Not modified.' } };
+const ITEM_OK = { ...json(ReportSchema, 'The report.'), headers: ETAG_HEADER };
 
 /** The form's text fields, with the limits ReportCreateBody checks. */
 const MULTIPART_REPORT = {
@@ -43,7 +44,6 @@ const MULTIPART_REPORT = {
 const DOWNLOAD_RESPONSES = {
   200: { description: 'The file, as an attachment.', content: { '*/*': { schema: binary() } } },
   206: { description: 'The requested range.' },
-  304: { description: 'Not modified.' },
   ...errorResponses(404),
   416: errorResponses(416)[416]!,
 };
@@ -79,7 +79,7 @@ reportRoutes.openapi(
     request: {
       body: { required: false, content: { 'application/json': { schema: ReportCreateBody }, 'multipart/form-data': { schema: MULTIPART_REPORT } } },
     },
-    responses: { 201: { ...json(ReportSchema, 'Created.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409, 413, 415) },
+    responses: { 201: { ...json(ReportSchema, 'Created.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => {
     const scope = scopeOf(c);
@@ -109,7 +109,7 @@ reportRoutes.openapi(
     tags: ['Reports'],
     summary: 'A report',
     request: { params: reportParam },
-    responses: { ...item, ...errorResponses(404) },
+    responses: { 200: ITEM_OK, ...errorResponses(404) },
   }),
   async (c) => entityJson(c, await service.getReport(scopeOf(c), c.req.valid('param').report)),
 );
@@ -123,7 +123,7 @@ reportRoutes.openapi(
     summary: 'Change the name, description or status (editors, managers, org admins)',
     request: { params: reportParam, body: jsonBody(ReportPatchBody) },
     parameters: [IF_MATCH],
-    responses: { 200: { ...json(ReportSchema, 'Updated.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409, 412, 413, 415) },
+    responses: { 200: { ...json(ReportSchema, 'Updated.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => entityJson(c, await service.updateReport(scopeOf(c), c.req.valid('param').report, c.req.valid('json'), c.req.header('If-Match'))),
 );
@@ -137,7 +137,7 @@ reportRoutes.openapi(
     summary: 'Delete a report and its file (editors, managers, org admins)',
     request: { params: reportParam },
     parameters: [IF_MATCH],
-    responses: { 204: { description: 'Deleted.' }, ...errorResponses(403, 404, 409, 412) },
+    responses: { 204: { description: 'Deleted.' }, ...errorResponses(403, 404, 409) },
   }),
   async (c) => {
     await service.deleteReport(scopeOf(c), c.req.valid('param').report, c.req.header('If-Match'));
@@ -156,7 +156,7 @@ reportRoutes.openapi(
       'multipart/form-data with a `file`, or the file itself as the body (any media type, streamed up to the upload limit). The media type is checked against the content where the content proves one.',
     request: { params: reportParam, body: uploadBody({}) },
     parameters: [IF_MATCH],
-    responses: { 200: { ...json(ReportSchema, 'The report with its new file.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409, 412, 413, 415) },
+    responses: { 200: { ...json(ReportSchema, 'The report with its new file.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => {
     const scope = scopeOf(c);
@@ -174,6 +174,7 @@ reportRoutes.openapi(
     tags: ['Reports'],
     summary: "Download the report's file (404 when it has none)",
     request: { params: reportParam },
+    parameters: DOWNLOAD_PARAMETERS,
     responses: DOWNLOAD_RESPONSES,
   }),
   async (c) => service.reportDownload(c, scopeOf(c), c.req.valid('param').report),
@@ -203,7 +204,7 @@ reportRoutes.openapi(
     tags: ['Reports'],
     summary: 'A report about this asset',
     request: { params: assetReportParams },
-    responses: { ...item, ...errorResponses(404) },
+    responses: { 200: ITEM_OK, ...errorResponses(404) },
   }),
   async (c) => {
     const { asset, report } = c.req.valid('param');
@@ -219,6 +220,7 @@ reportRoutes.openapi(
     tags: ['Reports'],
     summary: "Download the file of a report about this asset (404 when it has none)",
     request: { params: assetReportParams },
+    parameters: DOWNLOAD_PARAMETERS,
     responses: DOWNLOAD_RESPONSES,
   }),
   async (c) => {

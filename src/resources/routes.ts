@@ -8,12 +8,12 @@ import { entityJson } from '../http/etag';
 import { LIST_HEADERS, listEnvelope, listQuerySchema, searchParam } from '../http/list';
 import { JSON_LIMITS, jsonTextField } from '../http/json-limits';
 import { isMultipart } from '../http/multipart';
-import { authedRoute, binary, ETAG_HEADER, FILE_NAME_HEADER, IF_MATCH, IF_NONE_MATCH, RANGE } from '../http/openapi';
+import { authedRoute, binary, ETAG_HEADER, FILE_NAME_HEADER, IF_MATCH } from '../http/openapi';
 import { errorResponses, problems } from '../http/problem';
 import { createRouter, fieldErrors } from '../http/router';
 import { json, jsonBody, pathParam, queryBool } from '../http/schemas';
 import { readFileUpload, uploadBody } from '../storage/file-http';
-import { DOWNLOAD_HEADERS } from '../storage/objects';
+import { DOWNLOAD_HEADERS, DOWNLOAD_PARAMETERS } from '../storage/objects';
 import {
   ATTACH_MAX,
   ATTACH_REF_MAX,
@@ -83,11 +83,9 @@ const BINARY = { schema: binary() };
 const DOWNLOAD_RESPONSES = {
   200: { description: 'The file, streamed.', headers: DOWNLOAD_HEADERS.full, content: { '*/*': BINARY } },
   206: { description: 'The requested range.', headers: DOWNLOAD_HEADERS.partial, content: { '*/*': BINARY } },
-  304: { description: 'Not modified.' },
   ...errorResponses(404),
   416: errorResponses(416)[416]!,
 };
-const DOWNLOAD_PARAMETERS = [RANGE, IF_NONE_MATCH];
 
 /**
  * A resource upload: the file, its metadata and the entities to attach it to (`within`, the
@@ -141,7 +139,7 @@ resourceRoutes.openapi(
       'The first entity’s organisation owns the bytes; the same bytes uploaded again in that organisation are stored once.',
     request: { query: uploadQuery, body: uploadBody(UPLOAD_FIELDS, ['attach']) },
     parameters: [FILE_NAME_HEADER],
-    responses: { 201: RESOURCE_OK('Created.'), ...errorResponses(400, 403, 404, 409, 413, 415) },
+    responses: { 201: RESOURCE_OK('Created.'), ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => createFromUpload(c),
 );
@@ -176,7 +174,7 @@ for (const e of ENTITY_ROUTES) {
       description: 'As POST /v1/resources, with this entity as the first attachment.',
       request: { params: param, query: uploadQuery, body: uploadBody(UPLOAD_FIELDS) },
       parameters: [FILE_NAME_HEADER],
-      responses: { 201: RESOURCE_OK('Created.'), ...errorResponses(400, 403, 404, 409, 413, 415) },
+      responses: { 201: RESOURCE_OK('Created.'), ...errorResponses(400, 403, 404, 409) },
     }),
     async (c) => createFromUpload(c, { type: e.type, ref: ref(c) }),
   );
@@ -192,7 +190,7 @@ for (const e of ENTITY_ROUTES) {
     }),
     async (c) => {
       const { link, ...page } = await service.listResources(scopeOf(c), c.req.valid('query'), c.req.url, { type: e.type, ref: ref(c) });
-      return c.json(page, 200, { Link: link });
+    return c.json(page, 200, { Link: link });
     },
   );
 }
@@ -205,7 +203,7 @@ resourceRoutes.openapi(
     tags: ['Resources'],
     summary: 'A resource',
     request: { params: resourceParam },
-    responses: { 200: RESOURCE_OK('The resource.'), 304: { description: 'Not modified.' }, ...errorResponses(404) },
+    responses: { 200: RESOURCE_OK('The resource.'), ...errorResponses(404) },
   }),
   async (c) => entityJson(c, await service.getResource(scopeOf(c), c.req.valid('param').resource)),
 );
@@ -219,7 +217,7 @@ resourceRoutes.openapi(
     summary: 'Change the name, description, attributes; archive or unarchive (writers of an attached entity of its organisation)',
     request: { params: resourceParam, body: jsonBody(ResourcePatchBody) },
     parameters: [IF_MATCH],
-    responses: { 200: RESOURCE_OK('Updated.'), ...errorResponses(400, 403, 404, 409, 412, 413, 415) },
+    responses: { 200: RESOURCE_OK('Updated.'), ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) =>
     entityJson(c, await service.updateResource(scopeOf(c), c.req.valid('param').resource, c.req.valid('json'), c.req.header('If-Match'))),
@@ -234,7 +232,7 @@ resourceRoutes.openapi(
     summary: 'Delete a resource (writers of an attached entity of its organisation; its bytes go when no other resource shares them)',
     request: { params: resourceParam },
     parameters: [IF_MATCH],
-    responses: { 204: { description: 'Deleted.' }, ...errorResponses(403, 404, 409, 412) },
+    responses: { 204: { description: 'Deleted.' }, ...errorResponses(403, 404, 409) },
   }),
   async (c) => {
     await service.deleteResource(scopeOf(c), c.req.valid('param').resource, c.req.header('If-Match'));
@@ -252,7 +250,7 @@ resourceRoutes.openapi(
     description: 'multipart/form-data with a `file`, or the file itself as the body.',
     request: { params: resourceParam, body: uploadBody({}) },
     parameters: [IF_MATCH],
-    responses: { 200: RESOURCE_OK('The resource with its new file.'), ...errorResponses(400, 403, 404, 409, 412, 413, 415) },
+    responses: { 200: RESOURCE_OK('The resource with its new file.'), ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => {
     const scope = scopeOf(c);
@@ -286,7 +284,7 @@ resourceRoutes.openapi(
     description:
       'Seeing a resource is not enough: it belongs to the organisation that created it, and only writers of an entity of that organisation it is attached to may attach it elsewhere. Attaching it again answers the same state.',
     request: { params: resourceParam, body: jsonBody(AttachBody) },
-    responses: { 200: RESOURCE_OK('The resource with its attachments.'), ...errorResponses(400, 403, 404, 409, 413, 415) },
+    responses: { 200: RESOURCE_OK('The resource with its attachments.'), ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => {
     const body = c.req.valid('json');

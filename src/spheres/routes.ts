@@ -19,6 +19,7 @@ import {
   SphereSchema,
 } from './schemas';
 import * as service from './service';
+import { DOWNLOAD_PARAMETERS } from '../storage/objects';
 
 const assetParam = z.object({ asset: pathParam('asset', 'Asset id (ast_…).', 'ast_01jd8z3b6q0w4y1r7k5t2m9xce') });
 const sphereParam = z.object({ sphere: pathParam('sphere', 'Sphere id (sph_…).', 'sph_01jd8z3b6q0w4y1r7k5t2m9xce') });
@@ -66,7 +67,7 @@ const uploadQuery = z.object({
   heading: z.string().max(NUMERIC_TEXT_MAX).optional().openapi({ description: 'Degrees clockwise from north, 0 to 360.' }),
 });
 
-const item = { 200: { ...json(SphereSchema, 'The sphere.'), headers: ETAG_HEADER }, 304: { description: 'Not modified.' } };
+const ITEM_OK = { ...json(SphereSchema, 'The sphere.'), headers: ETAG_HEADER };
 
 export const sphereRoutes = createRouter();
 
@@ -99,7 +100,7 @@ sphereRoutes.openapi(
     description:
       'multipart/form-data with a `file` (JPEG, PNG or WebP, checked against the content) and the metadata fields; or the image itself as the body (streamed, up to the upload limit) with the metadata in the query and the name in `?name=` or `X-File-Name`.',
     request: { params: assetParam, query: uploadQuery, body: UPLOAD_BODY },
-    responses: { 201: { ...json(SphereSchema, 'Created.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409, 413, 415) },
+    responses: { 201: { ...json(SphereSchema, 'Created.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => {
     const contentType = c.req.header('Content-Type');
@@ -129,7 +130,7 @@ sphereRoutes.openapi(
     tags: ['Spheres'],
     summary: 'A sphere of this asset',
     request: { params: assetParam.merge(sphereParam) },
-    responses: { ...item, ...errorResponses(404) },
+    responses: { 200: ITEM_OK, ...errorResponses(404) },
   }),
   async (c) => {
     const { asset, sphere } = c.req.valid('param');
@@ -145,7 +146,7 @@ sphereRoutes.openapi(
     tags: ['Spheres'],
     summary: 'A sphere',
     request: { params: sphereParam },
-    responses: { ...item, ...errorResponses(404) },
+    responses: { 200: ITEM_OK, ...errorResponses(404) },
   }),
   async (c) => entityJson(c, await service.getSphere(scopeOf(c), c.req.valid('param').sphere)),
 );
@@ -159,7 +160,7 @@ sphereRoutes.openapi(
     summary: 'Change the metadata (editors, managers, org admins)',
     request: { params: sphereParam, body: jsonBody(SpherePatchBody) },
     parameters: [IF_MATCH],
-    responses: { 200: { ...json(SphereSchema, 'Updated.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409, 412, 413, 415) },
+    responses: { 200: { ...json(SphereSchema, 'Updated.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => entityJson(c, await service.updateSphere(scopeOf(c), c.req.valid('param').sphere, c.req.valid('json'), c.req.header('If-Match'))),
 );
@@ -173,7 +174,7 @@ sphereRoutes.openapi(
     summary: 'Delete a sphere and its image (editors, managers, org admins)',
     request: { params: sphereParam },
     parameters: [IF_MATCH],
-    responses: { 204: { description: 'Deleted.' }, ...errorResponses(403, 404, 409, 412) },
+    responses: { 204: { description: 'Deleted.' }, ...errorResponses(403, 404, 409) },
   }),
   async (c) => {
     await service.deleteSphere(scopeOf(c), c.req.valid('param').sphere, c.req.header('If-Match'));
@@ -189,10 +190,10 @@ sphereRoutes.openapi(
     tags: ['Spheres'],
     summary: 'The image, inline (Range and If-None-Match supported)',
     request: { params: sphereParam },
+    parameters: DOWNLOAD_PARAMETERS,
     responses: {
       200: { description: 'The image.', content: Object.fromEntries(SPHERE_TYPES.map((t) => [t, BINARY])) },
       206: { description: 'The requested range.' },
-      304: { description: 'Not modified.' },
       ...errorResponses(404),
       416: errorResponses(416)[416]!,
     },

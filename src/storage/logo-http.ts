@@ -40,7 +40,6 @@ export const LOGO_FORM_PROPERTY = binary(`PNG, JPEG, GIF or WebP, at most ${LOGO
 export const LOGO_DOWNLOAD_RESPONSES = {
   200: { description: 'The image.', content: Object.fromEntries(LOGO_TYPES.map((t) => [t, BINARY])) },
   206: { description: 'The requested range.' },
-  304: { description: 'Not modified.' },
   ...errorResponses(404),
   416: errorResponses(416)[416]!,
 };

@@ -8,6 +8,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { BlobRow } from '../db/schema';
 import { noneMatch } from '../http/etag';
+import { IF_NONE_MATCH, RANGE } from '../http/openapi';
 import { Problem, problems } from '../http/problem';
 
 export interface StoredObject {
@@ -90,7 +91,10 @@ export const DOWNLOAD_HEADERS = {
   },
 };
 
-const RANGE = /^bytes=(\d*)-(\d*)$/;
+/** What a download takes: one byte range, and the ETag of a copy the client holds. */
+export const DOWNLOAD_PARAMETERS = [RANGE, IF_NONE_MATCH];
+
+const RANGE_FORM = /^bytes=(\d*)-(\d*)$/;
 
 type ParsedRange = { offset: number; length?: number } | { suffix: number } | 'invalid' | undefined;
 
@@ -101,7 +105,7 @@ type ParsedRange = { offset: number; length?: number } | { suffix: number } | 'i
  */
 function parseRange(header: string | undefined): ParsedRange {
   if (!header) return undefined;
-  const m = RANGE.exec(header.trim());
+  const m = RANGE_FORM.exec(header.trim());
   if (!m || (m[1] === '' && m[2] === '')) return undefined;
   if (m[1] === '') return { suffix: Number(m[2]) };
   const offset = Number(m[1]);

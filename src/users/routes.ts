@@ -48,7 +48,7 @@ userRoutes.openapi(
     request: { body: jsonBody(UserCreateBody) },
     responses: {
       201: { ...json(NewUserSchema, 'Created; without a password, with its invitation.'), headers: ETAG_HEADER },
-      ...errorResponses(400, 403, 404, 409, 413, 415),
+      ...errorResponses(400, 403, 404, 409),
     },
   }),
   async (c) => {
@@ -69,7 +69,6 @@ userRoutes.openapi(
     request: { params: userParam },
     responses: {
       200: { ...json(UserProfileSchema, 'The user.'), headers: ETAG_HEADER },
-      304: { description: 'Not modified.' },
       ...errorResponses(404),
     },
   }),
@@ -89,7 +88,7 @@ userRoutes.openapi(
     parameters: [IF_MATCH],
     responses: {
       200: { ...json(UserProfileSchema, 'Updated.'), headers: ETAG_HEADER },
-      ...errorResponses(400, 403, 404, 409, 412, 413, 415),
+      ...errorResponses(400, 403, 404, 409),
     },
   }),
   async (c) =>
@@ -107,7 +106,7 @@ userRoutes.openapi(
       'A superuser may delete any account but their own. An org admin may delete an account that an organisation they administer created (through POST /v1/users with `organization`, POST /v1/organizations/{org}/users or POST /v1/projects/{project}/users), while it belongs to no other organisation and is not a superuser. Adding an existing account to your organisation does not make it yours to delete. Anyone else who can see the account gets 403. Its tokens, memberships and invitations go with it.',
     request: { params: userParam },
     parameters: [IF_MATCH],
-    responses: { 204: { description: 'Deleted.' }, ...errorResponses(403, 404, 409, 412) },
+    responses: { 204: { description: 'Deleted.' }, ...errorResponses(403, 404, 409) },
   }),
   async (c) => {
     await users.deleteUser(scopeOf(c), c.req.valid('param').user, c.req.header('If-Match'));
