@@ -20,6 +20,7 @@ import {
   toFeature,
 } from './schemas';
 import * as service from './service';
+import { envelope, listJson } from '../http/list-answer';
 
 const assetParam = z.object({ asset: pathParam('asset', 'Asset id, its object key (ast_…).', 'ast_01jd8z3b6q0w4y1r7k5t2m9xce') });
 const projectParam = z.object({ project: pathParam('project', 'Project id (prj_…).') });
@@ -71,10 +72,13 @@ const wantsGeoJson = (c: Context) => accepts(c, { header: 'Accept', supports: ['
  */
 async function answerList(c: Context, list: (located: boolean) => ReturnType<typeof service.listAssets>): Promise<never> {
   const geo = wantsGeoJson(c);
-  const { link, ...page } = await list(geo);
-  if (!geo) return c.json(page, 200, { Link: link, Vary: 'Accept' }) as never;
-  const collection = { type: 'FeatureCollection' as const, features: page.results.map(toFeature), count: page.count, next: page.next, previous: page.previous };
-  return c.json(collection, 200, { 'Content-Type': GEOJSON, Link: link, Vary: 'Accept' }) as never;
+  const page = await list(geo);
+  if (!geo) return listJson(c, page, (p) => ({ ...envelope(p), headers: { Vary: 'Accept' } })) as never;
+  return listJson(c, page, (p) => ({
+    body: { type: 'FeatureCollection' as const, features: p.results.map(toFeature), count: p.count, next: p.next, previous: p.previous },
+    link: p.link,
+    headers: { 'Content-Type': GEOJSON, Vary: 'Accept' },
+  })) as never;
 }
 
 export const assetRoutes = createRouter();

@@ -15,6 +15,7 @@ import { DOWNLOAD_HEADERS, DOWNLOAD_PARAMETERS, objectResponse } from '../storag
 import { listContents } from './contents';
 import { ContentsSchema, DataFileSchema, DataPatchBody, DataUploadFields } from './schemas';
 import * as service from './service';
+import { listJson } from '../http/list-answer';
 
 const assetParam = z.object({ asset: pathParam('asset', 'Asset id (ast_…).', 'ast_01jd8z3b6q0w4y1r7k5t2m9xce') });
 const dataParam = z.object({ data: pathParam('data', 'Data file id (dat_…).', 'dat_01jd8z3b6q0w4y1r7k5t2m9xce') });
@@ -103,8 +104,7 @@ dataRoutes.openapi(
     },
   }),
   async (c) => {
-    const { link, ...page } = await service.listDataFiles(scopeOf(c), c.req.valid('param').asset, c.req.valid('query'), c.req.url);
-    return c.json(page, 200, { Link: link });
+    return listJson(c, await service.listDataFiles(scopeOf(c), c.req.valid('param').asset, c.req.valid('query'), c.req.url));
   },
 );
 
@@ -120,8 +120,7 @@ dataRoutes.openapi(
     responses: { 200: { ...json(ContentsSchema, 'A page of the level.'), headers: LIST_HEADERS }, ...errorResponses(400, 404) },
   }),
   async (c) => {
-    const { link, ...page } = await listContents(scopeOf(c), c.req.valid('param').asset, c.req.valid('query'), c.req.url);
-    return c.json(page, 200, { Link: link });
+    return listJson(c, await listContents(scopeOf(c), c.req.valid('param').asset, c.req.valid('query'), c.req.url));
   },
 );
 

@@ -28,6 +28,7 @@ import {
 } from '../resources/routes';
 import { ResourcePatchBody } from '../resources/schemas';
 import * as service from '../resources/service';
+import { listJson } from '../http/list-answer';
 
 const idParam = z.object({ id: pathParam('id', 'Document (resource) id (res_…).', 'res_01jd8z3b6q0w4y1r7k5t2m9xce') });
 
@@ -51,8 +52,7 @@ for (const e of ENTITY_ROUTES) {
       responses: { 200: LIST_OK, ...errorResponses(400, 404) },
     }),
     async (c) => {
-      const { link, ...page } = await service.listResources(scopeOf(c), c.req.valid('query'), c.req.url, within(c));
-    return c.json(page, 200, { Link: link });
+      return listJson(c, await service.listResources(scopeOf(c), c.req.valid('query'), c.req.url, within(c)));
     },
   );
 

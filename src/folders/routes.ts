@@ -8,6 +8,7 @@ import { createRouter } from '../http/router';
 import { json, jsonBody, pathParam, queryBool } from '../http/schemas';
 import { FOLDER_REF, FolderCreateBody, FolderPatchBody, FolderSchema } from './schemas';
 import * as service from './service';
+import { listJson } from '../http/list-answer';
 
 const assetParam = z.object({ asset: pathParam('asset', 'Asset id (ast_…).', 'ast_01jd8z3b6q0w4y1r7k5t2m9xce') });
 const folderParam = z.object({ folder: pathParam('folder', 'Folder id (fld_…).', 'fld_01jd8z3b6q0w4y1r7k5t2m9xce') });
@@ -52,8 +53,7 @@ folderRoutes.openapi(
     },
   }),
   async (c) => {
-    const { link, ...page } = await service.listFolders(scopeOf(c), c.req.valid('param').asset, c.req.valid('query'), c.req.url);
-    return c.json(page, 200, { Link: link });
+    return listJson(c, await service.listFolders(scopeOf(c), c.req.valid('param').asset, c.req.valid('query'), c.req.url));
   },
 );
 

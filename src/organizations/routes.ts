@@ -28,6 +28,7 @@ import {
 import * as orgs from './service';
 import { invitationHeaders, withInvitation } from '../users/schemas';
 import { DOWNLOAD_PARAMETERS } from '../storage/objects';
+import { listJson } from '../http/list-answer';
 
 const orgParam = z.object({ org: pathParam('org', 'Organisation slug or id.', 'habitat') });
 const memberParams = orgParam.extend({ user: pathParam('user', 'User id, username or email.', 'kieran') });
@@ -77,8 +78,7 @@ organizationRoutes.openapi(
     },
   }),
   async (c) => {
-    const { link, ...page } = await orgs.listOrganizations(scopeOf(c), c.req.valid('query'), c.req.url);
-    return c.json(page, 200, { Link: link });
+    return listJson(c, await orgs.listOrganizations(scopeOf(c), c.req.valid('query'), c.req.url));
   },
 );
 
@@ -246,8 +246,7 @@ organizationRoutes.openapi(
     },
   }),
   async (c) => {
-    const { link, ...page } = await members.listMembers(scopeOf(c), c.req.valid('param').org, c.req.valid('query'), c.req.url);
-    return c.json(page, 200, { Link: link });
+    return listJson(c, await members.listMembers(scopeOf(c), c.req.valid('param').org, c.req.valid('query'), c.req.url));
   },
 );
 

@@ -31,6 +31,7 @@ import {
 import * as service from './service';
 import { invitationHeaders, withInvitation } from '../users/schemas';
 import { DOWNLOAD_PARAMETERS } from '../storage/objects';
+import { listJson } from '../http/list-answer';
 
 const projectParam = z.object({ project: pathParam('project', 'Project id (prj_…).', 'prj_01jd8z3b6q0w4y1r7k5t2m9xce') });
 const orgParam = z.object({ org: pathParam('org', 'Organisation slug or id.', 'habitat') });
@@ -110,8 +111,7 @@ projectRoutes.openapi(
     },
   }),
   async (c) => {
-    const { link, ...page } = await service.listProjects(scopeOf(c), c.req.valid('query'), c.req.url);
-    return c.json(page, 200, { Link: link });
+    return listJson(c, await service.listProjects(scopeOf(c), c.req.valid('query'), c.req.url));
   },
 );
 
@@ -129,8 +129,7 @@ projectRoutes.openapi(
     },
   }),
   async (c) => {
-    const { link, ...page } = await service.listProjects(scopeOf(c), c.req.valid('query'), c.req.url, c.req.valid('param').org);
-    return c.json(page, 200, { Link: link });
+    return listJson(c, await service.listProjects(scopeOf(c), c.req.valid('query'), c.req.url, c.req.valid('param').org));
   },
 );
 
@@ -315,8 +314,7 @@ projectRoutes.openapi(
     },
   }),
   async (c) => {
-    const { link, ...page } = await members.listProjectMembers(scopeOf(c), c.req.valid('param').project, c.req.valid('query'), c.req.url);
-    return c.json(page, 200, { Link: link });
+    return listJson(c, await members.listProjectMembers(scopeOf(c), c.req.valid('param').project, c.req.valid('query'), c.req.url));
   },
 );
 

@@ -13,6 +13,7 @@ import { TYPE_CHECKED, type IncomingFile } from '../storage/uploads';
 import { REPORT_FORM_FIELDS, REPORT_LIMITS, REPORT_STATUS, ReportCreateBody, ReportPatchBody, ReportSchema } from './schemas';
 import * as service from './service';
 import { DOWNLOAD_PARAMETERS } from '../storage/objects';
+import { listJson } from '../http/list-answer';
 
 const reportParam = z.object({ report: pathParam('report', 'Report id (rpt_…).', 'rpt_01jd8z3b6q0w4y1r7k5t2m9xce') });
 const assetParam = z.object({ asset: pathParam('asset', 'Asset id (ast_…).', 'ast_01jd8z3b6q0w4y1r7k5t2m9xce') });
@@ -62,8 +63,7 @@ reportRoutes.openapi(
     responses: { 200: { ...json(ReportList, 'A page of reports.'), headers: LIST_HEADERS }, ...errorResponses(400) },
   }),
   async (c) => {
-    const { link, ...page } = await service.listReports(scopeOf(c), c.req.valid('query'), c.req.url);
-    return c.json(page, 200, { Link: link });
+    return listJson(c, await service.listReports(scopeOf(c), c.req.valid('query'), c.req.url));
   },
 );
 
@@ -191,8 +191,7 @@ reportRoutes.openapi(
     responses: { 200: { ...json(ReportList, 'A page of reports.'), headers: LIST_HEADERS }, ...errorResponses(400, 404) },
   }),
   async (c) => {
-    const { link, ...page } = await service.listReports(scopeOf(c), c.req.valid('query'), c.req.url, { scopeAsset: c.req.valid('param').asset });
-    return c.json(page, 200, { Link: link });
+    return listJson(c, await service.listReports(scopeOf(c), c.req.valid('query'), c.req.url, { scopeAsset: c.req.valid('param').asset }));
   },
 );
 

@@ -27,6 +27,7 @@ import {
   type AttachTarget,
 } from './schemas';
 import * as service from './service';
+import { listJson } from '../http/list-answer';
 
 /** The entities resources attach to, as their routes name them. */
 export const ENTITY_ROUTES: { type: ResourceEntityType; segment: string; param: string; title: string; description: string; example: string }[] = [
@@ -156,8 +157,7 @@ resourceRoutes.openapi(
     responses: { 200: LIST_OK, ...errorResponses(400) },
   }),
   async (c) => {
-    const { link, ...page } = await service.listResources(scopeOf(c), c.req.valid('query'), c.req.url);
-    return c.json(page, 200, { Link: link });
+    return listJson(c, await service.listResources(scopeOf(c), c.req.valid('query'), c.req.url));
   },
 );
 
@@ -189,8 +189,7 @@ for (const e of ENTITY_ROUTES) {
       responses: { 200: LIST_OK, ...errorResponses(400, 404) },
     }),
     async (c) => {
-      const { link, ...page } = await service.listResources(scopeOf(c), c.req.valid('query'), c.req.url, { type: e.type, ref: ref(c) });
-    return c.json(page, 200, { Link: link });
+      return listJson(c, await service.listResources(scopeOf(c), c.req.valid('query'), c.req.url, { type: e.type, ref: ref(c) }));
     },
   );
 }

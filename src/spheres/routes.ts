@@ -20,6 +20,7 @@ import {
 } from './schemas';
 import * as service from './service';
 import { DOWNLOAD_PARAMETERS } from '../storage/objects';
+import { listJson } from '../http/list-answer';
 
 const assetParam = z.object({ asset: pathParam('asset', 'Asset id (ast_…).', 'ast_01jd8z3b6q0w4y1r7k5t2m9xce') });
 const sphereParam = z.object({ sphere: pathParam('sphere', 'Sphere id (sph_…).', 'sph_01jd8z3b6q0w4y1r7k5t2m9xce') });
@@ -85,8 +86,7 @@ sphereRoutes.openapi(
     },
   }),
   async (c) => {
-    const { link, ...page } = await service.listSpheres(scopeOf(c), c.req.valid('param').asset, c.req.valid('query'), c.req.url);
-    return c.json(page, 200, { Link: link });
+    return listJson(c, await service.listSpheres(scopeOf(c), c.req.valid('param').asset, c.req.valid('query'), c.req.url));
   },
 );
 

@@ -8,6 +8,7 @@ import { createRouter } from '../http/router';
 import { json, jsonBody, pathParam, queryBool } from '../http/schemas';
 import { invitationHeaders, NewUserSchema, UserCreateBody, UserPatchBody, UserProfileSchema, UserSchema, withInvitation } from './schemas';
 import * as users from './service';
+import { listJson } from '../http/list-answer';
 
 const userParam = z.object({ user: pathParam('user', 'User id, username or email.', 'kieran') });
 
@@ -33,8 +34,7 @@ userRoutes.openapi(
     },
   }),
   async (c) => {
-    const { link, ...page } = await users.listUsers(scopeOf(c), c.req.valid('query'), c.req.url);
-    return c.json(page, 200, { Link: link });
+    return listJson(c, await users.listUsers(scopeOf(c), c.req.valid('query'), c.req.url));
   },
 );
 
