@@ -163,6 +163,24 @@ describe('upload', () => {
     expect(await count('data_files', 'id = ? AND folder_id = ?', named.body.id, f.id)).toBe(1);
   });
 
+  it('reads a declared field from the query with a form as with a raw body (issue 12: ?folder_id= with multipart landed at the top level); given in both, 400 naming it and nothing stored', async () => {
+    const w = await world();
+    const f = await addFolder(w.editor, w.asset.id, 'Query');
+    const file = { bytes: text('from the query'), type: 'text/plain', name: 'q.txt' };
+    const a = await call(`/v1/assets/${w.asset.id}/data?folder_id=${f.id}&name=Named.txt`, { headers: w.editor.auth, body: form(file) });
+    expect(a.status, a.text).toBe(201);
+    expect(a.body).toMatchObject({ name: 'Named.txt', folder_id: f.id });
+    expect(await count('data_files', 'id = ? AND folder_id = ?', a.body.id, f.id)).toBe(1);
+    // A wrong folder in the query is refused like one in the form, not ignored.
+    const elsewhere = await addFolder(w.editor, w.other.id, 'Elsewhere');
+    expect(paths(await call(`/v1/assets/${w.asset.id}/data?folder_id=${elsewhere.id}`, { headers: w.editor.auth, body: form(file) }))).toEqual(['folder_id']);
+    const before = await count('data_files', 'asset_id = ?', w.asset.id);
+    const twice = await call(`/v1/assets/${w.asset.id}/data?folder_id=${f.id}`, { headers: w.editor.auth, body: form(file, { folder_id: f.id }) });
+    expectProblem(twice, 400, 'invalid-request');
+    expect(twice.body.errors).toEqual([{ path: 'folder_id', message: 'Given in the body and in the query: send it once.' }]);
+    expect(await count('data_files', 'asset_id = ?', w.asset.id)).toBe(before);
+  });
+
   it('stores a raw body: name from X-File-Name (URL-encoded) or ?name=, folder from ?folder_id=; the type proven by the content when declared as octet-stream', async () => {
     const w = await world();
     const f = await addFolder(w.editor, w.asset.id, 'Photos');

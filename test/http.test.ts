@@ -8,7 +8,7 @@ import { json } from '../src/http/schemas';
 import { call, expectProblem, roundTrips, type Answer } from './support/api';
 import { makeUser } from './support/actors';
 import { ApiDocument, repeatable, type Operation } from './support/openapi-doc';
-import { buildWorld, fill, send, snapshot, type World } from './support/world';
+import { bodyFor, buildWorld, fill, send, snapshot, type World } from './support/world';
 
 describe('HTTP core', () => {
   it('answers the health route with a request id and Server-Timing', async () => {
@@ -113,6 +113,29 @@ describe('the query and the path of every operation of /openapi.json', () => {
     }
     expect(failures).toEqual([]);
     expect(checked).toBeGreaterThan(100);
+  }, 60_000);
+
+  it('reads a form field its operation also declares in the query from either place, never dropping one: given in both, 400 naming it (issue 12)', async () => {
+    const before = await snapshot();
+    const failures: string[] = [];
+    let checked = 0;
+    for (const op of doc.operations) {
+      const form = op.body['multipart/form-data'];
+      const queried = op.parameters.filter((p) => p.in === 'query' && form?.properties?.[p.name]);
+      for (const p of queried) {
+        const b = bodyFor(w, op.method, op.path);
+        const value = doc.resolve(form!.properties[p.name]).contentMediaType === 'application/json' ? '{}' : 'x';
+        (b.body as FormData).append(p.name, value);
+        const a = await send(`${url(op)}?${p.name}=${encodeURIComponent(value)}`, op.method, asSuperuser(), b);
+        checked += 1;
+        if (a.status !== 400 || !(a.body?.errors ?? []).some((e: { path: string; message: string }) => e.path === p.name && /body and in the query/.test(e.message))) {
+          failures.push(`${op.key} ${p.name} in the form and the query: ${a.status} ${a.text.slice(0, 200)}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(checked).toBeGreaterThan(10);
+    expect(await snapshot()).toEqual(before);
   }, 60_000);
 
   it('refuses the near-misses of the report: organization_id on /v1/users, folder_id on the data tab', async () => {

@@ -1,16 +1,15 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { scopeOf } from '../auth/caller';
-import { settings } from '../env';
-import { FOLDER_REF, ITEM_NAME } from '../folders/schemas';
+import { FOLDER_REF } from '../folders/schemas';
 import type { AppEnv } from '../http/context';
 import { entityJson } from '../http/etag';
 import { DEFAULT_LIMIT, LIST_HEADERS, listEnvelope, listQuerySchema, MAX_LIMIT } from '../http/list';
 import { authedRoute, binary, ETAG_HEADER, FILE_NAME_HEADER, IF_MATCH } from '../http/openapi';
 import { errorResponses, problems } from '../http/problem';
-import { createRouter, fieldErrors } from '../http/router';
+import { createRouter } from '../http/router';
 import { json, jsonBody, pathParam, queryInt } from '../http/schemas';
-import { readFileUpload, uploadBody } from '../storage/file-http';
+import { readUpload, uploadBody } from '../storage/file-http';
 import { DOWNLOAD_HEADERS, DOWNLOAD_PARAMETERS, objectResponse } from '../storage/objects';
 import { listContents } from './contents';
 import { ContentsSchema, DataFileSchema, DataPatchBody, DataUploadFields } from './schemas';
@@ -32,8 +31,8 @@ const contentsQuery = z.object({
 });
 
 const uploadQuery = z.object({
-  name: z.string().max(1000).optional().openapi({ description: 'With a raw body: the file name (or send X-File-Name).' }),
-  folder_id: z.string().max(64).optional().openapi({ description: 'With a raw body: the folder to put the file in (a folder of this asset).' }),
+  name: z.string().max(1000).optional().openapi({ description: 'The file name, as the form’s `name` (not both); with a raw body, or X-File-Name.' }),
+  folder_id: z.string().max(64).optional().openapi({ description: 'The folder to put the file in (a folder of this asset), as the form’s `folder_id` (not both).' }),
 });
 
 const DATA_OK = (description: string) => ({ ...json(DataFileSchema, description), headers: ETAG_HEADER });
@@ -46,21 +45,17 @@ const DOWNLOAD_RESPONSES = {
   416: { ...errorResponses(416)[416]!, description: 'The range starts past the end of the file; Content-Range gives the size.' },
 };
 
-/** An upload: the file, its name (the `name` field or query, else the file's own name) and folder. */
+/** An upload: the file, its name (the `name` field, else the file's own name) and folder, from the form or the query. */
 async function readDataUpload(c: Context<AppEnv>) {
-  const type = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === 'application/x-www-form-urlencoded') {
-    throw problems.unsupportedMediaType(['multipart/form-data with a `file` part', 'the file itself as the body']);
-  }
-  const { file, fields } = await readFileUpload(c, { name: 'text', folder_id: 'text' }, settings(c.env).uploadMaxBytes);
-  const parsed = DataUploadFields.safeParse(fields);
-  if (!parsed.success) throw problems.invalid(fieldErrors(parsed.error), 'The upload is not valid.');
-  if (!file) throw problems.invalid([{ path: 'file', message: 'Required: a `file` part, or the file itself as the body.' }]);
-  const name = parsed.data.name ?? ITEM_NAME.safeParse(file.filename).data;
-  if (name === undefined) {
+  const { input, file } = await readUpload(c, {
+    fields: { name: 'text', folder_id: 'text' },
+    schema: DataUploadFields,
+    file: { part: 'file', required: true, raw: 'any', names: 'name' },
+  });
+  if (input.name === undefined) {
     throw problems.invalid([{ path: 'name', message: 'Name the file: a `name` field, X-File-Name or ?name= (1 to 255 characters, no control characters).' }]);
   }
-  return { file, meta: { name, folderId: parsed.data.folder_id ?? null } };
+  return { file: file!, meta: { name: input.name, folderId: input.folder_id ?? null } };
 }
 
 export const dataRoutes = createRouter();
@@ -73,7 +68,7 @@ dataRoutes.openapi(
     tags: ['Data'],
     summary: 'Upload a data file into an asset, optionally into one of its folders (editors, managers, org admins)',
     description:
-      'multipart/form-data with a `file` part and optional `name` and `folder_id` fields; or the file itself as the body (streamed: the way for large files) with its name in X-File-Name or ?name= and the folder in ?folder_id=. ' +
+      'multipart/form-data with a `file` part and optional `name` and `folder_id` fields; or the file itself as the body (streamed: the way for large files) with its name in X-File-Name or ?name=. `name` and `folder_id` may also come in the query, with either body (400 when given in both). ' +
       'The declared type is checked against the content for PNG, JPEG, GIF, WebP and PDF (400 when they disagree); the SHA-256 is computed while the file is stored. 413 above the configured size limit.',
     request: { params: assetParam, query: uploadQuery, body: uploadBody({
       name: { type: 'string', maxLength: 255, description: 'Defaults to the file’s own name.' },

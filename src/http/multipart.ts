@@ -10,7 +10,6 @@ import {
   getMultipartBoundary,
   parseMultipartStream,
 } from '@remix-run/multipart-parser';
-import { parseJsonText } from './json-limits';
 import { Problem, problems } from './problem';
 
 export interface UploadedFile {
@@ -92,23 +91,15 @@ function textOf(bytes: Uint8Array, name: string): string {
   }
 }
 
-/** One text field, or a JSON-encoded one (arrays and objects travel as JSON text in a form), within the JSON limits. */
-export function formValue(form: MultipartForm, name: string, as: 'text' | 'json'): unknown {
-  const values = form.fields[name];
-  if (!values || values.length === 0) return undefined;
-  if (as === 'text') return values.length === 1 ? values[0] : values;
-  if (values.length > 1) return values;
-  return parseJsonText(values[0]!, name);
-}
-
-/** A raw request body, read up to `max` bytes (413 beyond). For small files only: large ones stream. */
-export async function readBoundedBody(request: Request, max: number): Promise<Uint8Array> {
-  const declared = Number(request.headers.get('Content-Length') ?? NaN);
-  if (declared > max) throw problems.tooLarge(max);
-  if (!request.body) return new Uint8Array();
+/** A body read up to `max` bytes (413 beyond, or at once when its declared length is over). For small files only: large ones stream. */
+export async function readBounded(body: ReadableStream<Uint8Array>, declared: number | null, max: number): Promise<Uint8Array> {
+  if (declared !== null && declared > max) {
+    await body.cancel().catch(() => undefined);
+    throw problems.tooLarge(max);
+  }
   const chunks: Uint8Array[] = [];
   let total = 0;
-  const reader = request.body.getReader();
+  const reader = body.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;

@@ -1,13 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import { scopeOf } from '../auth/caller';
 import { entityJson } from '../http/etag';
-import { readJsonOrForm } from '../http/forms';
+import { readUpload } from '../storage/file-http';
 import { LIST_HEADERS, listEnvelope, listQuerySchema, searchParam } from '../http/list';
 import { authedRoute, ETAG_HEADER, IF_MATCH } from '../http/openapi';
 import { errorResponses } from '../http/problem';
 import { createRouter } from '../http/router';
 import { json, jsonBody, pathParam, queryBool } from '../http/schemas';
-import { LOGO_DOWNLOAD_RESPONSES, LOGO_FORM_PROPERTY, LOGO_UPLOAD_BODY, LOGO_UPLOAD_DESCRIPTION, readLogoUpload } from '../storage/logo-http';
+import { LOGO_DOWNLOAD_RESPONSES, LOGO_FORM_PROPERTY, LOGO_UPLOAD_BODY, LOGO_UPLOAD_DESCRIPTION, logoOf, readLogoUpload } from '../storage/logo-http';
 import { LOGO_MAX_BYTES } from '../storage/logos';
 import { jsonTextField } from '../http/json-limits';
 import { deleteLogo, organizationLogo, putLogo } from './logo';
@@ -102,12 +102,14 @@ organizationRoutes.openapi(
     },
   }),
   async (c) => {
-    const { input, file } = await readJsonOrForm(c, OrganizationCreateBody, ORG_FORM_FIELDS, {
-      file: 'logo',
-      maxFileBytes: LOGO_MAX_BYTES,
-      listAliases: { urls: 'url' },
+    const { input, file } = await readUpload(c, {
+      fields: ORG_FORM_FIELDS,
+      schema: OrganizationCreateBody,
+      json: true,
+      file: { part: 'logo', required: false, maxPartBytes: LOGO_MAX_BYTES },
+      aliases: { urls: 'url' },
     });
-    const org = await orgs.createOrganization(scopeOf(c), input, file);
+    const org = await orgs.createOrganization(scopeOf(c), input, logoOf(file));
     c.header('Location', `/v1/organizations/${org.slug}`);
     return entityJson(c, org, 201);
   },

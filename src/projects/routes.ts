@@ -1,13 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import { scopeOf } from '../auth/caller';
 import { entityJson } from '../http/etag';
-import { readJsonOrForm } from '../http/forms';
+import { readUpload } from '../storage/file-http';
 import { LIST_HEADERS, listEnvelope, listQuerySchema, searchParam } from '../http/list';
 import { authedRoute, ETAG_HEADER, IF_MATCH } from '../http/openapi';
 import { errorResponses } from '../http/problem';
 import { createRouter } from '../http/router';
 import { json, jsonBody, pathParam, queryBool } from '../http/schemas';
-import { LOGO_DOWNLOAD_RESPONSES, LOGO_FORM_PROPERTY, LOGO_UPLOAD_BODY, LOGO_UPLOAD_DESCRIPTION, readLogoUpload } from '../storage/logo-http';
+import { LOGO_DOWNLOAD_RESPONSES, LOGO_FORM_PROPERTY, LOGO_UPLOAD_BODY, LOGO_UPLOAD_DESCRIPTION, logoOf, readLogoUpload } from '../storage/logo-http';
 import { LOGO_MAX_BYTES } from '../storage/logos';
 import { jsonTextField } from '../http/json-limits';
 import { deleteProjectLogo, projectLogo, putProjectLogo } from './logo';
@@ -148,8 +148,14 @@ projectRoutes.openapi(
     responses: { 201: { ...json(ProjectDetailSchema, 'Created.'), headers: ETAG_HEADER }, ...errorResponses(400, 404, 409) },
   }),
   async (c) => {
-    const { input, file } = await readJsonOrForm(c, ProjectCreateBody, FORM_FIELDS, { file: 'logo', maxFileBytes: LOGO_MAX_BYTES, listAliases: { urls: 'url' } });
-    const project = await service.createProject(scopeOf(c), c.req.valid('param').org, input, file);
+    const { input, file } = await readUpload(c, {
+      fields: FORM_FIELDS,
+      schema: ProjectCreateBody,
+      json: true,
+      file: { part: 'logo', required: false, maxPartBytes: LOGO_MAX_BYTES },
+      aliases: { urls: 'url' },
+    });
+    const project = await service.createProject(scopeOf(c), c.req.valid('param').org, input, logoOf(file));
     c.header('Location', `/v1/projects/${project.id}`);
     return entityJson(c, project, 201);
   },

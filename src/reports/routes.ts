@@ -1,15 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import { scopeOf } from '../auth/caller';
 import { entityJson } from '../http/etag';
-import { readJsonBody } from '../http/forms';
 import { LIST_HEADERS, listEnvelope, listQuerySchema } from '../http/list';
-import { isMultipart } from '../http/multipart';
 import { authedRoute, binary, ETAG_HEADER, IF_MATCH } from '../http/openapi';
-import { errorResponses, problems } from '../http/problem';
-import { createRouter, fieldErrors } from '../http/router';
+import { errorResponses } from '../http/problem';
+import { createRouter } from '../http/router';
 import { json, jsonBody, pathParam } from '../http/schemas';
-import { MULTIPART_FILE_MAX_BYTES, readFileUpload, uploadBody } from '../storage/file-http';
-import { TYPE_CHECKED, type IncomingFile } from '../storage/uploads';
+import { MULTIPART_FILE_MAX_BYTES, readUpload, REPLACEMENT, uploadBody } from '../storage/file-http';
+import { TYPE_CHECKED } from '../storage/uploads';
 import { REPORT_FORM_FIELDS, REPORT_LIMITS, REPORT_STATUS, ReportCreateBody, ReportPatchBody, ReportSchema } from './schemas';
 import * as service from './service';
 import { DOWNLOAD_PARAMETERS } from '../storage/objects';
@@ -82,20 +80,13 @@ reportRoutes.openapi(
     responses: { 201: { ...json(ReportSchema, 'Created.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => {
-    const scope = scopeOf(c);
-    let candidate: Record<string, unknown>;
-    let file: IncomingFile | null = null;
-    if (isMultipart(c.req.header('Content-Type'))) {
-      const upload = await readFileUpload(c, REPORT_FORM_FIELDS, scope.settings.uploadMaxBytes);
-      candidate = upload.fields;
-      file = upload.file;
-      if (candidate.name === undefined && file?.filename) candidate.name = file.filename;
-    } else {
-      candidate = await readJsonBody(c);
-    }
-    const parsed = ReportCreateBody.safeParse(candidate);
-    if (!parsed.success) throw problems.invalid(fieldErrors(parsed.error), 'The request body is not valid.');
-    const report = await service.createReport(scope, parsed.data, file);
+    const { input, file } = await readUpload(c, {
+      fields: REPORT_FORM_FIELDS,
+      schema: ReportCreateBody,
+      json: true,
+      file: { part: 'file', required: false, names: 'name' },
+    });
+    const report = await service.createReport(scopeOf(c), input, file);
     c.header('Location', `/v1/reports/${report.id}`);
     return entityJson(c, report, 201);
   },
@@ -159,10 +150,8 @@ reportRoutes.openapi(
     responses: { 200: { ...json(ReportSchema, 'The report with its new file.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => {
-    const scope = scopeOf(c);
-    const { file } = await readFileUpload(c, {}, scope.settings.uploadMaxBytes);
-    if (!file) throw problems.invalid([{ path: 'file', message: 'Required: the file.' }], 'The request body is not valid.');
-    return entityJson(c, await service.putReportFile(scope, c.req.valid('param').report, file, c.req.header('If-Match')));
+    const { file } = await readUpload(c, REPLACEMENT);
+    return entityJson(c, await service.putReportFile(scopeOf(c), c.req.valid('param').report, file!, c.req.header('If-Match')));
   },
 );
 

@@ -2,17 +2,15 @@ import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { scopeOf } from '../auth/caller';
 import type { ResourceEntityType } from '../db/schema';
-import { settings } from '../env';
 import type { AppEnv } from '../http/context';
 import { entityJson } from '../http/etag';
 import { LIST_HEADERS, listEnvelope, listQuerySchema, searchParam } from '../http/list';
 import { JSON_LIMITS, jsonTextField } from '../http/json-limits';
-import { isMultipart } from '../http/multipart';
 import { authedRoute, binary, ETAG_HEADER, FILE_NAME_HEADER, IF_MATCH } from '../http/openapi';
 import { errorResponses, problems } from '../http/problem';
-import { createRouter, fieldErrors } from '../http/router';
+import { createRouter } from '../http/router';
 import { json, jsonBody, pathParam, queryBool } from '../http/schemas';
-import { readFileUpload, uploadBody } from '../storage/file-http';
+import { readUpload, REPLACEMENT, uploadBody } from '../storage/file-http';
 import { DOWNLOAD_HEADERS, DOWNLOAD_PARAMETERS } from '../storage/objects';
 import {
   ATTACH_MAX,
@@ -53,13 +51,13 @@ export const resourceListQuery = listQuerySchema(service.resourceListSpec).exten
 });
 
 export const uploadQuery = z.object({
-  name: z.string().max(1000).optional().openapi({ description: 'With a raw body: the name (or send X-File-Name).' }),
-  description: z.string().max(10_000).optional().openapi({ description: 'With a raw body: the description.' }),
-  attributes: z.string().max(10_000).optional().openapi({ description: `With a raw body: the attributes, a JSON object as JSON text, nested at most ${JSON_LIMITS.depth} levels.` }),
+  name: z.string().max(1000).optional().openapi({ description: 'The name, as the form’s `name` (not both); with a raw body, or X-File-Name.' }),
+  description: z.string().max(10_000).optional().openapi({ description: 'The description, as the form’s `description` (not both).' }),
+  attributes: z.string().max(10_000).optional().openapi({ description: `The attributes, a JSON object as JSON text nested at most ${JSON_LIMITS.depth} levels, as the form’s \`attributes\` (not both).` }),
   attach: z
     .union([z.string().max(ATTACH_REF_MAX), z.array(z.string().max(ATTACH_REF_MAX)).max(ATTACH_MAX)])
     .optional()
-    .openapi({ description: 'With a raw body: an entity to attach to, `entity_type:id`; repeat for several.' }),
+    .openapi({ description: 'An entity to attach to, `entity_type:id`; repeat for several (or the form’s `attach` fields, not both).' }),
 });
 
 export { FILE_NAME_HEADER };
@@ -90,33 +88,19 @@ const DOWNLOAD_RESPONSES = {
 
 /**
  * A resource upload: the file, its metadata and the entities to attach it to (`within`, the
- * entity of the path, first). multipart/form-data, or the file itself as the body with the
- * metadata in the query.
+ * entity of the path, first). multipart/form-data, or the file itself as the body; each field
+ * from the form or the query.
  */
 export async function readResourceUpload(c: Context<AppEnv>, within?: service.Within) {
-  const type = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === 'application/x-www-form-urlencoded') {
-    throw problems.unsupportedMediaType(['multipart/form-data with a `file` part', 'the file itself as the body']);
-  }
-  const multipart = isMultipart(type);
-  const { file, fields } = await readFileUpload(
-    c,
-    { name: 'text', description: 'text', attributes: 'json', attach: 'text' },
-    settings(c.env).uploadMaxBytes,
-  );
-  if (!multipart) {
-    const attach = c.req.queries('attach');
-    if (attach) fields.attach = attach;
-  }
-  if (typeof fields.attach === 'string') fields.attach = [fields.attach];
-  const parsed = ResourceUploadFields.safeParse(fields);
-  if (!parsed.success) throw problems.invalid(fieldErrors(parsed.error), 'The upload is not valid.');
-  const targets: AttachTarget[] = [...(within ? [{ entityType: within.type, entityId: within.ref }] : []), ...(parsed.data.attach ?? []).map(parseAttachRef)];
+  const { input, file } = await readUpload(c, {
+    fields: { name: 'text', description: 'text', attributes: 'json', attach: 'list' },
+    schema: ResourceUploadFields,
+    file: { part: 'file', required: true, raw: 'any', names: 'name' },
+  });
+  const targets: AttachTarget[] = [...(within ? [{ entityType: within.type, entityId: within.ref }] : []), ...(input.attach ?? []).map(parseAttachRef)];
   if (targets.length === 0) throw problems.invalid([{ path: 'attach', message: 'Required: at least one `entity_type:id` to attach the resource to.' }]);
-  if (!file) throw problems.invalid([{ path: 'file', message: 'Required: a `file` part, or the file itself as the body.' }]);
-  const name = parsed.data.name ?? ResourceUploadFields.shape.name.safeParse(file.filename).data;
-  if (name === undefined) throw problems.invalid([{ path: 'name', message: 'Name the resource: a `name` field, X-File-Name or ?name=.' }]);
-  return { file, targets, meta: { name, description: parsed.data.description, attributes: parsed.data.attributes } };
+  if (input.name === undefined) throw problems.invalid([{ path: 'name', message: 'Name the resource: a `name` field, X-File-Name or ?name=.' }]);
+  return { file: file!, targets, meta: { name: input.name, description: input.description, attributes: input.attributes } };
 }
 
 export async function createFromUpload(c: Context<AppEnv>, within?: service.Within) {
@@ -136,7 +120,7 @@ resourceRoutes.openapi(
     tags: ['Resources'],
     summary: 'Upload a resource and attach it to one or more entities (writers of each)',
     description:
-      'multipart/form-data with a `file` part, `name`, `description`, `attributes` (JSON text) and one or more `attach` fields (`entity_type:id`); or the file itself as the body with the same fields in the query. ' +
+      'multipart/form-data with a `file` part, `name`, `description`, `attributes` (JSON text) and one or more `attach` fields (`entity_type:id`); or the file itself as the body. Each field may come in the query instead, with either body (400 when given in both). ' +
       'The first entity’s organisation owns the bytes; the same bytes uploaded again in that organisation are stored once.',
     request: { query: uploadQuery, body: uploadBody(UPLOAD_FIELDS, ['attach']) },
     parameters: [FILE_NAME_HEADER],
@@ -252,10 +236,8 @@ resourceRoutes.openapi(
     responses: { 200: RESOURCE_OK('The resource with its new file.'), ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => {
-    const scope = scopeOf(c);
-    const { file } = await readFileUpload(c, {}, scope.settings.uploadMaxBytes);
-    if (!file) throw problems.invalid([{ path: 'file', message: 'Required: the file.' }], 'The request body is not valid.');
-    return entityJson(c, await service.putResourceFile(scope, c.req.valid('param').resource, file, c.req.header('If-Match')));
+    const { file } = await readUpload(c, REPLACEMENT);
+    return entityJson(c, await service.putResourceFile(scopeOf(c), c.req.valid('param').resource, file!, c.req.header('If-Match')));
   },
 );
 

@@ -2,12 +2,11 @@ import { z } from '@hono/zod-openapi';
 import { scopeOf } from '../auth/caller';
 import { entityJson } from '../http/etag';
 import { LIST_HEADERS, listEnvelope, listQuerySchema } from '../http/list';
-import { isMultipart } from '../http/multipart';
 import { authedRoute, binary, ETAG_HEADER, IF_MATCH } from '../http/openapi';
-import { errorResponses, problems, type FieldError } from '../http/problem';
-import { createRouter, fieldErrors } from '../http/router';
+import { errorResponses } from '../http/problem';
+import { createRouter } from '../http/router';
 import { json, jsonBody, pathParam } from '../http/schemas';
-import { MULTIPART_FILE_MAX_BYTES, readFileUpload } from '../storage/file-http';
+import { MULTIPART_FILE_MAX_BYTES, readUpload } from '../storage/file-http';
 import { NUMERIC_TEXT_MAX } from '../projects/schemas';
 import {
   DATE_TIME_TEXT_MAX,
@@ -59,7 +58,7 @@ const UPLOAD_BODY = {
   },
 };
 
-/** With a raw image body, the metadata travels in the query (documented here, checked with the form's rules). */
+/** The metadata may travel in the query, with a raw image body or a form (not both for one field; checked with the form's rules). */
 const uploadQuery = z.object({
   name: z.string().max(SPHERE_NAME_MAX).optional().openapi({ description: 'The name (or send X-File-Name); defaults to the file name.' }),
   captured_at: z.string().max(DATE_TIME_TEXT_MAX).optional().openapi({ description: 'RFC 3339 date-time with an offset.' }),
@@ -98,25 +97,18 @@ sphereRoutes.openapi(
     tags: ['Spheres'],
     summary: 'Upload a sphere (editors, managers, org admins)',
     description:
-      'multipart/form-data with a `file` (JPEG, PNG or WebP, checked against the content) and the metadata fields; or the image itself as the body (streamed, up to the upload limit) with the metadata in the query and the name in `?name=` or `X-File-Name`.',
+      'multipart/form-data with a `file` (JPEG, PNG or WebP, checked against the content) and the metadata fields; or the image itself as the body (streamed, up to the upload limit) with the metadata in the query and the name in `?name=` or `X-File-Name`. A metadata field may come in the query with a form too (400 when given in both).',
     request: { params: assetParam, query: uploadQuery, body: UPLOAD_BODY },
     responses: { 201: { ...json(SphereSchema, 'Created.'), headers: ETAG_HEADER }, ...errorResponses(400, 403, 404, 409) },
   }),
   async (c) => {
-    const contentType = c.req.header('Content-Type');
-    const media = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-    if (contentType && !isMultipart(contentType) && !RAW_TYPES.includes(media)) {
-      throw problems.unsupportedMediaType(['multipart/form-data', ...RAW_TYPES]);
-    }
+    const { input, file } = await readUpload(c, {
+      fields: SPHERE_FORM_FIELDS,
+      schema: SphereCreateFields,
+      file: { part: 'file', required: true, raw: RAW_TYPES, names: 'name', missing: 'Required: the image (JPEG, PNG or WebP).' },
+    });
     const scope = scopeOf(c);
-    const { file, fields } = await readFileUpload(c, SPHERE_FORM_FIELDS, scope.settings.uploadMaxBytes);
-    const metadata = Object.fromEntries(Object.entries(fields).filter(([k]) => k in SPHERE_FORM_FIELDS));
-    if (metadata.name === undefined && file?.filename) metadata.name = file.filename;
-    const parsed = SphereCreateFields.safeParse(metadata);
-    const errors: FieldError[] = parsed.success ? [] : fieldErrors(parsed.error);
-    if (!file) errors.push({ path: 'file', message: 'Required: the image (JPEG, PNG or WebP).' });
-    if (errors.length || !parsed.success || !file) throw problems.invalid(errors, 'The request body is not valid.');
-    const sphere = await service.createSphere(scope, c.req.valid('param').asset, parsed.data, file);
+    const sphere = await service.createSphere(scope, c.req.valid('param').asset, input, file!);
     c.header('Location', `/v1/spheres/${sphere.id}`);
     return entityJson(c, sphere, 201);
   },

@@ -1,25 +1,26 @@
 /** The HTTP side of logo routes, shared by organisations and projects. */
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { isMultipart, readBoundedBody, readMultipart } from '../http/multipart';
 import { binary } from '../http/openapi';
-import { errorResponses, problems } from '../http/problem';
+import { errorResponses } from '../http/problem';
+import { fileBytes, readUpload, type UploadedFile } from './file-http';
 import { LOGO_MAX_BYTES, type NewLogo } from './logos';
 import { LOGO_TYPES } from './sniff';
 
 const BINARY = { schema: binary(`At most ${LOGO_MAX_BYTES} bytes.`) };
 
+/** The logo a form carried, as the logo store takes it (a form part is in memory). */
+export const logoOf = (file: UploadedFile | null): NewLogo | undefined =>
+  file?.bytes ? { filename: file.filename, mediaType: file.declaredType, bytes: file.bytes } : undefined;
+
 /** The logo from a PUT: multipart/form-data with a `logo` file, or the image as the body. */
 export async function readLogoUpload(c: Context): Promise<NewLogo> {
-  const contentType = c.req.header('Content-Type') ?? '';
-  if (isMultipart(contentType)) {
-    const file = (await readMultipart(c.req.raw, LOGO_MAX_BYTES)).files.logo;
-    if (!file) throw problems.invalid([{ path: 'logo', message: 'Required: the image file.' }]);
-    return file;
-  }
-  if (LOGO_TYPES.includes(contentType.split(';')[0]!.trim().toLowerCase())) {
-    return { filename: 'logo', mediaType: contentType, bytes: await readBoundedBody(c.req.raw, LOGO_MAX_BYTES) };
-  }
-  throw problems.unsupportedMediaType(['multipart/form-data', ...LOGO_TYPES]);
+  const { file } = await readUpload(c, {
+    fields: {},
+    schema: z.object({}),
+    file: { part: 'logo', required: true, raw: LOGO_TYPES, maxPartBytes: LOGO_MAX_BYTES, missing: 'Required: the image file.' },
+  });
+  return { filename: file!.filename || 'logo', mediaType: file!.declaredType, bytes: await fileBytes(file!, LOGO_MAX_BYTES) };
 }
 
 export const LOGO_UPLOAD_DESCRIPTION = `multipart/form-data with a \`logo\` file, or the image itself as the body. PNG, JPEG, GIF or WebP (checked against the content), at most ${LOGO_MAX_BYTES} bytes.`;
