@@ -126,7 +126,7 @@ type Results<T extends readonly unknown[]> = { -readonly [K in keyof T]: Awaited
 function toCaller(scope: Scope, rows: CallerRow[]): Caller {
   const row = rows[0];
   if (!row || !sameDigest(row.token.tokenHash, scope.credential.tokenHash)) {
-    throw problems.unauthenticated('The token is wrong, expired or revoked.');
+    throw problems.unauthenticated('The token is wrong, expired or revoked.', 'invalid');
   }
   const { token, user } = row;
   if (token.lastUsedAt === null || scope.now - token.lastUsedAt >= LAST_USED_RESOLUTION_MS) {

@@ -40,9 +40,18 @@ export async function readCredential(headers: Headers): Promise<Credential | nul
   return p ? { tokenHash: await tokenHash(p.token), email: p.email } : null;
 }
 
+/** Whether the request tries to present a credential at all (a malformed one is `invalid`, not `missing`). */
+function presents(headers: { get(name: string): string | null }): boolean {
+  return /^\s*(Bearer|Token)\b/i.test(headers.get('Authorization') ?? '') || Boolean(headers.get('X-User-Token'));
+}
+
 export const requireCredential = createMiddleware<AppEnv>(async (c, next) => {
   const credential = await readCredential(c.req.raw.headers);
-  if (!credential) throw problems.unauthenticated();
+  if (!credential) {
+    throw presents(c.req.raw.headers)
+      ? problems.unauthenticated('The credential is malformed: send `Authorization: Bearer <token>`, `Authorization: Token <token>` or X-User-Email with X-User-Token.', 'invalid')
+      : problems.unauthenticated();
+  }
   c.set('credential', credential);
   await next();
 });

@@ -39,8 +39,6 @@ export interface DeclarationStyle {
   errors: ErrorResponses;
   /** The security requirement of authenticated operations (alternatives: any one will do). */
   security: Record<string, string[]>[];
-  /** Runs first on every operation (a dialect marks its requests with it). */
-  before?: MiddlewareHandler[];
 }
 
 /** A query value that may come more than once: an array, alone or as a branch of a union. */
@@ -108,12 +106,11 @@ function declare<R extends Declared>(config: R, style: DeclarationStyle, authent
 
 /** publicRoute and authedRoute for a document whose errors take `style.errors`' shape. */
 export function routeDeclarations(style: DeclarationStyle) {
-  const before = style.before ?? [];
   const own = (config: Declared) => ([] as MiddlewareHandler[]).concat((config.middleware ?? []) as MiddlewareHandler | MiddlewareHandler[]);
   return {
     /** An operation anyone may call (its own `security`, if it reads a credential itself, e.g. HTTP Basic). */
     publicRoute<const R extends Declared>(config: R) {
-      return createRoute({ security: [], ...declare(config, style, false), middleware: [...before, ...own(config)] } as R);
+      return createRoute({ security: [], ...declare(config, style, false), middleware: own(config) } as R);
     },
     /**
      * Every authenticated POST takes Idempotency-Key (http/idempotency.ts): the header, its 409 and
@@ -125,7 +122,7 @@ export function routeDeclarations(style: DeclarationStyle) {
       return createRoute({
         ...declared,
         security: style.security,
-        middleware: [...before, requireCredential, ...(keyed ? [idempotent] : []), ...own(config)],
+        middleware: [requireCredential, ...(keyed ? [idempotent] : []), ...own(config)],
         ...(keyed ? { parameters: [IDEMPOTENCY_KEY, ...(declared.parameters ?? [])] } : {}),
         responses: keyed ? { ...style.errors(409, 422), ...replayable(declared.responses) } : declared.responses,
       } as R);

@@ -4,6 +4,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import type { AppEnv } from './context';
 
 export const PROBLEM_TYPE_BASE = 'https://fieldbase.dev/problems/';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -11,6 +12,24 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 export interface FieldError {
   path: string;
   message: string;
+  /**
+   * What is wrong, where a dialect words it its own way (DRF: "This field is required."): a value
+   * that is missing, or a key the request may not send. Not rendered in problem+json.
+   */
+  kind?: 'required' | 'unknown';
+}
+
+/** The part of the request a 400 is about: a dialect may answer a bad path parameter as a missing entity. */
+export type RequestPart = 'path' | 'query' | 'header' | 'body' | 'cookie';
+
+export interface ProblemExtra {
+  errors?: FieldError[];
+  headers?: Record<string, string>;
+  part?: RequestPart;
+  /** For 401: no credential was sent, or the one sent is not valid (malformed, unknown, expired, revoked). */
+  credential?: 'missing' | 'invalid';
+  /** For 401: the WWW-Authenticate to send where it is not the API's token schemes (HTTP Basic on a sign-in). */
+  challenge?: string;
 }
 
 export class Problem extends Error {
@@ -19,7 +38,7 @@ export class Problem extends Error {
     readonly slug: string,
     readonly title: string,
     readonly detail?: string,
-    readonly extra: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+    readonly extra: ProblemExtra = {},
   ) {
     super(detail ?? title);
   }
@@ -27,12 +46,13 @@ export class Problem extends Error {
 
 /** The problems the API answers, by name, so that titles and types stay identical everywhere. */
 export const problems = {
-  invalid: (errors: FieldError[], detail = 'The request is not valid.') =>
-    new Problem(400, 'invalid-request', 'Invalid request', detail, { errors }),
+  invalid: (errors: FieldError[], detail = 'The request is not valid.', part?: RequestPart) =>
+    new Problem(400, 'invalid-request', 'Invalid request', detail, { errors, ...(part ? { part } : {}) }),
   malformed: (detail: string) => new Problem(400, 'malformed-request', 'Malformed request', detail),
-  unauthenticated: (detail = 'Sign in: send a valid token.') =>
+  unauthenticated: (detail = 'Sign in: send a valid token.', credential: 'missing' | 'invalid' = 'missing') =>
     new Problem(401, 'unauthenticated', 'Authentication required', detail, {
       headers: { 'WWW-Authenticate': 'Bearer realm="fieldbase", Token realm="fieldbase"' },
+      credential,
     }),
   badCredentials: () =>
     new Problem(401, 'invalid-credentials', 'Invalid credentials', 'The login or the password is wrong.', {
@@ -73,7 +93,14 @@ export const problems = {
     new Problem(500, 'internal', 'Internal server error', 'Something went wrong on our side; quote the request id.'),
 };
 
+/**
+ * Renders a problem for the request: as problem+json, or, for a request under a seed dialect's
+ * base path, as that dialect's own error (src/compat: it sets `renderProblem` for its requests).
+ * Every error the app answers comes through here: the error handler, unknown routes and methods.
+ */
 export function problemResponse(c: Context, p: Problem): Response {
+  const dialect = (c as Context<AppEnv>).get('renderProblem');
+  if (dialect) return dialect(c, p);
   const body: Record<string, unknown> = {
     type: PROBLEM_TYPE_BASE + p.slug,
     title: p.title,
@@ -82,7 +109,7 @@ export function problemResponse(c: Context, p: Problem): Response {
     instance: new URL(c.req.url).pathname,
     request_id: c.get('requestId'),
   };
-  if (p.extra.errors) body.errors = p.extra.errors;
+  if (p.extra.errors) body.errors = p.extra.errors.map(({ path, message }) => ({ path, message }));
   const headers: Record<string, string> = { 'Content-Type': PROBLEM_CONTENT_TYPE, ...p.extra.headers };
   return new Response(JSON.stringify(body), { status: p.status, headers });
 }

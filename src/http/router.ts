@@ -8,9 +8,9 @@ import { RegExpRouter } from 'hono/router/reg-exp-router';
 import { SmartRouter } from 'hono/router/smart-router';
 import { TrieRouter } from 'hono/router/trie-router';
 import type { AppEnv } from './context';
-import { problems, type FieldError } from './problem';
+import { problems, type FieldError, type RequestPart } from './problem';
 
-const PART: Record<string, string> = {
+const PART: Record<string, RequestPart> = {
   json: 'body',
   form: 'body',
   query: 'query',
@@ -23,15 +23,22 @@ const UNKNOWN: Record<string, string> = {
   query: 'Not a query parameter of this operation.',
 };
 
-export function fieldErrors(error: z.ZodError, target?: string): FieldError[] {
-  return error.issues.flatMap((issue) => {
+/** The value at `path` in what was validated (undefined where it is absent). */
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  return path.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined), input);
+}
+
+/** One entry per invalid field; given the input, a value that is missing is marked so (`kind: 'required'`). */
+export function fieldErrors(error: z.ZodError, target?: string, input?: unknown): FieldError[] {
+  return error.issues.flatMap((issue): FieldError[] => {
     const at = issue.path.map(String);
     // An unknown field is named in `path` like any other, one entry per key.
     if (issue.code === 'unrecognized_keys') {
       const message = UNKNOWN[target ?? ''] ?? 'Not a field of this request.';
-      return issue.keys.map((key) => ({ path: [...at, key].join('.'), message }));
+      return issue.keys.map((key) => ({ path: [...at, key].join('.'), message, kind: 'unknown' as const }));
     }
-    return [{ path: at.length ? at.join('.') : '(root)', message: issue.message }];
+    const missing = issue.code === 'invalid_type' && input !== undefined && valueAt(input, issue.path) === undefined;
+    return [{ path: at.length ? at.join('.') : '(root)', message: issue.message, ...(missing ? { kind: 'required' as const } : {}) }];
   });
 }
 
@@ -63,8 +70,8 @@ export function createRouter() {
     router: new SlashInsensitiveRouter(),
     defaultHook: (result) => {
       if (!result.success) {
-        const part = PART[result.target] ?? result.target;
-        throw problems.invalid(fieldErrors(result.error, result.target), `The request ${part} is not valid.`);
+        const part = PART[result.target] ?? 'body';
+        throw problems.invalid(fieldErrors(result.error, result.target, (result as { data?: unknown }).data), `The request ${part} is not valid.`, part);
       }
     },
   });

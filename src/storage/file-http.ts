@@ -16,7 +16,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { parseJsonText } from '../http/json-limits';
+import { JSON_LIMITS, parseJsonText } from '../http/json-limits';
 import { binary } from '../http/openapi';
 import { isMultipart, readBounded, readMultipart } from '../http/multipart';
 import { problems, type FieldError } from '../http/problem';
@@ -113,7 +113,8 @@ export async function readUpload<S extends z.ZodTypeAny>(c: Context, spec: Uploa
   let file: UploadedFile | null = null;
 
   if (isMultipart(type)) {
-    const parsed = await readMultipart(c.req.raw, spec.file?.maxPartBytes ?? MULTIPART_FILE_MAX_BYTES);
+    // A form without a file takes no large part: a stray file part there is held to the limit of a text field.
+    const parsed = await readMultipart(c.req.raw, spec.file ? (spec.file.maxPartBytes ?? MULTIPART_FILE_MAX_BYTES) : JSON_LIMITS.fieldBytes);
     form = parsed.fields;
     const part = spec.file ? parsed.files[spec.file.part] : undefined;
     if (part) file = { filename: part.filename, declaredType: part.mediaType, stream: bytesStream(part.bytes), length: part.bytes.byteLength, bytes: part.bytes };
@@ -126,7 +127,7 @@ export async function readUpload<S extends z.ZodTypeAny>(c: Context, spec: Uploa
     }
   } else if (spec.urlencoded && type === URLENCODED) {
     form = {};
-    for (const [k, v] of new URLSearchParams(await c.req.text())) (form[k] ??= []).push(v);
+    for (const [k, v] of new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer()))) (form[k] ??= []).push(v);
     // A urlencoded form is never a file: a route that takes no form answers it 415.
   } else if (raw && c.req.raw.body && type !== URLENCODED && (raw === 'any' || type === '' || raw.includes(type))) {
     const length = c.req.header('Content-Length');
@@ -149,13 +150,14 @@ export async function readUpload<S extends z.ZodTypeAny>(c: Context, spec: Uploa
   const names = spec.file?.names;
   if (names && input[names] === undefined && file?.filename) input[names] = file.filename;
 
-  const parsed = spec.schema.safeParse(body !== undefined && !isObject ? body : input);
-  if (!parsed.success) errors.push(...fieldErrors(parsed.error, 'body'));
+  const candidate = body !== undefined && !isObject ? body : input;
+  const parsed = spec.schema.safeParse(candidate);
+  if (!parsed.success) errors.push(...fieldErrors(parsed.error, 'body', candidate));
   if (spec.file?.required && !file) {
     const part = spec.file.part;
     errors.push({ path: part, message: spec.file.missing ?? `Required: a \`${part}\` part${raw ? ', or the file itself as the body' : ''}.` });
   }
-  if (errors.length) throw problems.invalid(errors, 'The request body is not valid.');
+  if (errors.length) throw problems.invalid(errors, 'The request body is not valid.', 'body');
   return { input: parsed.data as z.infer<S>, file };
 }
 
