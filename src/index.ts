@@ -1,6 +1,7 @@
 /**
- * The app. Middleware order: request context (id, D1 client, Server-Timing) → CORS → body
- * limit → routes; errors and unknown routes end in problem+json.
+ * The app. Middleware order: request context (id, D1 client, Server-Timing) → the dialect a path
+ * belongs to (its error shape) → CORS → body limit → routes; errors and unknown routes end in
+ * problem+json, or under /compat/<dialect> in that dialect's error shape.
  */
 import { cors } from 'hono/cors';
 import { changeRoutes } from './changes/routes';
@@ -27,17 +28,19 @@ import { reportRoutes } from './reports/routes';
 import { resourceRoutes } from './resources/routes';
 import { documentRoutes } from './documents/routes';
 import { sphereRoutes } from './spheres/routes';
+import { dialectScope, DIALECT_EXPOSED_HEADERS, mountDialects } from './compat/mount';
 import { sweepOrphans } from './storage/sweep';
 import { userRoutes } from './users/routes';
 
 export const app = createRouter();
 
 app.use(requestContext);
+app.use(dialectScope);
 app.use((c, next) =>
   cors({
     origin: settings(c.env).corsOrigins,
     allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-User-Email', 'X-User-Token', 'X-Request-Id'],
-    exposeHeaders: ['ETag', 'Idempotent-Replayed', 'Link', 'Location', 'Retry-After', 'Server-Timing', 'X-Request-Id'],
+    exposeHeaders: ['ETag', 'Idempotent-Replayed', 'Link', 'Location', 'Retry-After', 'Server-Timing', 'X-Request-Id', ...DIALECT_EXPOSED_HEADERS],
     allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     maxAge: 600,
   })(c, next),
@@ -58,6 +61,7 @@ app.route('/', resourceRoutes);
 app.route('/', documentRoutes);
 app.route('/', dashboardRoutes);
 app.route('/', changeRoutes);
+mountDialects(app);
 mountDocs(app);
 
 app.onError(onError);

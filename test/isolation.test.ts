@@ -19,43 +19,35 @@
  * themself from an organisation or a project, so the viewer acting on its own membership is allowed.
  * {id} of the documents routes is P's resource (also attached to the asset and the report); under
  * the organisation it is a document of the organisation itself.
+ *
+ * Each seed dialect's document (/compat/<dialect>/openapi.json) is run the same way, with its rows,
+ * path values, bodies and credential forms from test/dialects/<dialect>.ts; its errors must come in
+ * its own shape, and a hidden entity's 404 equal a missing one's.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DIALECT_SPECS } from './dialects';
 import { call, expectProblem, sameProblem } from './support/api';
+import { V1, type CredentialForm, type DocumentSpec } from './support/documents';
 import { bodyFor, buildWorld, fill, send, shareResource, snapshot, type World } from './support/world';
+import {
+  ACTORS,
+  NOT_SENT,
+  R_ORG,
+  R_PROJ,
+  R_PUBLIC,
+  R_SELF,
+  W_ORG_ADMIN,
+  W_ORG_MEMBER,
+  W_PROJ,
+  W_SELF,
+  W_TOKEN,
+  W_USER,
+  type ActorName,
+  type Outcome,
+  type Row,
+} from './support/policy';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
-
-const ACTORS = ['anonymous', 'revoked', 'expired', 'otherOrgAdmin', 'removedMember', 'orgMember', 'viewer', 'editor', 'manager', 'orgAdmin', 'superuser'] as const;
-type ActorName = (typeof ACTORS)[number];
-/** ok: 2xx/3xx; '-': not sent (a write the actor is allowed to make). */
-type Outcome = 'ok' | '401' | '403' | '404' | '-';
-type Row = readonly [Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome, Outcome];
-
-// Columns, in ACTORS order. The removed member (an editor of P until A removed them) answers as
-// the admin of another organisation everywhere: leaving A leaves them nothing in it.
-//                         anon   revokd expird other  removd member viewer editor managr admin  super
-// Reads.
-const R_PUBLIC: Row =     ['ok',  'ok',  'ok',  'ok',  'ok',  'ok',  'ok',  'ok',  'ok',  'ok',  'ok'];
-/** Any signed-in user: the caller's own things, and lists filtered to what the caller may see. */
-const R_SELF: Row =       ['401', '401', '401', 'ok',  'ok',  'ok',  'ok',  'ok',  'ok',  'ok',  'ok'];
-/** Organisation A: visible to its members (and superusers), hidden from another organisation. */
-const R_ORG: Row =        ['401', '401', '401', '404', '404', 'ok',  'ok',  'ok',  'ok',  'ok',  'ok'];
-/** Inside the private project P: hidden from org members who are not in it. */
-const R_PROJ: Row =       ['401', '401', '401', '404', '404', '404', 'ok',  'ok',  'ok',  'ok',  'ok'];
-// Writes: only the refused actors are sent.
-const W_SELF: Row =       ['401', '401', '401', '-',   '-',   '-',   '-',   '-',   '-',   '-',   '-'];
-/** Needs org admin rights on A: the plain members of A (the viewer is one) get 403. */
-const W_ORG_ADMIN: Row =  ['401', '401', '401', '404', '404', '403', '403', '-',   '-',   '-',   '-'];
-/** Any member of A may do it (create a project). */
-const W_ORG_MEMBER: Row = ['401', '401', '401', '404', '404', '-',   '-',   '-',   '-',   '-',   '-'];
-/** Needs write rights in P: the viewer gets 403. */
-const W_PROJ: Row =       ['401', '401', '401', '404', '404', '404', '403', '-',   '-',   '-',   '-'];
-/** Someone else's account ({user} is the editor): members of A see it but may not change it. */
-const W_USER: Row =       ['401', '401', '401', '404', '404', '403', '403', '-',   '-',   '-',   '-'];
-/** The viewer's token: nobody else sees it. */
-const W_TOKEN: Row =      ['401', '401', '401', '404', '404', '404', '-',   '-',   '-',   '-',   '-'];
-const NOT_SENT: Row =     ['-',   '-',   '-',   '-',   '-',   '-',   '-',   '-',   '-',   '-',   '-'];
 
 const POLICY: Record<string, Row> = {
   'GET /health': R_PUBLIC,
@@ -190,15 +182,16 @@ beforeAll(async () => {
   w = await buildWorld();
 }, 60_000);
 
-/** The credentials an actor is tried with: none for anonymous, Bearer and the email/token pair otherwise. */
-function credentials(actor: ActorName): [string, Record<string, string>][] {
+/** The credentials an actor is tried with: none for anonymous, each of the document's forms otherwise. */
+function credentials(actor: ActorName, forms: CredentialForm[]): [string, Record<string, string>][] {
   if (actor === 'anonymous') return [['none', {}]];
-  if (actor === 'revoked' || actor === 'expired') {
-    const t = actor === 'revoked' ? w.revoked : w.expired;
-    return [['bearer', { Authorization: `Bearer ${t}` }], ['pair', { 'X-User-Email': w.viewerEmail, 'X-User-Token': t }]];
-  }
-  const a = w.actors[actor];
-  return [['bearer', a.auth], ['pair', a.pair]];
+  const [t, email] = actor === 'revoked' ? [w.revoked, w.viewerEmail] : actor === 'expired' ? [w.expired, w.viewerEmail] : [w.actors[actor].token, w.actors[actor].email];
+  const form: Record<CredentialForm, Record<string, string>> = {
+    bearer: { Authorization: `Bearer ${t}` },
+    token: { Authorization: `Token ${t}` },
+    pair: { 'X-User-Email': email, 'X-User-Token': t },
+  };
+  return forms.map((f) => [f, form[f]]);
 }
 
 /** The parameter whose random stand-in gives the same 404: the outermost container in the path. */
@@ -211,56 +204,74 @@ function classOf(status: number): Outcome {
   return String(status) as Outcome;
 }
 
-describe('isolation matrix', () => {
-  it('every operation in /openapi.json has a policy row, and every pair answers as the policy says', async () => {
-    const doc = (await call('/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
-    const ops = Object.entries(doc.paths).flatMap(([path, o]) => METHODS.filter((m) => o[m]).map((m) => ({ method: m.toUpperCase(), path })));
-    expect(ops.length).toBeGreaterThan(100);
-    const unlisted = ops.map((o) => `${o.method} ${o.path}`).filter((k) => !POLICY[k]);
-    expect(unlisted, 'operations with no row in POLICY').toEqual([]);
-    const stale = Object.keys(POLICY).filter((k) => !ops.some((o) => `${o.method} ${o.path}` === k));
-    expect(stale, 'POLICY rows for operations that no longer exist').toEqual([]);
+/**
+ * One document's operations, each run by every actor with each credential form, as its policy says.
+ * Every operation needs a row, and every row an operation. Nothing may change in D1 or R2.
+ */
+async function runMatrix(spec: DocumentSpec, policy: Record<string, Row>) {
+  const doc = (await call(spec.documentUrl)).body as { paths: Record<string, Record<string, unknown>> };
+  const ops = Object.entries(doc.paths).flatMap(([path, o]) => METHODS.filter((m) => o[m]).map((m) => ({ method: m.toUpperCase(), path })));
+  const unlisted = ops.map((o) => `${o.method} ${o.path}`).filter((k) => !policy[k]);
+  expect(unlisted, `operations of ${spec.documentUrl} with no row in its POLICY`).toEqual([]);
+  const stale = Object.keys(policy).filter((k) => !ops.some((o) => `${o.method} ${o.path}` === k));
+  expect(stale, 'POLICY rows for operations that no longer exist').toEqual([]);
 
-    const before = await snapshot();
-    const failures: string[] = [];
-    const skipped: string[] = [];
-    let pairs = 0;
-    for (const { method, path } of ops) {
-      const row = POLICY[`${method} ${path}`]!;
-      const url = fill(w, path);
-      if (!url) {
-        skipped.push(`${method} ${path}`);
-        continue;
-      }
-      for (const [i, actor] of ACTORS.entries()) {
-        const expected = row[i]!;
-        if (expected === '-') continue;
-        for (const [cred, headers] of credentials(actor)) {
-          const b = bodyFor(w, method, path);
-          const a = await send(url, method, { ...headers, ...b.headers }, b);
-          pairs += 1;
-          const where = `${method} ${path} as ${actor} (${cred})`;
-          if (classOf(a.status) !== expected) {
-            failures.push(`${where}: expected ${expected}, got ${a.status} ${a.text.slice(0, 160)}`);
-            continue;
-          }
-          if (expected === '404') {
-            const hide = hiddenParam(path)!;
-            const b2 = bodyFor(w, method, path);
-            const random = await send(fill(w, path, hide)!, method, { ...headers, ...b2.headers }, b2);
-            if (random.status !== 404 || JSON.stringify(sameProblem(random)) !== JSON.stringify(sameProblem(a))) {
-              failures.push(`${where}: 404 differs from a random ${hide}'s: ${a.text.slice(0, 160)} vs ${random.status} ${random.text.slice(0, 160)}`);
-            }
+  const before = await snapshot();
+  const failures: string[] = [];
+  const skipped: string[] = [];
+  let pairs = 0;
+  for (const { method, path } of ops) {
+    const row = policy[`${method} ${path}`]!;
+    const url = spec.fill(w, path);
+    if (!url) {
+      skipped.push(`${method} ${path}`);
+      continue;
+    }
+    for (const [i, actor] of ACTORS.entries()) {
+      const expected = row[i]!;
+      if (expected === '-') continue;
+      for (const [cred, headers] of credentials(actor, spec.credentials)) {
+        const b = spec.bodyFor(w, method, path);
+        const a = await send(url, method, { ...headers, ...b.headers }, b);
+        pairs += 1;
+        const where = `${method} ${path} as ${actor} (${cred})`;
+        if (classOf(a.status) !== expected) {
+          failures.push(`${where}: expected ${expected}, got ${a.status} ${a.text.slice(0, 160)}`);
+          continue;
+        }
+        if (a.status >= 400 && (a.headers.get('Content-Type') ?? '').split(';')[0] !== spec.errorType) failures.push(`${where}: ${a.status} as ${a.headers.get('Content-Type')}`);
+        if (expected === '404') {
+          const hide = hiddenParam(path)!;
+          const b2 = spec.bodyFor(w, method, path);
+          const random = await send(spec.fill(w, path, hide)!, method, { ...headers, ...b2.headers }, b2);
+          if (random.status !== 404 || JSON.stringify(spec.sameError(random.body)) !== JSON.stringify(spec.sameError(a.body))) {
+            failures.push(`${where}: 404 differs from a random ${hide}'s: ${a.text.slice(0, 160)} vs ${random.status} ${random.text.slice(0, 160)}`);
           }
         }
       }
     }
-    console.log(`isolation matrix: ${pairs} operation x actor x credential pairs checked over ${ops.length} operations; skipped: ${skipped.join(', ') || 'none'}`);
-    expect(failures).toEqual([]);
-    expect(skipped).toEqual([]);
+  }
+  console.log(`isolation matrix (${spec.documentUrl}): ${pairs} operation x actor x credential pairs checked over ${ops.length} operations; skipped: ${skipped.join(', ') || 'none'}`);
+  expect(failures).toEqual([]);
+  expect(skipped).toEqual([]);
+  expect(await snapshot()).toEqual(before);
+  return { pairs, operations: ops.length };
+}
+
+describe('isolation matrix', () => {
+  it('every operation in /openapi.json has a policy row, and every pair answers as the policy says', async () => {
+    const { pairs, operations } = await runMatrix(V1, POLICY);
+    expect(operations).toBeGreaterThan(100);
     expect(pairs).toBeGreaterThan(1500);
-    expect(await snapshot()).toEqual(before);
   }, 120_000);
+
+  // Each seed dialect's document, with its own rows (test/dialects/<dialect>.ts), error shape and credential forms.
+  for (const spec of DIALECT_SPECS) {
+    it(`every operation in ${spec.documentUrl} has a policy row, and every pair answers as the policy says`, async () => {
+      const { operations } = await runMatrix(spec, spec.policy ?? {});
+      expect(operations).toBeGreaterThan(0);
+    }, 120_000);
+  }
 });
 
 describe('lists never include what the actor may not see', () => {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { DIALECTS } from '../src/compat/registry';
+import { routingPath } from '../src/http/router';
 import { app } from '../src/index';
+import { DIALECT_SPECS } from './dialects';
+import { V1 } from './support/documents';
 import { call } from './support/api';
 import { ApiDocument } from './support/openapi-doc';
 
@@ -13,8 +17,8 @@ type Operation = {
 };
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
-/** Served by the worker but not API operations: the document itself, the docs page and its assets. */
-const NOT_OPERATIONS = new Set(['/openapi.json', '/docs', '/docs/init.js', '/docs/vendor/*']);
+/** Served by the worker but not API operations: the documents themselves, the docs page and its assets. */
+const NOT_OPERATIONS = new Set(['/openapi.json', '/docs', '/docs/init.js', '/docs/vendor/*', ...DIALECTS.map((d) => `${d.base}/openapi.json`)]);
 
 async function documentOf() {
   const a = await call('/openapi.json');
@@ -30,15 +34,18 @@ describe('/openapi.json', () => {
     expect(doc.components.schemas.Problem).toBeDefined();
   });
 
-  it('lists every route the app serves, with its method', async () => {
-    const doc = await documentOf();
+  it('lists every route the app serves, with its method, in /openapi.json or in a dialect’s document under its base', async () => {
+    const documents: [string, { paths: Record<string, Record<string, unknown>> }][] = [['', await documentOf()]];
+    for (const d of DIALECTS) documents.push([d.base, (await call(`${d.base}/openapi.json`)).body]);
     const served = app.routes
       .filter((r) => r.method !== 'ALL' && !NOT_OPERATIONS.has(r.path))
-      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
-    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
-      Object.keys(ops)
-        .filter((m) => (METHODS as readonly string[]).includes(m))
-        .map((m) => `${m} ${path}`),
+      .map((r) => `${r.method.toLowerCase()} ${routingPath(r.path).replace(/:(\w+)/g, '{$1}')}`);
+    const documented = documents.flatMap(([base, doc]) =>
+      Object.entries(doc.paths).flatMap(([path, ops]) =>
+        Object.keys(ops)
+          .filter((m) => (METHODS as readonly string[]).includes(m))
+          .map((m) => `${m} ${routingPath(base + path)}`),
+      ),
     );
     expect(served.length).toBeGreaterThan(20);
     expect(new Set(documented)).toEqual(new Set(served));
@@ -81,11 +88,11 @@ describe('/openapi.json', () => {
     }
   });
 
-  it('documents what each declaration implies: 412 with If-Match, 413 for every method that carries a body, 415 with a body, 304 with If-None-Match for a GET that answers an ETag', async () => {
-    const doc = await documentOf();
-    const api = new ApiDocument(doc);
+  it('documents what each declaration implies: 412 with If-Match, 413 for every method that carries a body, 415 with a body, 304 with If-None-Match for a GET that answers an ETag (every document)', async () => {
     const missing: string[] = [];
-    for (const op of api.operations) {
+    const operations = [];
+    for (const spec of [V1, ...DIALECT_SPECS]) operations.push(...new ApiDocument((await call(spec.documentUrl)).body).operations);
+    for (const op of operations) {
       const statuses = Object.keys(op.responses);
       const takes = (name: string) => op.parameters.some((p) => p.in === 'header' && p.name === name);
       const etagged = Object.entries(op.responses).some(([s, r]) => s.startsWith('2') && (r as { headers?: Record<string, unknown> }).headers?.ETag);
@@ -95,8 +102,8 @@ describe('/openapi.json', () => {
         ...(Object.keys(op.body).length ? ['415'] : []),
         ...(op.method === 'GET' && (etagged || takes('If-None-Match')) ? ['304'] : []),
       ];
-      for (const s of want) if (!statuses.includes(s)) missing.push(`${op.key}: ${s}`);
-      if (op.method === 'GET' && etagged && !takes('If-None-Match')) missing.push(`${op.key}: the If-None-Match it honours`);
+      for (const s of want) if (!statuses.includes(s)) missing.push(`${op.base} ${op.key}: ${s}`);
+      if (op.method === 'GET' && etagged && !takes('If-None-Match')) missing.push(`${op.base} ${op.key}: the If-None-Match it honours`);
     }
     expect(missing).toEqual([]);
   });
@@ -149,6 +156,67 @@ describe('/openapi.json', () => {
   });
 });
 
+/**
+ * Each seed dialect's document: as complete as /openapi.json, in its own error shape. Every dialect
+ * the app serves has a test spec (test/dialects/), so the matrix and the fuzzer read its document.
+ */
+describe('the seed dialects’ documents', () => {
+  it('every dialect the app serves is read by the whole-API checks', () => {
+    expect(DIALECT_SPECS.map((s) => s.documentUrl).sort()).toEqual(DIALECTS.map((d) => `${d.base}/openapi.json`).sort());
+  });
+
+  for (const spec of DIALECT_SPECS) {
+    const dialect = DIALECTS.find((d) => spec.documentUrl === `${d.base}/openapi.json`)!;
+
+    it(`${spec.documentUrl}: OpenAPI 3.1 under its base; every operation described, its errors in its own shape, its security its own`, async () => {
+      const doc = (await call(spec.documentUrl)).body as { openapi: string; servers: { url: string }[]; paths: Record<string, Record<string, Operation>>; components: any };
+      expect(doc.openapi).toBe('3.1.0');
+      expect(doc.servers[0]!.url).toBe(dialect.base);
+      expect(Object.keys(doc.paths).length).toBeGreaterThan(0);
+      const ids = new Set<string>();
+      for (const [path, ops] of Object.entries(doc.paths)) {
+        for (const method of METHODS) {
+          const op = ops[method];
+          if (!op) continue;
+          const where = `${method} ${path}`;
+          expect(op.operationId, where).toMatch(/^[a-z][A-Za-z]+$/);
+          expect(ids.has(op.operationId!), `${where}: duplicate operationId`).toBe(false);
+          ids.add(op.operationId!);
+          expect(op.summary, where).toBeTruthy();
+          for (const param of path.match(/\{(\w+)\}/g) ?? []) {
+            expect(op.parameters?.some((p) => p.in === 'path' && p.name === param.slice(1, -1)), `${where}: path parameter ${param}`).toBe(true);
+          }
+          const statuses = Object.keys(op.responses);
+          expect(statuses.some((st) => st.startsWith('2')), `${where}: a success response`).toBe(true);
+          expect(statuses, where).toContain('500');
+          for (const st of statuses.filter((x) => Number(x) >= 400)) {
+            expect(Object.keys(op.responses[st]!.content ?? {}), `${where} ${st}: the dialect's errors, never problem+json`).toEqual([spec.errorType]);
+          }
+          if (JSON.stringify(op.security) === JSON.stringify(dialect.security)) expect(statuses, `${where}: 401`).toContain('401');
+        }
+      }
+      const api = new ApiDocument(doc);
+      for (const op of api.operations) {
+        for (const [st, r] of Object.entries(op.responses)) for (const type of Object.keys(r.content ?? {})) expect(() => api.validator(op, st, type), `${op.key} ${st}`).not.toThrow();
+      }
+    });
+
+    it(`${spec.documentUrl}: every authenticated operation answers 401 without a credential, in the shape its document declares`, async () => {
+      const api = new ApiDocument((await call(spec.documentUrl)).body);
+      let checked = 0;
+      for (const op of api.operations) {
+        if (!op.responses['401'] || op.basic) continue;
+        const a = await call(dialect.base + op.path.replace(/\{\w+\}/g, '1'), { method: op.method, unchecked: true });
+        expect(a.status, op.key).toBe(401);
+        const validate = api.validator(op, '401', spec.errorType)!;
+        expect(validate(a.body), `${op.key}: ${api.errorsText(validate)}`).toBe(true);
+        checked += 1;
+      }
+      expect(checked).toBeGreaterThan(0);
+    });
+  }
+});
+
 describe('/docs', () => {
   it('serves an interactive reference whose scripts and styles come from this origin', async () => {
     const page = await call('/docs');
@@ -159,6 +227,10 @@ describe('/docs', () => {
     expect(csp).not.toContain('unsafe-inline');
     const refs = [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
     expect(refs).toEqual(['/docs/vendor/favicon-32x32.png', '/docs/vendor/swagger-ui.css', '/docs/vendor/swagger-ui-bundle.js', '/docs/init.js']);
+    // Each document is offered, /v1's first, and each is served.
+    const offered = [...page.text.matchAll(/<option value="([^"]+)">/g)].map((m) => m[1]!);
+    expect(offered).toEqual(['/openapi.json', ...DIALECTS.map((d) => `${d.base}/openapi.json`)]);
+    for (const url of offered) expect((await call(url)).status, url).toBe(200);
     expect(page.text).not.toMatch(/<script>[^<]/);
     for (const ref of refs) {
       const asset = await call(ref);
@@ -167,6 +239,7 @@ describe('/docs', () => {
     }
     const init = await call('/docs/init.js');
     expect(init.headers.get('Content-Type')).toContain('javascript');
-    expect(init.text).toContain("url: '/openapi.json'");
+    expect(init.text).toContain('url: select.value');
+    expect(init.text).toContain("get('document')");
   });
 });

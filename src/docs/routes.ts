@@ -1,25 +1,28 @@
 /**
- * `/openapi.json` and `/docs`: an interactive reference (Swagger UI) whose script and styles are
+ * `/openapi.json` and `/docs`: an interactive reference (Swagger UI) to /v1's document and each
+ * seed dialect's (`/compat/<dialect>/openapi.json`, chosen in the page), whose script and styles are
  * served from this origin (vendored into public/docs/vendor by `npm install`), so it works
  * offline and under a strict Content-Security-Policy with no inline script.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/context';
+import { DIALECTS } from '../compat/registry';
+import { API_INFO } from './info';
 import { SECURITY_SCHEMES, SHARED_COMPONENTS } from '../http/openapi';
 
-export const API_INFO = {
-  title: 'Fieldbase API',
-  version: '1.0.0',
-  contact: { name: 'Fieldbase engineering', url: 'https://fieldbase.dev' },
-  license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
-  description:
-    'Multi-tenant API for organisations that run projects of physical assets in the field and keep the evidence about them. Errors are RFC 9457 problem+json; lists are `{count, next, previous, results}` with a Link header.',
-};
 
 const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-const PAGE = `<!doctype html>
+/** The documents /docs offers: /v1's, then each dialect's. */
+const DOCUMENTS = () => [
+  { url: '/openapi.json', name: 'Fieldbase API (/v1)' },
+  ...DIALECTS.map((d) => ({ url: `${d.base}/openapi.json`, name: `${d.title} (${d.base})` })),
+];
+
+const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+
+const page = () => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -29,6 +32,11 @@ const PAGE = `<!doctype html>
 <link rel="stylesheet" href="/docs/vendor/swagger-ui.css">
 </head>
 <body>
+<form id="documents"><label>Document <select id="document">
+${DOCUMENTS()
+  .map((d) => `<option value="${escape(d.url)}">${escape(d.name)}</option>`)
+  .join('\n')}
+</select></label></form>
 <div id="swagger-ui"></div>
 <script src="/docs/vendor/swagger-ui-bundle.js"></script>
 <script src="/docs/init.js"></script>
@@ -36,13 +44,24 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
-const INIT = `window.ui = SwaggerUIBundle({
-  url: '/openapi.json',
-  dom_id: '#swagger-ui',
-  deepLinking: true,
-  tryItOutEnabled: true,
-  persistAuthorization: false,
+// The document shown is the one selected, or the one named by ?document= (e.g. /docs?document=/compat/portal/openapi.json).
+const INIT = `const select = document.getElementById('document');
+const asked = new URLSearchParams(location.search).get('document');
+if (asked && [...select.options].some((o) => o.value === asked)) select.value = asked;
+function show() {
+  window.ui = SwaggerUIBundle({
+    url: select.value,
+    dom_id: '#swagger-ui',
+    deepLinking: true,
+    tryItOutEnabled: true,
+    persistAuthorization: false,
+  });
+}
+select.addEventListener('change', () => {
+  history.replaceState(null, '', '?document=' + encodeURIComponent(select.value));
+  show();
 });
+show();
 `;
 
 export function mountDocs(app: OpenAPIHono<AppEnv>) {
@@ -59,7 +78,7 @@ export function mountDocs(app: OpenAPIHono<AppEnv>) {
     document ??= app.getOpenAPI31Document({ openapi: '3.1.0', info: API_INFO, servers: [{ url: '/', 'x-internal': false }], tags: TAGS });
     return c.json(document, 200, { 'Cache-Control': 'public, max-age=300' });
   });
-  app.get('/docs', (c) => c.html(PAGE, 200, { 'Content-Security-Policy': CSP }));
+  app.get('/docs', (c) => c.html(page(), 200, { 'Content-Security-Policy': CSP }));
   app.get('/docs/init.js', (c) =>
     c.body(INIT, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=300' }),
   );

@@ -1,11 +1,12 @@
 /**
- * Every answer a test receives is checked against the route's declared responses: the status is
- * one the route documents, and a JSON body parses with the declared zod schema with nothing
+ * Every answer a test receives is checked against the route's declared responses (/v1's and the
+ * seed dialects'): the status is one the route documents, and a JSON body parses with the declared zod schema with nothing
  * added or left out (zod drops unknown keys, so a parse that changes the body fails).
  */
 import type { z } from '@hono/zod-openapi';
 import { expect } from 'vitest';
 import { routingPath } from '../../src/http/router';
+import { DIALECTS } from '../../src/compat/registry';
 import { app } from '../../src/index';
 import type { Answer } from './api';
 
@@ -17,17 +18,21 @@ interface RouteDef {
 
 let routes: RouteDef[] | undefined;
 
+/** /v1's operations, and each dialect's under its base path. */
 function loadRoutes(): RouteDef[] {
   const defs: RouteDef[] = [];
-  for (const d of app.openAPIRegistry.definitions) {
-    if (d.type !== 'route') continue;
-    const source = routingPath(d.route.path).replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+');
-    defs.push({
-      method: d.route.method.toUpperCase(),
-      // As the server routes: with or without one trailing slash.
-      pattern: new RegExp(`^${source}/?$`),
-      responses: d.route.responses as RouteDef['responses'],
-    });
+  const registries = [{ base: '', definitions: app.openAPIRegistry.definitions }, ...DIALECTS.map((d) => ({ base: d.base, definitions: d.router.openAPIRegistry.definitions }))];
+  for (const { base, definitions } of registries) {
+    for (const d of definitions) {
+      if (d.type !== 'route') continue;
+      const source = routingPath(base + d.route.path).replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+');
+      defs.push({
+        method: d.route.method.toUpperCase(),
+        // As the server routes: with or without one trailing slash.
+        pattern: new RegExp(`^${source}/?$`),
+        responses: d.route.responses as RouteDef['responses'],
+      });
+    }
   }
   return defs;
 }

@@ -5,8 +5,6 @@
  * and multipart, oversized bodies.
  */
 import fc from 'fast-check';
-import { newId, type IdPrefix } from '../../src/lib/ids';
-import { PASSWORD } from './actors';
 import {
   deepJsonText,
   MALFORMED_JSON,
@@ -15,17 +13,18 @@ import {
   nastyString,
   valueOf,
   WRONG_CONTENT_TYPES,
-  type Hints,
   type SchemaContext,
 } from './arbitraries';
+import { V1, type DocumentSpec } from './documents';
 import { repeatable, type ApiDocument, type Operation, type Schema } from './openapi-doc';
-import { fill, PNG, type World } from './world';
+import { PNG, type World } from './world';
 
 type FilePart = { bytes: Uint8Array; type: string; filename: string };
 export type FuzzBody =
   | { kind: 'json'; json: unknown }
   | { kind: 'raw'; type: string | null; text: string }
   | { kind: 'form'; fields: [string, string | FilePart][] }
+  | { kind: 'urlencoded'; fields: [string, string][] }
   | { kind: 'bytes'; type: string; bytes: Uint8Array }
   /** Bytes past the configured limit; made when sent, so a sample does not hold megabytes. */
   | { kind: 'oversized'; type: string; size: number };
@@ -33,9 +32,9 @@ export type FuzzBody =
 /**
  * What the answer must be where the hostile part alone decides it: 400 naming a query parameter
  * the operation does not take (or takes once), or the answer of the same path without its
- * trailing slash (`unslashed`, compared for reads, which can be sent twice).
+ * trailing slash toggled (`sameAs`: the path as declared, compared for reads, which can be sent twice).
  */
-export type Expectation = { status: 400; names: string } | { unslashed: string };
+export type Expectation = { status: 400; names: string } | { sameAs: string };
 
 export interface FuzzRequest {
   /** 'valid' when every part was drawn from its schema, else what was done to it. */
@@ -46,54 +45,29 @@ export interface FuzzRequest {
   expect?: Expectation;
 }
 
-const PREFIX: Record<string, IdPrefix> = { project: 'prj', asset: 'ast', folder: 'fld', data: 'dat', report: 'rpt', resource: 'res', id: 'res', sphere: 'sph', token: 'tok' };
-
-export function worldHints(w: World): Hints {
-  const entity = fc.constantFrom(w.project, w.asset, w.report, w.org.id, w.org.slug);
-  return {
-    // B too: a superuser's PATCH or PUT of P with it moves P there (issue 15), an outsider's must change nothing.
-    organization: fc.constantFrom(w.org.slug, w.org.id, w.orgB.slug),
-    organization_id: fc.constant(w.org.id),
-    project: fc.constant(w.project),
-    project_id: fc.constant(w.project),
-    asset: fc.constant(w.asset),
-    asset_id: fc.constant(w.asset),
-    folder: fc.constant(w.folder),
-    folder_id: fc.constant(w.folder),
-    parent: fc.constant(w.folder),
-    parent_id: fc.constant(w.folder),
-    report_id: fc.constant(w.report),
-    user: fc.constantFrom(w.actors.otherOrgAdmin.id, w.actors.otherOrgAdmin.username, w.actors.otherOrgAdmin.email),
-    entity_type: fc.constantFrom('organization', 'project', 'asset', 'report'),
-    entity_id: entity,
-    attach: fc.constantFrom(`project:${w.project}`, `asset:${w.asset}`, `report:${w.report}`, `organization:${w.org.id}`),
-    current_password: fc.constant(PASSWORD),
-    password: fc.constant(PASSWORD),
-    login: fc.constantFrom(w.actors.viewer.username, w.actors.viewer.email),
-    urls: fc.array(fc.webUrl({ validSchemes: ['https'] }), { maxLength: 2 }),
-    contacts: fc.constantFrom([], [{ type: ['h-card'], properties: { name: ['Ada Lovelace'], email: ['mailto:ada@example.test'] } }]),
-    bbox: fc.constantFrom('-180,-90,180,90', '2.2,48.8,2.4,48.9', '-10,-10,10,10'),
-    captured_at: fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2030-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString()),
-    lat: fc.double({ min: -90, max: 90, noNaN: true }).map(String),
-    lon: fc.double({ min: -180, max: 180, noNaN: true }).map(String),
-    heading: fc.double({ min: 0, max: 360, noNaN: true, maxExcluded: true }).map(String),
-  };
-}
+/** What the requests of a document need from its spec (support/documents.ts): its paths filled, its hints. */
+export type PathSpec = Pick<DocumentSpec, 'fill' | 'missing' | 'hints'>;
 
 type PathPart = { url: string; odd: string | null; expect?: Expectation };
 
 /**
  * Path parameters: the world's own ids, or (odd) one of them a random id of its kind or something
- * hostile, or the path with a trailing slash (the same answer as without). `fixed` names
+ * hostile, or the path with its trailing slash toggled (the same answer as the path declared). `fixed` names
  * parameters by value first (ids, where a rename would lose a slug).
  */
-function pathArb(op: Operation, w: World, odd: boolean, fixed: Record<string, string>): fc.Arbitrary<PathPart> {
-  const fillPath = (path: string) => fill(w, path.replace(/\{(\w+)\}/g, (whole, n: string) => fixed[n] ?? whole));
-  const base = fillPath(op.path);
+function pathArb(op: Operation, w: World, odd: boolean, fixed: Record<string, string>, spec: PathSpec): fc.Arbitrary<PathPart> {
+  const fillPath = (given: Record<string, string>) => spec.fill(w, op.path, undefined, { ...fixed, ...given });
+  const base = fillPath({});
   if (!base) throw new Error(`no world value for a parameter of ${op.path}`);
   const names = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
   if (!odd) return fc.constant({ url: base, odd: null });
-  const slashed = fc.constant<PathPart>({ url: `${base}/`, odd: 'path with a trailing slash', expect: { unslashed: base } });
+  // A path declared with its trailing slash (the seed dialects') is tried without it.
+  const declaredSlash = base.endsWith('/');
+  const slashed = fc.constant<PathPart>({
+    url: declaredSlash ? base.slice(0, -1) : `${base}/`,
+    odd: declaredSlash ? 'path without its trailing slash' : 'path with a trailing slash',
+    expect: { sameAs: base },
+  });
   if (names.length === 0) return slashed;
   const hostile = fc
     .tuple(
@@ -105,8 +79,8 @@ function pathArb(op: Operation, w: World, odd: boolean, fixed: Record<string, st
       ),
     )
     .map(([name, value]) => {
-      const v = value === 'random' ? (PREFIX[name] ? newId(PREFIX[name]!) : `no-such-${name}`) : value;
-      const url = fillPath(op.path.replace(/\{(\w+)\}/g, (whole, n: string) => (n === name ? v : whole)))!;
+      const v = value === 'random' ? spec.missing(name) : value;
+      const url = fillPath({ [name]: v })!;
       return { url, odd: `path ${name}=${JSON.stringify(v)}` };
     });
   return fc.oneof({ arbitrary: hostile, weight: 3 }, { arbitrary: slashed, weight: 1 });
@@ -242,6 +216,19 @@ function multipartArbs(schema: Schema, ctx: SchemaContext, limits: { upload: num
   };
 }
 
+/** A urlencoded form: the multipart form's draws (text fields only) sent urlencoded, and one past the JSON body limit. */
+function urlencodedArbs(schema: Schema, ctx: SchemaContext, limits: { json: number; upload: number }): BodyArbs {
+  const { valid, hostile } = multipartArbs(schema, ctx, limits);
+  const encode = (l: Labelled): Labelled =>
+    l.body?.kind === 'form' ? { label: l.label, body: { kind: 'urlencoded', fields: l.body.fields.filter((f): f is [string, string] => typeof f[1] === 'string') } } : l;
+  const map = (a: fc.Arbitrary<Labelled> | fc.WeightedArbitrary<Labelled>) =>
+    'weight' in a ? { arbitrary: a.arbitrary.map(encode), weight: a.weight } : a.map(encode);
+  return {
+    valid: valid.map((a) => a.map(encode)),
+    hostile: [...hostile.map(map), fc.constant({ label: 'oversized urlencoded', body: { kind: 'oversized', type: 'application/x-www-form-urlencoded', size: limits.json + 1 } as FuzzBody })],
+  };
+}
+
 function jsonArbs(schema: Schema, ctx: SchemaContext, limits: { json: number }): BodyArbs {
   const valid = valueOf(schema, ctx);
   const resolved = ctx.resolve(schema);
@@ -289,7 +276,14 @@ function rawFileArbs(type: string, limits: { upload: number }): BodyArbs {
 function bodyArbs(op: Operation, ctx: SchemaContext, limits: { json: number; upload: number }): BodyArbs {
   const out: BodyArbs = { valid: [], hostile: [] };
   for (const [type, schema] of Object.entries(op.body)) {
-    const arbs = type === 'application/json' ? jsonArbs(schema, ctx, limits) : type === 'multipart/form-data' ? multipartArbs(ctx.resolve(schema), ctx, limits) : rawFileArbs(type, limits);
+    const arbs =
+      type === 'application/json'
+        ? jsonArbs(schema, ctx, limits)
+        : type === 'multipart/form-data'
+          ? multipartArbs(ctx.resolve(schema), ctx, limits)
+          : type === 'application/x-www-form-urlencoded'
+            ? urlencodedArbs(ctx.resolve(schema), ctx, limits)
+            : rawFileArbs(type, limits);
     out.valid.push(...arbs.valid);
     out.hostile.push(...arbs.hostile);
   }
@@ -305,19 +299,26 @@ function bodyArbs(op: Operation, ctx: SchemaContext, limits: { json: number; upl
  * Requests for `op`: a third drawn wholly from the schemas, the rest with exactly one hostile part
  * (path, query, a header or the body), so that a failure names what provoked it.
  */
-export function requestArb(doc: ApiDocument, op: Operation, w: World, limits: { json: number; upload: number }, fixed: Record<string, string> = {}): fc.Arbitrary<FuzzRequest> {
+export function requestArb(
+  doc: ApiDocument,
+  op: Operation,
+  w: World,
+  limits: { json: number; upload: number },
+  fixed: Record<string, string> = {},
+  spec: PathSpec = V1,
+): fc.Arbitrary<FuzzRequest> {
   // An archived project or organisation refuses every write under it (409): the fuzzer would spend
   // the rest of its runs on that one answer. Archiving has its own tests.
-  const ctx: SchemaContext = { resolve: (s) => doc.resolve(s), hints: worldHints(w), pins: { archived: fc.constant(false) } };
+  const ctx: SchemaContext = { resolve: (s) => doc.resolve(s), hints: spec.hints(w), pins: { archived: fc.constant(false) } };
   const bodies = bodyArbs(op, ctx, limits);
   const validBody = fc.oneof(...bodies.valid);
   const make = (path: fc.Arbitrary<PathPart>, query: ReturnType<typeof queryArb>, headers: ReturnType<typeof headerArb>, body: fc.Arbitrary<Labelled>) =>
     fc.tuple(path, query, headers, body).map(([p, q, h, b]): FuzzRequest => {
       const odd = [p.odd, q.odd, h.odd, b.label === 'valid' ? null : b.label].filter(Boolean);
-      const expect = p.expect && 'unslashed' in p.expect ? { unslashed: p.expect.unslashed + q.query } : q.expect;
+      const expect = p.expect && 'sameAs' in p.expect ? { sameAs: p.expect.sameAs + q.query } : q.expect;
       return { label: odd.length ? odd.join('; ') : 'valid', url: p.url + q.query, headers: h.headers, body: b.body, expect };
     });
-  const [path, oddPath] = [pathArb(op, w, false, fixed), pathArb(op, w, true, fixed)];
+  const [path, oddPath] = [pathArb(op, w, false, fixed, spec), pathArb(op, w, true, fixed, spec)];
   const [query, oddQuery] = [queryArb(op, ctx, false), queryArb(op, ctx, true)];
   const [headers, oddHeaders] = [headerArb(op, ctx, false), headerArb(op, ctx, true)];
   const hasHeaders = op.parameters.some((p) => p.in === 'header');
@@ -349,6 +350,9 @@ export function toRequest(origin: string, method: string, r: FuzzRequest, auth: 
       else fd.append(name, new Blob([v.bytes], { type: v.type }), v.filename);
     }
     body = fd;
+  } else if (b?.kind === 'urlencoded') {
+    headers.set('Content-Type', 'application/x-www-form-urlencoded');
+    body = new URLSearchParams(b.fields).toString();
   } else if (b?.kind === 'bytes') {
     headers.set('Content-Type', b.type);
     body = b.bytes;

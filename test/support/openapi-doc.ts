@@ -1,5 +1,6 @@
 /**
- * The emitted /openapi.json as a test oracle: its operations, which operation a URL reaches, and
+ * An emitted document (/openapi.json, or a seed dialect's /compat/<dialect>/openapi.json, whose
+ * paths sit under its server's base path) as a test oracle: its operations, which operation a URL reaches, and
  * ajv validators for the declared responses. Validating against the emitted document (not the zod
  * schemas the contract check uses) proves that what clients read is what the server sends.
  */
@@ -18,13 +19,19 @@ export const API_DOCUMENTS = ['/openapi.json'];
 
 export interface Operation {
   method: string;
+  /** As the document writes it (relative to the document's base: a dialect's paths are the seed's). */
   path: string;
+  /** The document's base path: '' for /v1, `/compat/<dialect>` for a dialect. */
+  base: string;
+  /** `METHOD path`, as the isolation matrix's POLICY names operations. */
   key: string;
   pattern: RegExp;
   parameters: { name: string; in: string; required?: boolean; schema: Schema }[];
   /** Media type → schema of the request body, when there is one. */
   body: Record<string, Schema>;
   bodyRequired: boolean;
+  /** Whether the operation takes HTTP Basic credentials (a sign-in), not a token. */
+  basic: boolean;
   responses: Record<string, { content?: Record<string, { schema?: Schema }> }>;
 }
 
@@ -38,6 +45,8 @@ const pointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
 export class ApiDocument {
   readonly operations: Operation[];
+  /** Where the document's paths are served: its first server's path ('' at the root). */
+  readonly base: string;
   private readonly ajv: Ajv2020;
   private readonly validators = new Map<string, ValidateFunction | null>();
 
@@ -48,18 +57,21 @@ export class ApiDocument {
     this.ajv.addFormat('binary', true);
     this.ajv.addFormat('password', true);
     this.ajv.addSchema(doc, DOC_ID);
+    const server = (doc.servers?.[0]?.url ?? '/') as string;
+    this.base = server === '/' ? '' : server.replace(/\/$/, '');
     this.operations = Object.entries(doc.paths as Record<string, Schema>).flatMap(([path, item]) =>
       METHODS.filter((m) => item[m]).map((m) => this.operation(m.toUpperCase(), path, item[m])),
     );
   }
 
   private operation(method: string, path: string, op: Schema): Operation {
-    const source = routingPath(path).replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+');
+    const source = routingPath(this.base + path).replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+');
     const body: Record<string, Schema> = {};
     for (const [type, media] of Object.entries((op.requestBody?.content ?? {}) as Record<string, Schema>)) body[type] = this.resolve(media.schema ?? {});
     return {
       method,
       path,
+      base: this.base,
       key: `${method} ${path}`,
       // As the server routes: with or without one trailing slash.
       pattern: new RegExp(`^${source}/?$`),
@@ -69,6 +81,7 @@ export class ApiDocument {
       }),
       body,
       bodyRequired: Boolean(op.requestBody?.required),
+      basic: ((op.security ?? []) as Record<string, unknown>[]).some((req) => Object.keys(req).some((name) => this.doc.components?.securitySchemes?.[name]?.scheme === 'basic')),
       responses: op.responses,
     };
   }

@@ -36,6 +36,31 @@ export interface World {
   sphere: string;
   viewerTokenId: string;
   names: { project: string; asset: string; report: string };
+  /** The entities' numbers, as the seed dialects address them (src/db/numbers.ts). */
+  numbers: WorldNumbers;
+}
+
+export interface WorldNumbers {
+  org: number;
+  orgB: number;
+  project: number;
+  asset: number;
+  folder: number;
+  data: number;
+  report: number;
+  resource: number;
+  orgDocument: number;
+  sphere: number;
+  users: Record<WorldActor, number>;
+}
+
+/** The numbers of the world's entities, in one batch. */
+async function numbersOf(ids: Record<Exclude<keyof WorldNumbers, 'users'>, [table: string, id: string]>, users: Record<WorldActor, string>): Promise<WorldNumbers> {
+  const entries = [...Object.entries(ids), ...Object.entries(users).map(([k, id]) => [`user:${k}`, ['users', id]] as const)];
+  const rows = await env.DB.batch(entries.map(([, [table, id]]) => env.DB.prepare(`SELECT number FROM ${table} WHERE id = ?`).bind(id)));
+  const n = Object.fromEntries(entries.map(([k], i) => [k, (rows[i]!.results[0] as { number: number }).number]));
+  const out = Object.fromEntries(Object.keys(ids).map((k) => [k, n[k]])) as Omit<WorldNumbers, 'users'>;
+  return { ...out, users: Object.fromEntries(Object.keys(users).map((k) => [k, n[`user:${k}`]])) as Record<WorldActor, number> };
 }
 
 function ok(a: Answer, what: string) {
@@ -93,10 +118,18 @@ export async function buildWorld(): Promise<World> {
   const revoked = await mintToken(viewer.id, { revoked: true });
   const expired = await mintToken(viewer.id, { expiresAt: now - 60_000 });
   const tok = await env.DB.prepare('SELECT id FROM tokens WHERE user_id = ? ORDER BY created_at LIMIT 1').bind(viewer.id).first<{ id: string }>();
+  const actors = { otherOrgAdmin, removedMember, orgMember, viewer, editor, manager, orgAdmin, superuser };
+  const numbers = await numbersOf(
+    {
+      org: ['organizations', org.id], orgB: ['organizations', orgB.id], project: ['projects', project], asset: ['assets', asset], folder: ['folders', folder],
+      data: ['data_files', data], report: ['reports', report], resource: ['resources', resource], orgDocument: ['resources', orgDocument], sphere: ['spheres', sphere],
+    },
+    Object.fromEntries(Object.entries(actors).map(([k, a]) => [k, a.id])) as Record<WorldActor, string>,
+  );
   return {
-    actors: { otherOrgAdmin, removedMember, orgMember, viewer, editor, manager, orgAdmin, superuser },
+    actors,
     revoked, expired, viewerEmail: viewer.email,
-    org, orgB, project, asset, folder, data, report, resource, orgDocument, sphere, viewerTokenId: tok!.id, names,
+    org, orgB, project, asset, folder, data, report, resource, orgDocument, sphere, viewerTokenId: tok!.id, names, numbers,
   };
 }
 

@@ -1,0 +1,28 @@
+/**
+ * The Portal dialect (seed 000): a Django REST framework service under /compat/portal. Token
+ * authentication (`Authorization: Token <token>` from `POST /token-auth/`), DRF errors and
+ * LimitOffsetPagination, integer ids (entity numbers).
+ */
+import { SECURITY_SCHEMES } from '../../http/openapi';
+import { defineDialect } from '../dialect';
+import { drfErrors } from '../drf';
+
+export const portal = defineDialect({
+  name: 'portal',
+  title: 'Portal API (seed 000)',
+  description:
+    'Seed 000’s Portal API as its clients call it: Django REST framework conventions (`{"detail"}` and `{"field": ["message"]}` errors, `{count, next, previous, results}` lists with `limit`/`offset`), integer ids, paths with their trailing slash (the same path without it answers the same). Sign in with `POST /token-auth/` (or `GET` with HTTP Basic) and send `Authorization: Token <token>`; a token from /v1 works too, as do `Bearer` and the X-User-Email + X-User-Token pair. The same accounts, rules and data as /v1.',
+  tags: [
+    { name: 'Auth', description: 'Tokens for a username and password (DRF’s obtain_auth_token).' },
+    { name: 'Companies', description: 'Companies: the organisations you belong to.' },
+  ],
+  securitySchemes: {
+    token: { ...SECURITY_SCHEMES.token, description: '`Authorization: Token <token>`, the token from POST /token-auth/.' },
+    bearer: SECURITY_SCHEMES.bearer,
+    userEmail: SECURITY_SCHEMES.userEmail,
+    userToken: SECURITY_SCHEMES.userToken,
+    basic: { type: 'http', scheme: 'basic', description: 'Username and password, for GET /token-auth/ only.' },
+  },
+  security: [{ token: [] }, { bearer: [] }, { userEmail: [], userToken: [] }],
+  errors: drfErrors('Token'),
+});

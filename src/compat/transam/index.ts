@@ -1,0 +1,7 @@
+/**
+ * The TransAM (seed 003) dialect: not served yet. Its issue replaces this line with the dialect (see
+ * ../README.md); the registry (../registry.ts) already lists it, so no shared file changes.
+ */
+import type { Dialect } from '../dialect';
+
+export const transam: Dialect | undefined = undefined;
