@@ -130,8 +130,8 @@ describe('create', () => {
     expect(a.body).toEqual({
       id: a.body.id,
       number: expect.any(Number),
-      organization: { id: org.id, slug: org.slug, name: org.name },
-      project: { id: p.id, name: p.name },
+      organization: { id: org.id, number: expect.any(Number), slug: org.slug, name: org.name },
+      project: { id: p.id, number: p.number, name: p.name },
       asset_tag: 'TAG-1',
       name: 'Pump Station 3',
       description: 'Main water pump',

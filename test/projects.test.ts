@@ -118,7 +118,7 @@ describe('create (JSON)', () => {
     expect(a.body).toEqual({
       id: a.body.id,
       number: expect.any(Number),
-      organization: { id: org.id, slug: org.slug, name: org.name },
+      organization: { id: org.id, number: expect.any(Number), slug: org.slug, name: org.name },
       slug: 'region-3-vineyards',
       name: 'Région 3: Vineyards!',
       description: 'Kasese district tenure',

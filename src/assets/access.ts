@@ -80,8 +80,8 @@ const creator = alias(users, 'asset_creator');
 export function assetColumns() {
   return {
     asset: columnsAs(assets, 'a'),
-    organization: pick({ id: organizations.id, slug: organizations.slug, name: organizations.name, archived: organizations.archived }, 'o'),
-    project: pick({ id: projects.id, name: projects.name, archived: projects.archived, deletedAt: projects.deletedAt, access: projects.access }, 'p'),
+    organization: pick({ id: organizations.id, number: organizations.number, slug: organizations.slug, name: organizations.name, archived: organizations.archived }, 'o'),
+    project: pick({ id: projects.id, number: projects.number, name: projects.name, archived: projects.archived, deletedAt: projects.deletedAt, access: projects.access }, 'p'),
     creator: pick({ id: creator.id, username: creator.username }, 'c'),
   };
 }

@@ -15,13 +15,14 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Caller, Scope } from '../auth/caller';
 import { touched } from '../db/changes';
 import { conflictOnUnique } from '../db/errors';
+import type { IdRef } from '../db/numbers';
 import { assets, dataFiles, folders, reports, spheres, type AssetRow } from '../db/schema';
 import { problems } from '../http/problem';
 import { projectWithAccess, requireProject, requireProjectWritable } from '../projects/access';
 import type { AssetAccess } from './access';
 
 /** The reads a move adds to the asset's own (same round trip): the target project with the caller's rights, and whether the asset has reports. */
-export function assetMoveReads(scope: Scope, assetId: string, target: string | null) {
+export function assetMoveReads(scope: Scope, assetId: IdRef, target: string | null) {
   return [
     projectWithAccess(scope, target ?? ''),
     scope.db.select({ id: reports.id }).from(reports).where(eq(reports.assetId, assetId)).limit(1),

@@ -111,7 +111,7 @@ export const AssetSchema = z
     id: ID.openapi({ description: "The asset's object key.", example: 'ast_01jd8z3b6q0w4y1r7k5t2m9xce' }),
     number: ENTITY_NUMBER,
     organization: OrganizationRefSchema,
-    project: z.object({ id: ID, name: z.string().max(PROJECT_LIMITS.name) }).nullable().openapi('ProjectRef'),
+    project: z.object({ id: ID, number: ENTITY_NUMBER, name: z.string().max(PROJECT_LIMITS.name) }).nullable().openapi('ProjectRef'),
     asset_tag: z.string().max(ASSET_LIMITS.asset_tag).nullable(),
     name: z.string().max(ASSET_LIMITS.name),
     description: z.string().max(ASSET_LIMITS.description),
@@ -131,14 +131,14 @@ export const AssetSchema = z
 export type AssetOut = z.infer<typeof AssetSchema>;
 
 export function toAsset(
-  row: Pick<AssetAccessRow, 'asset' | 'organization' | 'creator'> & { project: { id: string | null; name: string | null } },
+  row: Pick<AssetAccessRow, 'asset' | 'organization' | 'creator'> & { project: { id: string | null; number: number | null; name: string | null } },
 ): AssetOut {
   const a = row.asset;
   return {
     id: a.id,
     number: numberOf(a),
-    organization: { id: row.organization.id, slug: row.organization.slug, name: row.organization.name },
-    project: a.projectId && row.project.id && row.project.name !== null ? { id: row.project.id, name: row.project.name } : null,
+    organization: { id: row.organization.id, number: numberOf(row.organization), slug: row.organization.slug, name: row.organization.name },
+    project: a.projectId && row.project.id && row.project.name !== null ? { id: row.project.id, number: numberOf(row.project), name: row.project.name } : null,
     asset_tag: a.assetTag,
     name: a.name,
     description: a.description,

@@ -101,9 +101,9 @@ function assetValues(input: NewAsset) {
  * In a project (editors, managers, org admins), or of an organisation alone (its admins). Two
  * round trips: the representation is built from what was read and what the insert returned.
  */
-export async function createAsset(scope: Scope, where: { project: string } | { organization: string }, input: NewAsset) {
+export async function createAsset(scope: Scope, where: { project: IdRef } | { organization: string }, input: NewAsset) {
   let organization: AssetAccessRow['organization'];
-  let project: { id: string | null; name: string | null } = { id: null, name: null };
+  let project: { id: string | null; number: number | null; name: string | null } = { id: null, number: null, name: null };
   let caller;
   if ('project' in where) {
     const [c, rows] = await authed(scope, projectWithAccess(scope, where.project));
@@ -117,7 +117,7 @@ export async function createAsset(scope: Scope, where: { project: string } | { o
     caller = c;
     const org = requireOrg(caller, rows, 'admin');
     requireWritable(org);
-    organization = { id: org.org.id, slug: org.org.slug, name: org.org.name, archived: org.org.archived };
+    organization = { id: org.org.id, number: org.org.number, slug: org.org.slug, name: org.org.name, archived: org.org.archived };
   }
   const [created] = await conflictOnUnique(
     scope.db
@@ -137,7 +137,7 @@ export async function createAsset(scope: Scope, where: { project: string } | { o
 }
 
 /** Editors, managers and org admins change the fields; `project_id` moves the asset (move.ts). */
-export async function updateAsset(scope: Scope, assetId: string, update: AssetChanges, ifMatch: string | undefined) {
+export async function updateAsset(scope: Scope, assetId: IdRef, update: AssetChanges, ifMatch: string | undefined) {
   const { project_id: target, ...changes } = update;
   const [caller, rows, ...more] = await authed(scope, assetWithAccess(scope, assetId), ...(target === undefined ? [] : assetMoveReads(scope, assetId, target)));
   const access = requireAsset(caller, rows, 'write');
@@ -184,12 +184,14 @@ export function blobsUnderAssets(assetIds: SQL): SQL {
 }
 
 /** Deletes the asset and everything under it; rows first (one batch), R2 objects after. */
-export async function deleteAsset(scope: Scope, assetId: string, ifMatch: string | undefined) {
-  const under = blobsUnderAssets(sql`(${assetId})`);
-  const [caller, rows, stored] = await authed(scope, assetWithAccess(scope, assetId), scope.db.select({ key: blobs.r2Key }).from(blobs).where(under));
+export async function deleteAsset(scope: Scope, assetRef: IdRef, ifMatch: string | undefined) {
+  const blobsOf = (ref: IdRef) => blobsUnderAssets(sql`(${ref})`);
+  const [caller, rows, stored] = await authed(scope, assetWithAccess(scope, assetRef), scope.db.select({ key: blobs.r2Key }).from(blobs).where(blobsOf(assetRef)));
   const access = requireAsset(caller, rows, 'write');
   requireAssetWritable(access);
   await checkIfMatch(ifMatch, toAsset(access.row));
+  const assetId = access.row.asset.id;
+  const under = blobsOf(assetId);
   await scope.db.batch([
     // Blob rows while the children still name them; the children go with the asset (cascade).
     scope.db.delete(blobs).where(under),

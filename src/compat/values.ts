@@ -52,3 +52,9 @@ export const decimalInput = (min: number, max: number) =>
     .union([z.number(), z.string().trim().max(32).regex(/^-?[0-9]+(\.[0-9]+)?$/, 'A decimal number.').transform(Number)])
     .pipe(z.number().min(min).max(max))
     .nullable();
+
+/** An integer id in a body as a seed sends it: a number, or its digits as text (a form field). */
+export const numberInput = () =>
+  z
+    .union([NUMBER_ID, z.string().trim().regex(/^[1-9][0-9]{0,15}$/, 'Not an id.').transform(Number).pipe(NUMBER_ID)], { error: 'An integer id.' })
+    .openapi({ type: ['integer', 'string'], format: 'int64', minimum: 1, maximum: NUMBER_MAX, maxLength: 16, example: 42 });

@@ -37,7 +37,8 @@ export function fieldErrors(error: z.ZodError, target?: string, input?: unknown)
       const message = UNKNOWN[target ?? ''] ?? 'Not a field of this request.';
       return issue.keys.map((key) => ({ path: [...at, key].join('.'), message, kind: 'unknown' as const }));
     }
-    const missing = issue.code === 'invalid_type' && input !== undefined && valueAt(input, issue.path) === undefined;
+    // Whatever the check that failed (a type, a union of types), a field that was not sent is missing.
+    const missing = input !== undefined && issue.path.length > 0 && issue.code !== 'custom' && valueAt(input, issue.path) === undefined;
     return [{ path: at.length ? at.join('.') : '(root)', message: issue.message, ...(missing ? { kind: 'required' as const } : {}) }];
   });
 }

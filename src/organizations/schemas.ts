@@ -130,7 +130,7 @@ export function toOrganization(org: OrganizationRow, logo: BlobRow | null): Orga
 
 /** An organisation as other entities name it. */
 export const OrganizationRefSchema = z
-  .object({ id: ID, slug: z.string().max(ORG_LIMITS.slug), name: z.string().max(ORG_LIMITS.name) })
+  .object({ id: ID, number: ENTITY_NUMBER, slug: z.string().max(ORG_LIMITS.slug), name: z.string().max(ORG_LIMITS.name) })
   .openapi('OrganizationRef');
 
 export const ROLE = z.enum(['admin', 'member']);

@@ -55,7 +55,7 @@ const logo = alias(blobs, 'logo');
 export function projectColumns() {
   return {
     project: columnsAs(projects, 'p'),
-    organization: pick({ id: organizations.id, slug: organizations.slug, name: organizations.name, archived: organizations.archived }, 'o'),
+    organization: pick({ id: organizations.id, number: organizations.number, slug: organizations.slug, name: organizations.name, archived: organizations.archived }, 'o'),
     creator: pick({ id: creator.id, username: creator.username }, 'c'),
     logo: columnsAs(logo, 'l'),
   };

@@ -7,12 +7,13 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { authed, type Scope } from '../auth/caller';
+import type { IdRef } from '../db/numbers';
 import { memberships, projectMembers, projects, users } from '../db/schema';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
 import { iso } from '../lib/time';
 import { memberUserColumns, toMemberUser, type MemberUserRow } from '../users/schemas';
-import { insertUser, userRef, visibleUser, type NewUser } from '../users/service';
+import { deletableByCaller, deleteUserRow, forbiddenDelete, insertUser, userRef, visibleUser, type NewUser } from '../users/service';
 import { projectWithAccess, requireProject, requireProjectWritable } from './access';
 import type { ProjectRole } from './schemas';
 
@@ -34,7 +35,7 @@ export function toMember(r: MemberRow) {
   return { user: toMemberUser(r), role: r.role, joined_at: iso(r.createdAt) };
 }
 
-export async function listProjectMembers(scope: Scope, projectId: string, q: ListQuery & { role?: ProjectRole | undefined }, url: string) {
+export async function listProjectMembers(scope: Scope, projectId: IdRef, q: ListQuery & { role?: ProjectRole | undefined }, url: string) {
   const plan = planPage(projectMemberListSpec, q);
   const filters = and(eq(projectMembers.projectId, projectId), q.role ? eq(projectMembers.role, q.role) : undefined);
   // The rows are only shown once requireProject has let the caller see the project.
@@ -66,7 +67,7 @@ export function insertProjectMember(scope: Scope, projectId: string, userId: str
 }
 
 /** The project with the caller's rights, the target user, their project role, whether they are in the organisation and whether the caller may see them. */
-async function loadForChange(scope: Scope, projectId: string, userRefText: string) {
+async function loadForChange(scope: Scope, projectId: IdRef, user: IdRef) {
   const [caller, project, target] = await authed(
     scope,
     projectWithAccess(scope, projectId),
@@ -80,18 +81,20 @@ async function loadForChange(scope: Scope, projectId: string, userRefText: strin
         inOrganization: sql<number>`EXISTS (SELECT 1 FROM memberships m JOIN projects p ON p.organization_id = m.organization_id
           WHERE p.id = ${projectId} AND m.user_id = ${users.id})`,
         visible: visibleUser(scope).mapWith(Boolean),
+        deletable: deletableByCaller(scope).mapWith(Boolean),
       })
       .from(users)
       .leftJoin(projectMembers, and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, users.id)))
-      .where(userRef(userRefText))
+      .where(userRef(user))
       .limit(1),
   );
   return { caller, project, target: target[0] };
 }
 
-export async function addProjectMember(scope: Scope, projectId: string, input: { user: string; role: ProjectRole }) {
-  const { caller, project, target } = await loadForChange(scope, projectId, input.user);
+export async function addProjectMember(scope: Scope, projectRef: IdRef, input: { user: IdRef; role: ProjectRole }) {
+  const { caller, project, target } = await loadForChange(scope, projectRef, input.user);
   const access = requireProject(caller, project, 'manage');
+  const projectId = access.project.id;
   requireProjectWritable(access);
   // An account the caller may not see answers as one that does not exist, whatever else is true
   // of it. An org admin may add any account (it joins the organisation), so nothing is hidden.
@@ -119,9 +122,10 @@ const ALREADY_MEMBER = 'That user is a member of the project already; change the
 const NOT_IN_ORGANIZATION = 'That user is not a member of the organization: an admin of the organization may add them.';
 
 /** seed 000: a new account straight into the project (and so into its organisation). Org admins only. */
-export async function createProjectAccount(scope: Scope, projectId: string, input: Omit<NewUser, 'role'> & { role: ProjectRole }) {
-  const [caller, project] = await authed(scope, projectWithAccess(scope, projectId));
+export async function createProjectAccount(scope: Scope, projectRef: IdRef, input: Omit<NewUser, 'role'> & { role: ProjectRole }) {
+  const [caller, project] = await authed(scope, projectWithAccess(scope, projectRef));
   const access = requireProject(caller, project, 'admin');
+  const projectId = access.project.id;
   requireProjectWritable(access);
   const { row, invitation } = await insertUser(scope, { ...input, role: 'member' }, access.project.organizationId, (user) => [
     scope.db.insert(projectMembers).values({ projectId, userId: user.id, role: input.role, createdAt: scope.now }),
@@ -129,9 +133,10 @@ export async function createProjectAccount(scope: Scope, projectId: string, inpu
   return { member: toMember({ ...row, userId: row.id, role: input.role, createdAt: scope.now }), invitation };
 }
 
-export async function changeProjectRole(scope: Scope, projectId: string, userRefText: string, role: ProjectRole) {
-  const { caller, project, target } = await loadForChange(scope, projectId, userRefText);
+export async function changeProjectRole(scope: Scope, projectRef: IdRef, user: IdRef, role: ProjectRole) {
+  const { caller, project, target } = await loadForChange(scope, projectRef, user);
   const access = requireProject(caller, project, 'read');
+  const projectId = access.project.id;
   if (!target?.role) throw problems.notFound('Member');
   if (!access.can.manage) throw problems.forbidden('Only managers of this project and org admins may change roles.');
   requireProjectWritable(access);
@@ -143,13 +148,32 @@ export async function changeProjectRole(scope: Scope, projectId: string, userRef
 }
 
 /** Removes from the project; the account stays (seed 000's `?remove=true`). */
-export async function removeProjectMember(scope: Scope, projectId: string, userRefText: string) {
-  const { caller, project, target } = await loadForChange(scope, projectId, userRefText);
+export async function removeProjectMember(scope: Scope, projectRef: IdRef, user: IdRef) {
+  const { caller, project, target } = await loadForChange(scope, projectRef, user);
   const access = requireProject(caller, project, 'read');
+  const projectId = access.project.id;
   if (!target?.role) throw problems.notFound('Member');
   if (!access.can.manage && target.userId !== caller.userId) {
     throw problems.forbidden('Only managers of this project and org admins may remove members.');
   }
   requireProjectWritable(access);
   await scope.db.delete(projectMembers).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, target.userId)));
+}
+
+/**
+ * seed 000: deletes the account of a member of the project (`DELETE …/users/:user_id/`), by the
+ * rule of every account deletion (users/service.ts): a superuser, or an admin of the organisation
+ * that made it while it is in no other. A user who is not in the project (or a project the caller
+ * may not see) answers 404.
+ */
+export async function deleteProjectMemberAccount(scope: Scope, projectRef: IdRef, user: IdRef) {
+  const { caller, project, target } = await loadForChange(scope, projectRef, user);
+  requireProject(caller, project, 'read');
+  if (!target?.role) throw problems.notFound('Member');
+  if (!target.deletable) throw forbiddenDelete();
+  if (target.userId === caller.userId) throw problems.conflict('You cannot delete your own account.');
+  // The rule again in the DELETE: the account may have joined another organisation meanwhile.
+  const outcome = await deleteUserRow(scope, target.userId, deletableByCaller(scope));
+  if (outcome === 'refused') throw forbiddenDelete();
+  if (outcome === 'gone') throw problems.notFound('Member');
 }

@@ -182,7 +182,7 @@ export const ProjectAccountBody = UserCreateBody.omit({ organization: true, is_s
 
 export interface ProjectJoined {
   project: ProjectRow;
-  organization: { id: string; slug: string; name: string };
+  organization: { id: string; number: number | null; slug: string; name: string };
   creator: { id: string | null; username: string | null };
   logo: BlobRow | null;
 }
@@ -191,7 +191,7 @@ export function toProject({ project: p, organization, creator, logo }: ProjectJo
   return {
     id: p.id,
     number: numberOf(p),
-    organization,
+    organization: { id: organization.id, number: numberOf(organization), slug: organization.slug, name: organization.name },
     slug: p.slug,
     name: p.name,
     description: p.description,

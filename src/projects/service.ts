@@ -6,7 +6,7 @@ import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller'
 import { conflictOnUnique } from '../db/errors';
 import { ftsQuery } from '../db/fts';
 import type { IdRef } from '../db/numbers';
-import { blobs, memberships, organizations, projectMembers, projects, users, type ProjectRow } from '../db/schema';
+import { assets, blobs, type AssetRow, memberships, organizations, projectMembers, projects, users, type ProjectRow } from '../db/schema';
 import { checkIfMatch, versionGuard } from '../http/etag';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
@@ -127,10 +127,22 @@ export async function getProject(scope: Scope, projectId: IdRef) {
   return (await loadProjectDetail(scope, projectId, 'read')).detail;
 }
 
+/** The project with its first `n` assets by name (seed 000's project embeds them), in one round trip. */
+/** SQL: the project's first `n` assets by name (seed 000's project embeds them). */
+function embeddedAssets(scope: Scope, projectId: IdRef, n: number) {
+  return scope.db.select().from(assets).where(eq(assets.projectId, projectId)).orderBy(assets.name, assets.id).limit(n);
+}
+
+/** The project with its first `n` assets (read only once requireProject has let the caller see it), in one round trip. */
+export async function getProjectWithAssets(scope: Scope, projectId: IdRef, n: number) {
+  const { detail, more } = await loadProjectDetail(scope, projectId, 'read', {}, embeddedAssets(scope, projectId, n));
+  return { project: detail, assets: more[0] as AssetRow[] };
+}
+
 export type NewProject = ProjectChanges & { name: string };
 
 /** Any member of a live organisation may create a project there; the creator becomes its manager. */
-export async function createProject(scope: Scope, organization: string, input: NewProject, logo?: NewLogo) {
+export async function createProject(scope: Scope, organization: IdRef, input: NewProject, logo?: NewLogo) {
   const [caller, orgRows, me] = await authed(
     scope,
     orgWithRole(scope, organization),
@@ -180,7 +192,7 @@ export async function createProject(scope: Scope, organization: string, input: N
     if (stored) await discardObjects(scope, [stored.r2Key]);
     throw error;
   }
-  const organizationRef = { id: org.org.id, slug: org.org.slug, name: org.org.name };
+  const organizationRef = { id: org.org.id, number: org.org.number, slug: org.org.slug, name: org.org.name };
   const members = managers.length ? [{ user: toMemberUser(me[0]!), role: 'manager' as const, joined_at: iso(scope.now) }] : [];
   return toDetail(
     { project: created!, organization: organizationRef, creator: { id: caller.userId, username: caller.username }, logo: stored },
@@ -208,7 +220,8 @@ const COLUMNS = {
 } as const;
 
 /** Managers and org admins change the fields; a move also needs an admin of both organisations (move.ts). */
-export async function updateProject(scope: Scope, projectId: IdRef, update: ProjectUpdate, ifMatch: string | undefined) {
+/** `embedAssets`: also answer the project's first that many assets (seed 000's project embeds them), read with the rights. */
+export async function updateProject(scope: Scope, projectId: IdRef, update: ProjectUpdate, ifMatch: string | undefined, embedAssets?: number) {
   const { organization, ...changes } = update;
   const moving = organization !== undefined;
   const { caller, access, detail, more, rows } = await loadProjectDetail(
@@ -217,8 +230,10 @@ export async function updateProject(scope: Scope, projectId: IdRef, update: Proj
     moving ? 'read' : 'manage',
     {},
     ...(moving ? moveReads(scope, projectId, organization, changes.slug) : []),
+    ...(embedAssets ? [embeddedAssets(scope, projectId, embedAssets)] : []),
   );
-  const reads = more as unknown as MoveReadRows;
+  const embedded = (embedAssets ? more[more.length - 1] : []) as AssetRow[];
+  const reads = (embedAssets ? more.slice(0, -1) : more) as unknown as MoveReadRows;
   const target = moving ? requireMove(caller, access, reads) : null;
   // Naming the project's own organisation moves nothing: the rights of a plain update.
   if (moving && !target) requireProject(caller, rows, 'manage');
@@ -227,8 +242,10 @@ export async function updateProject(scope: Scope, projectId: IdRef, update: Proj
   if (target) {
     const toCopy = requireMovable(access, target, reads, changes.archived === false);
     const moved = await runMove(scope, access, target, toCopy, set, ifMatch);
-    const organizationRef = { id: target.org.id, slug: target.org.slug, name: target.org.name };
-    return toDetail({ ...access, project: moved, organization: organizationRef }, detail.members, detail.member_count);
+    const organizationRef = { id: target.org.id, number: target.org.number, slug: target.org.slug, name: target.org.name };
+    const movedDetail: ReturnType<typeof toDetail> & { assets?: AssetRow[] } = toDetail({ ...access, project: moved, organization: organizationRef }, detail.members, detail.member_count);
+    if (embedAssets) movedDetail.assets = embedded;
+    return movedDetail;
   }
   if (access.orgArchived) throw problems.archived('The organization');
   if (access.project.archived && changes.archived !== false) throw problems.archived('The project');
@@ -240,11 +257,13 @@ export async function updateProject(scope: Scope, projectId: IdRef, update: Proj
       .returning(),
   );
   if (!updated) throw problems.preconditionFailed();
-  return toDetail({ ...access, project: updated }, detail.members, detail.member_count);
+  const result: ReturnType<typeof toDetail> & { assets?: AssetRow[] } = toDetail({ ...access, project: updated }, detail.members, detail.member_count);
+  if (embedAssets) result.assets = embedded;
+  return result;
 }
 
 /** DELETE moves to the trash (managers, org admins); `permanent` purges (org admins). */
-export async function deleteProject(scope: Scope, projectId: string, permanent: boolean, ifMatch: string | undefined) {
+export async function deleteProject(scope: Scope, projectId: IdRef, permanent: boolean, ifMatch: string | undefined) {
   const { access, detail } = await loadProjectDetail(scope, projectId, permanent ? 'admin' : 'manage', { trash: permanent ? 'any' : false });
   await checkIfMatch(ifMatch, detail);
   requireProjectWritable(access);

@@ -52,8 +52,8 @@ export const ReportSchema = z
   .object({
     id: ID.openapi({ example: 'rpt_01jd8z3b6q0w4y1r7k5t2m9xce' }),
     number: ENTITY_NUMBER,
-    project: z.object({ id: ID, name: z.string().max(PROJECT_LIMITS.name) }),
-    asset: z.object({ id: ID, name: z.string().max(ASSET_LIMITS.name) }).nullable(),
+    project: z.object({ id: ID, number: ENTITY_NUMBER, name: z.string().max(PROJECT_LIMITS.name) }),
+    asset: z.object({ id: ID, number: ENTITY_NUMBER, name: z.string().max(ASSET_LIMITS.name) }).nullable(),
     name: z.string().max(REPORT_LIMITS.name),
     description: z.string().max(REPORT_LIMITS.description),
     status: REPORT_STATUS,
@@ -67,8 +67,8 @@ export type ReportOut = z.infer<typeof ReportSchema>;
 
 export interface ReportJoined {
   report: ReportRow;
-  project: { id: string | null; name: string | null };
-  asset: { id: string | null; name: string | null };
+  project: { id: string | null; number: number | null; name: string | null };
+  asset: { id: string | null; number: number | null; name: string | null };
   file: BlobRow | null;
   creator: { id: string | null; username: string | null };
 }
@@ -77,8 +77,8 @@ export function toReport({ report: r, project, asset, file, creator }: ReportJoi
   return {
     id: r.id,
     number: numberOf(r),
-    project: { id: r.projectId, name: project.name ?? '' },
-    asset: r.assetId && asset.id ? { id: asset.id, name: asset.name ?? '' } : null,
+    project: { id: r.projectId, number: numberOf(project), name: project.name ?? '' },
+    asset: r.assetId && asset.id ? { id: asset.id, number: numberOf(asset), name: asset.name ?? '' } : null,
     name: r.name,
     description: r.description,
     status: r.status,

@@ -35,8 +35,8 @@ export function selectReports(scope: Scope) {
   return scope.db
     .select({
       report: columnsAs(reports, 'r'),
-      project: pick({ id: projects.id, name: projects.name }, 'rp'),
-      asset: pick({ id: assets.id, name: assets.name }, 'ra'),
+      project: pick({ id: projects.id, number: projects.number, name: projects.name }, 'rp'),
+      asset: pick({ id: assets.id, number: assets.number, name: assets.name }, 'ra'),
       file: columnsAs(reportFile, 'rf'),
       creator: pick({ id: reportCreator.id, username: reportCreator.username }, 'rc'),
     })
@@ -68,7 +68,7 @@ export interface ReportFilters {
 }
 
 /** Every report the caller may see (through its project), or with `scopeAsset` one asset's (404 when it is hidden). */
-export async function listReports(scope: Scope, q: ListQuery & ReportFilters, url: string, opts: { scopeAsset?: string } = {}) {
+export async function listReports(scope: Scope, q: ListQuery & ReportFilters, url: string, opts: { scopeAsset?: IdRef } = {}) {
   const plan = planPage(reportListSpec, q);
   const filters = and(
     opts.scopeAsset !== undefined ? eq(reports.assetId, opts.scopeAsset) : sql`${reports.projectId} IN ${visibleProjectIds(scope)}`,
@@ -106,7 +106,7 @@ function requireReportProject(caller: Caller, rows: Awaited<ReturnType<typeof pr
  * routes; through the asset for the nested ones (`assetId`: the report must be about it).
  * `reportId` may be SQL that finds it (idOfNumber).
  */
-async function loadReport(scope: Scope, reportId: IdRef, need: 'read' | 'write', assetId?: string) {
+async function loadReport(scope: Scope, reportId: IdRef, need: 'read' | 'write', assetId?: IdRef) {
   const where = and(eq(reports.id, reportId), assetId !== undefined ? eq(reports.assetId, assetId) : undefined);
   const select = selectReports(scope).where(where).limit(1);
   let caller: Caller;
@@ -144,7 +144,7 @@ export function requireReadableReport(caller: Caller, projectRows: Awaited<Retur
 /** The representation of a row of selectReports. */
 export const toReportOf = (row: ReportListRow) => toReport(joinedRow(row));
 
-export async function getReport(scope: Scope, reportId: IdRef, assetId?: string) {
+export async function getReport(scope: Scope, reportId: IdRef, assetId?: IdRef) {
   return (await loadReport(scope, reportId, 'read', assetId)).report;
 }
 
@@ -155,7 +155,7 @@ export async function createReport(scope: Scope, input: ReportInput, file: Incom
     scope,
     projectWithAccess(scope, input.project_id),
     scope.db
-      .select({ id: assets.id, name: assets.name })
+      .select({ id: assets.id, number: assets.number, name: assets.name })
       .from(assets)
       .where(and(eq(assets.id, input.asset_id ?? ''), eq(assets.projectId, input.project_id)))
       .limit(1),
@@ -194,14 +194,14 @@ export async function createReport(scope: Scope, input: ReportInput, file: Incom
   }
   return toReport({
     report: created!,
-    project: { id: access.project.id, name: access.project.name },
-    asset: asset ?? { id: null, name: null },
+    project: { id: access.project.id, number: access.project.number, name: access.project.name },
+    asset: asset ?? { id: null, number: null, name: null },
     file: stored,
     creator: { id: caller.userId, username: caller.username },
   });
 }
 
-export async function updateReport(scope: Scope, reportId: string, changes: ReportChanges, ifMatch: string | undefined) {
+export async function updateReport(scope: Scope, reportId: IdRef, changes: ReportChanges, ifMatch: string | undefined) {
   const { row, report } = await loadReport(scope, reportId, 'write');
   await checkIfMatch(ifMatch, report);
   const set = changeSet(changes, { name: 'name', description: 'description', status: 'status' }, reports.version, scope.now);
@@ -257,7 +257,7 @@ export async function putReportFile(scope: Scope, reportId: string, file: Incomi
 
 
 /** The rows in one batch (guarded by If-Match), then the R2 object. */
-export async function deleteReport(scope: Scope, reportId: string, ifMatch: string | undefined) {
+export async function deleteReport(scope: Scope, reportId: IdRef, ifMatch: string | undefined) {
   const { row, report } = await loadReport(scope, reportId, 'write');
   await checkIfMatch(ifMatch, report);
   const id = row.report.id;
@@ -298,7 +298,7 @@ export function reportFilename(name: string, mimeType: string): string {
   return `${name}.${ext}`;
 }
 
-export async function reportDownload(c: Context, scope: Scope, reportId: string, assetId?: string): Promise<Response> {
+export async function reportDownload(c: Context, scope: Scope, reportId: IdRef, assetId?: IdRef): Promise<Response> {
   const { row } = await loadReport(scope, reportId, 'read', assetId);
   if (!row.file) throw problems.notFound('File');
   return objectResponse(c, scope.files, row.file.r2Key, { filename: reportFilename(row.report.name, row.file.mimeType) });

@@ -23,7 +23,7 @@ export const PERSON_NAME = z.string().trim().max(200);
 
 /** Username, email and name in answers, within the limits above. */
 export const USERNAME_OUT = z.string().max(40);
-const EMAIL_OUT = z.string().max(254);
+export const EMAIL_OUT = z.string().max(254);
 const NAME_OUT = z.string().max(200);
 
 export const UserSchema = z

@@ -95,7 +95,8 @@ export async function listUsers(scope: Scope, q: ListQuery & UserListFilters, ur
  * account-creating routes record it), that belongs to no other organisation and is no
  * superuser's. Adding someone to your organisation does not make their account yours.
  */
-function deletableByCaller(scope: Scope): SQL<number> {
+/** SQL: whether the caller may delete the account of the current users row (a superuser; or an admin of the organisation that made it, while it is in no other). */
+export function deletableByCaller(scope: Scope): SQL<number> {
   const made = outer(users.createdByOrganizationId);
   return sql<number>`(${callerIsSuperuser(scope)} OR (${outer(users.isSuperuser)} = 0
     AND ${made} IN (SELECT am.organization_id FROM memberships am WHERE am.user_id = ${callerId(scope)} AND am.role = 'admin')
@@ -227,7 +228,7 @@ export async function updateUser(scope: Scope, ref: string, patch: UserPatch, if
   return { ...toUser(updated), organizations: profile.organizations };
 }
 
-export async function deleteUser(scope: Scope, ref: string, ifMatch: string | undefined) {
+export async function deleteUser(scope: Scope, ref: IdRef, ifMatch: string | undefined) {
   const { caller, user, deletable, profile } = await loadProfile(scope, ref);
   if (!deletable) throw forbiddenDelete();
   await checkIfMatch(ifMatch, profile);
@@ -238,7 +239,7 @@ export async function deleteUser(scope: Scope, ref: string, ifMatch: string | un
   if (outcome === 'gone') throw problems.notFound('User');
 }
 
-const forbiddenDelete = () =>
+export const forbiddenDelete = () =>
   problems.forbidden(
     'Only a superuser may delete this account, or an admin of the organization that created it while it belongs to no other organization.',
   );

@@ -4,7 +4,8 @@
  */
 import { PASSWORD } from '../support/actors';
 import { constants, fillWith, missingNumber, type DocumentSpec } from '../support/documents';
-import { NOT_SENT, R_ORG, R_SELF } from '../support/policy';
+import { NOT_SENT, R_ORG, R_PROJ, R_SELF, W_ORG_MEMBER, W_PROJ } from '../support/policy';
+import type { World } from '../support/world';
 
 const BASE = '/compat/portal';
 
@@ -19,6 +20,15 @@ const CONTAINERS: Record<string, string> = {
   spheres: 'spheres',
 };
 
+/** Valid bodies of the writes, so that a refusal cannot be a validation error. */
+const BODIES: Record<string, (w: World) => unknown> = {
+  'POST /project_management/projects/': (w) => ({ name: 'Matrix project', company: w.numbers.org }),
+  'PATCH /project_management/projects/{project_id}': () => ({ location: 'Amsterdam' }),
+  'POST /project_management/projects/{project_id}/users/': () => ({ username: 'matrix-user', email: 'matrix-user@example.test' }),
+  'POST /project_management/assets/': (w) => ({ project_id: w.numbers.project, name: 'Matrix asset' }),
+  'PATCH /project_management/assets/{asset_id}/': () => ({ location: 'Amsterdam' }),
+};
+
 export const portal: DocumentSpec = {
   name: 'portal',
   documentUrl: `${BASE}/openapi.json`,
@@ -28,19 +38,44 @@ export const portal: DocumentSpec = {
     'GET /token-auth/': NOT_SENT,
     'GET /project_management/companies/': R_SELF,
     'GET /project_management/companies/{id}': R_ORG,
+    'GET /project_management/projects/': R_SELF,
+    'POST /project_management/projects/': W_ORG_MEMBER,
+    'GET /project_management/projects/{project_id}/': R_PROJ,
+    'PATCH /project_management/projects/{project_id}': W_PROJ,
+    'DELETE /project_management/projects/{project_id}/': W_PROJ,
+    'GET /project_management/projects/{project_id}/users/': R_PROJ,
+    'POST /project_management/projects/{project_id}/users/': W_PROJ,
+    'PATCH /project_management/projects/{project_id}/users/{user_id}/': W_PROJ,
+    'DELETE /project_management/projects/{project_id}/users/{user_id}/': W_PROJ,
+    'GET /project_management/assets/': R_SELF,
+    'POST /project_management/assets/': W_PROJ,
+    'GET /project_management/assets/{asset_id}/': R_PROJ,
+    'PATCH /project_management/assets/{asset_id}/': W_PROJ,
+    'DELETE /project_management/assets/{asset_id}/': W_PROJ,
   },
   credentials: ['token', 'pair'],
   fill(w, path, hide, given = {}) {
     // `{id}` is the number of the entity the path's collection holds.
     const collection = /^\/project_management\/(\w+)\//.exec(path)?.[1];
     const id = collection === 'companies' ? w.numbers.org : undefined;
-    return fillWith(BASE, path, { id, ...given }, hide, missingNumber);
+    return fillWith(BASE, path, { id, project_id: w.numbers.project, asset_id: w.numbers.asset, user_id: w.numbers.users.editor, ...given }, hide, missingNumber);
   },
-  bodyFor: () => ({}),
+  bodyFor: (w, method, path) => {
+    const body = BODIES[`${method} ${path}`];
+    return body ? { json: body(w) } : {};
+  },
   errorType: 'application/json',
   namesField: (body, field) => Array.isArray((body as Record<string, unknown> | undefined)?.[field]),
   sameError: (body) => body,
-  hints: (w) => constants({ username: [w.actors.viewer.username, w.actors.viewer.email], password: [PASSWORD] }),
+  hints: (w) =>
+    constants({
+      username: [w.actors.viewer.username, w.actors.viewer.email],
+      password: [PASSWORD],
+      company: [w.numbers.org, String(w.numbers.org)],
+      project_id: [w.numbers.project, String(w.numbers.project)],
+      lat: ['52.372760', 52.37276, null],
+      lon: ['4.893604', 4.893604, null],
+    }),
   basic: (w) => ({ username: w.actors.viewer.username, password: PASSWORD }),
   missing: missingNumber,
   signIns: ['POST /token-auth/', 'GET /token-auth/'],

@@ -8,20 +8,10 @@ import { ETAG_HEADER } from '../../http/openapi';
 import { createRouter } from '../../http/router';
 import { json } from '../../http/schemas';
 import { getOrganization, listOrganizations } from '../../organizations/service';
-import { ORG_LIMITS, type OrganizationOut } from '../../organizations/schemas';
 import { drfListQuery, drfPage, drfPageSchema } from '../drf';
-import { NUMBER_ID, numberParam } from '../values';
+import { numberParam } from '../values';
 import { portal } from './dialect';
-
-export const CompanySchema = z
-  .object({
-    id: NUMBER_ID,
-    name: z.string().max(ORG_LIMITS.name),
-    user: z.null().openapi({ description: 'The seed’s owner of a company; an organisation has admins, not one owner: always null.' }),
-  })
-  .openapi('Company');
-
-export const company = (org: OrganizationOut): z.infer<typeof CompanySchema> => ({ id: org.number, name: org.name, user: null });
+import { company, CompanySchema } from './render';
 
 const idParam = z.object({ id: numberParam('id', 'The company’s id.') });
 

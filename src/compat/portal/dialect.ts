@@ -15,6 +15,9 @@ export const portal = defineDialect({
   tags: [
     { name: 'Auth', description: 'Tokens for a username and password (DRF’s obtain_auth_token).' },
     { name: 'Companies', description: 'Companies: the organisations you belong to.' },
+    { name: 'Projects', description: 'Projects, with their users and assets.' },
+    { name: 'Project users', description: 'The users of a project.' },
+    { name: 'Assets', description: 'Assets, and what is kept under them.' },
   ],
   securitySchemes: {
     token: { ...SECURITY_SCHEMES.token, description: '`Authorization: Token <token>`, the token from POST /token-auth/.' },
