@@ -25,7 +25,7 @@ async function dashboard(who: Actor): Promise<Answer> {
 async function createProject(who: Actor, org: { slug: string }, fields: Record<string, unknown> = {}) {
   const a = await call(`/v1/organizations/${org.slug}/projects`, { headers: who.auth, json: { name: `Project ${newId('prj').slice(-8)}`, ...fields } });
   expect(a.status, a.text).toBe(201);
-  return a.body as { id: string; name: string };
+  return a.body as { id: string; number: number; name: string };
 }
 
 async function createAsset(who: Actor, project: { id: string }, status: Status, name = `Asset ${newId('ast').slice(-8)}`) {
@@ -227,12 +227,12 @@ describe('GET /v1/dashboard', () => {
     const shown = (await dashboard(member)).body.recent.assets;
     expect(shown).toHaveLength(10);
     expect(shown).toEqual(
-      expected.map((e) => ({ id: e.id, name: e.name, asset_status: 'Active', updated_at: new Date(e.at).toISOString(), project: e.project })),
+      expected.map((e) => ({ id: e.id, number: expect.any(Number), name: e.name, asset_status: 'Active', updated_at: new Date(e.at).toISOString(), project: e.project && { ...e.project, number: expect.any(Number) } })),
     );
     // The admin sees the private one on top; the trashed one for nobody.
     const forAdmin = (await dashboard(admin)).body.recent.assets;
     expect(forAdmin.map((a: { id: string }) => a.id)).toEqual([hidden.id, ...expected.slice(0, 9).map((e) => e.id)]);
-    expect(forAdmin[0].project).toEqual({ id: secret.id, name: 'Secret Fields' });
+    expect(forAdmin[0].project).toEqual({ id: secret.id, number: secret.number, name: 'Secret Fields' });
 
     // A change through the API brings the oldest to the top.
     const oldest = [...made].sort((x, y) => x.at - y.at)[0]!;
@@ -263,15 +263,16 @@ describe('GET /v1/dashboard', () => {
     expect(shown).toEqual(
       expected.map((e) => ({
         id: e.id,
+        number: expect.any(Number),
         name: e.name,
         status: ((e.at - base) / 1000) % 2 ? 'final' : 'draft',
         updated_at: new Date(e.at).toISOString(),
-        project: { id: open.id, name: 'Report Fields' },
+        project: { id: open.id, number: open.number, name: 'Report Fields' },
       })),
     );
     const forAdmin = (await dashboard(admin)).body.recent.reports;
     expect(forAdmin.map((r: { id: string }) => r.id)).toEqual([hidden.id, ...expected.slice(0, 9).map((e) => e.id)]);
-    expect(forAdmin[0].project).toEqual({ id: secret.id, name: 'Secret Reports' });
+    expect(forAdmin[0].project).toEqual({ id: secret.id, number: secret.number, name: 'Secret Reports' });
   });
 
   it('carries an ETag and answers 304 while nothing changed', async () => {

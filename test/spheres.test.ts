@@ -117,7 +117,7 @@ describe('upload', () => {
     const a = await upload(w.editor, w.asset.id, { name: 'North face', captured_at: '2024-05-01T11:30:00+02:00', lat: '52.372760', lon: '4.893604', heading: '87.5' });
     expect(a.status, a.text).toBe(201);
     expect(a.body).toMatchObject({
-      asset: { id: w.asset.id, name: w.asset.name },
+      asset: { id: w.asset.id, number: w.asset.number, name: w.asset.name },
       name: 'North face',
       captured_at: '2024-05-01T09:30:00.000Z',
       lat: 52.37276,

@@ -1,12 +1,12 @@
 import { z } from '@hono/zod-openapi';
 import { ASSET_STATUSES } from '../db/schema';
 import { ASSET_LIMITS, ASSET_STATUS } from '../assets/schemas';
-import { COUNT, ID, TIMESTAMP } from '../http/schemas';
+import { COUNT, ENTITY_NUMBER, ID, TIMESTAMP } from '../http/schemas';
 import { PROJECT_LIMITS } from '../projects/schemas';
 import { REPORT_LIMITS } from '../reports/schemas';
 import { RECENT } from './service';
 
-const ProjectBrief = z.object({ id: ID, name: z.string().max(PROJECT_LIMITS.name) }).openapi('DashboardProject');
+const ProjectBrief = z.object({ id: ID, number: ENTITY_NUMBER, name: z.string().max(PROJECT_LIMITS.name) }).openapi('DashboardProject');
 
 /** Every status of the vocabulary is present, 0 where there is none. */
 const ByStatus = z
@@ -16,6 +16,7 @@ const ByStatus = z
 export const RecentAssetSchema = z
   .object({
     id: ID,
+    number: ENTITY_NUMBER,
     name: z.string().max(ASSET_LIMITS.name),
     asset_status: ASSET_STATUS,
     updated_at: TIMESTAMP,
@@ -26,6 +27,7 @@ export const RecentAssetSchema = z
 export const RecentReportSchema = z
   .object({
     id: ID,
+    number: ENTITY_NUMBER,
     name: z.string().max(REPORT_LIMITS.name),
     status: z.enum(['draft', 'final']),
     updated_at: TIMESTAMP,

@@ -16,6 +16,7 @@ import { and, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller';
 import { ASSET_STATUSES, assets, dataFiles, organizations, projects, reports } from '../db/schema';
 import { pick } from '../db/select';
+import { numberOf } from '../db/numbers';
 import { iso } from '../lib/time';
 import { visibleAsset } from '../assets/access';
 import { visibleProject } from '../projects/access';
@@ -74,8 +75,8 @@ function queries(scope: Scope) {
       .where(inArray(reports.projectId, liveVisibleProjects(scope))),
     scope.db
       .select({
-        asset: pick({ id: assets.id, name: assets.name, status: assets.assetStatus, updatedAt: assets.updatedAt }, 'a'),
-        project: pick({ id: projects.id, name: projects.name }, 'p'),
+        asset: pick({ id: assets.id, number: assets.number, name: assets.name, status: assets.assetStatus, updatedAt: assets.updatedAt }, 'a'),
+        project: pick({ id: projects.id, number: projects.number, name: projects.name }, 'p'),
       })
       .from(assets)
       // LEFT: SQLite then starts from assets, on the updated_at index (see projects/access.ts).
@@ -88,8 +89,8 @@ function queries(scope: Scope) {
       .limit(RECENT),
     scope.db
       .select({
-        report: pick({ id: reports.id, name: reports.name, status: reports.status, updatedAt: reports.updatedAt }, 'r'),
-        project: pick({ id: projects.id, name: projects.name }, 'p'),
+        report: pick({ id: reports.id, number: reports.number, name: reports.name, status: reports.status, updatedAt: reports.updatedAt }, 'r'),
+        project: pick({ id: projects.id, number: projects.number, name: projects.name }, 'p'),
       })
       .from(reports)
       // Inner: SQLite still starts from reports on the updated_at index (checked with EXPLAIN QUERY PLAN).
@@ -119,17 +120,19 @@ export async function getDashboard(scope: Scope): Promise<Dashboard> {
     recent: {
       assets: recentAssets.map(({ asset, project }) => ({
         id: asset.id,
+        number: numberOf(asset),
         name: asset.name,
         asset_status: asset.status,
         updated_at: iso(asset.updatedAt),
-        project: project.id !== null && project.name !== null ? { id: project.id, name: project.name } : null,
+        project: project.id !== null && project.name !== null ? { id: project.id, number: numberOf(project), name: project.name } : null,
       })),
       reports: recentReports.map(({ report, project }) => ({
         id: report.id,
+        number: numberOf(report),
         name: report.name,
         status: report.status,
         updated_at: iso(report.updatedAt),
-        project: { id: project.id, name: project.name },
+        project: { id: project.id, number: numberOf(project), name: project.name },
       })),
     },
   };

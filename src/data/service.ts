@@ -9,7 +9,7 @@ import { isForeignKeyFailure } from '../db/errors';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { authed, type Caller, type Scope } from '../auth/caller';
 import { assetWithAccess, type AssetAccessRow, type AssetNeed } from '../assets/access';
-import type { IdRef } from '../db/numbers';
+import { numberOfId, type IdRef } from '../db/numbers';
 import { blobs, dataFiles, users } from '../db/schema';
 import { columnsAs, pick } from '../db/select';
 import { atLevel, folderById, folderInAsset, requireAssetOf } from '../folders/access';
@@ -20,12 +20,17 @@ import { newId } from '../lib/ids';
 import { discardObjects } from '../storage/logos';
 import { blobOwnedBy } from '../storage/objects';
 import { storeFile, type IncomingFile } from '../storage/uploads';
-import { toDataFile, type DataChanges } from './schemas';
+import { toDataFile, type DataChanges, type DataFileOut } from './schemas';
 import { changeSet } from '../db/changes';
 
 const fileCreator = alias(users, 'file_creator');
 
-const fileColumns = () => ({ file: columnsAs(dataFiles, 'd'), creator: pick({ id: fileCreator.id, username: fileCreator.username }, 'dc') });
+const fileColumns = () => ({
+  file: columnsAs(dataFiles, 'd'),
+  creator: pick({ id: fileCreator.id, username: fileCreator.username }, 'dc'),
+  // The numbers of its asset and folder, for a dialect that names them by number.
+  numbers: { asset: numberOfId('asset', dataFiles.assetId).as('d_asset_number'), folder: numberOfId('folder', dataFiles.folderId).as('d_folder_number') },
+});
 
 /** SELECT what a data file representation needs FROM data_files (unique aliases: safe in a batch). */
 export function selectDataFiles(scope: Scope) {
@@ -34,14 +39,14 @@ export function selectDataFiles(scope: Scope) {
 
 export type DataFileJoined = Awaited<ReturnType<typeof selectDataFiles>>[number];
 
-/** A data file with the R2 key of its body. */
-function dataFileById(scope: Scope, fileId: IdRef) {
+/** A data file with the R2 key of its body; with `assetId`, only if it is that asset's. */
+function dataFileById(scope: Scope, fileId: IdRef, assetId?: IdRef) {
   return scope.db
     .select({ ...fileColumns(), blob: pick({ r2Key: blobs.r2Key }, 'b') })
     .from(dataFiles)
     .leftJoin(fileCreator, eq(fileCreator.id, dataFiles.createdBy))
     .leftJoin(blobs, eq(blobs.id, dataFiles.blobId))
-    .where(eq(dataFiles.id, fileId))
+    .where(and(eq(dataFiles.id, fileId), assetId !== undefined ? eq(dataFiles.assetId, assetId) : undefined))
     .limit(1);
 }
 
@@ -50,21 +55,21 @@ type DataFileWithBlob = Awaited<ReturnType<typeof dataFileById>>[number];
 const assetOfDataFile = (fileId: IdRef): SQL<string | null> => sql<string | null>`(SELECT ad.asset_id FROM data_files ad WHERE ad.id = ${fileId})`;
 
 /** A data file with its asset's rights, for `authed`: [file rows, asset rows]. `fileId` may be SQL that finds it (idOfNumber). */
-export function dataFileWithAccess(scope: Scope, fileId: IdRef) {
-  return [dataFileById(scope, fileId), assetWithAccess(scope, assetOfDataFile(fileId))] as const;
+export function dataFileWithAccess(scope: Scope, fileId: IdRef, assetId?: IdRef) {
+  return [dataFileById(scope, fileId, assetId), assetWithAccess(scope, assetOfDataFile(fileId))] as const;
 }
 
-/** 404 (as for an id that does not exist) unless the file is there, is `assetId`'s when given, and the caller may `need` its asset. */
-function requireDataFile(caller: Caller, fileRows: DataFileWithBlob[], assetRows: AssetAccessRow[], need: AssetNeed, assetId?: string) {
+/** 404 (as for an id that does not exist) unless the file is there (and is the asset's asked for) and the caller may `need` its asset. */
+function requireDataFile(caller: Caller, fileRows: DataFileWithBlob[], assetRows: AssetAccessRow[], need: AssetNeed) {
   const row = fileRows[0];
-  if (!row || (assetId !== undefined && row.file.assetId !== assetId)) throw problems.notFound('Data file');
+  if (!row) throw problems.notFound('Data file');
   const access = requireAssetOf('Data file', caller, assetRows, need);
   return { row, access };
 }
 
-async function loadDataFile(scope: Scope, fileId: IdRef, need: AssetNeed, assetId?: string) {
-  const [caller, fileRows, assetRows] = await authed(scope, ...dataFileWithAccess(scope, fileId));
-  return { caller, ...requireDataFile(caller, fileRows, assetRows, need, assetId) };
+async function loadDataFile(scope: Scope, fileId: IdRef, need: AssetNeed, assetId?: IdRef) {
+  const [caller, fileRows, assetRows] = await authed(scope, ...dataFileWithAccess(scope, fileId, assetId));
+  return { caller, ...requireDataFile(caller, fileRows, assetRows, need) };
 }
 
 const notInAsset = () => problems.invalid([{ path: 'folder_id', message: 'No such folder in this asset.' }]);
@@ -79,7 +84,14 @@ export const dataListSpec: ListSpec<DataFileJoined> = {
   defaultOrdering: 'name',
 };
 
-export async function listDataFiles(scope: Scope, assetId: string, q: ListQuery & { folder?: string | undefined }, url: string) {
+/** The asset's files; `render` makes each row's representation (/v1's, or a dialect's from the same row). */
+export async function listDataFiles<T = DataFileOut>(
+  scope: Scope,
+  assetId: IdRef,
+  q: ListQuery & { folder?: string | undefined },
+  url: string,
+  render: (row: DataFileJoined) => T = toDataFile as unknown as (row: DataFileJoined) => T,
+) {
   const plan = planPage(dataListSpec, q);
   const filters = and(eq(dataFiles.assetId, assetId), atLevel(dataFiles.folderId, q.folder));
   const [caller, assetRows, rows, counted] = await authed(
@@ -90,16 +102,16 @@ export async function listDataFiles(scope: Scope, assetId: string, q: ListQuery 
   );
   requireAssetOf('Asset', caller, assetRows, 'read');
   const page = plan.finish(rows, counted[0]?.n ?? 0, url);
-  return { ...page, results: page.results.map(toDataFile) };
+  return { ...page, results: page.results.map(render) };
 }
 
-export async function getDataFile(scope: Scope, fileId: IdRef, assetId?: string) {
+export async function getDataFile<T = DataFileOut>(scope: Scope, fileId: IdRef, assetId?: IdRef, render: (row: DataFileJoined) => T = toDataFile as unknown as (row: DataFileJoined) => T) {
   const { row } = await loadDataFile(scope, fileId, 'read', assetId);
-  return toDataFile(row);
+  return render(row);
 }
 
 /** What a download streams: the R2 key and the file name. */
-export async function dataFileObject(scope: Scope, fileId: IdRef, assetId?: string) {
+export async function dataFileObject(scope: Scope, fileId: IdRef, assetId?: IdRef) {
   const { row } = await loadDataFile(scope, fileId, 'read', assetId);
   if (!row.blob.r2Key) throw problems.notFound('File');
   return { key: row.blob.r2Key, filename: row.file.name };

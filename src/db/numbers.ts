@@ -4,7 +4,8 @@
  * the same statement as the access check, so a read stays one D1 round trip and an unknown
  * number answers 404 exactly as an unknown id does.
  */
-import { getTableName, sql, type SQL } from 'drizzle-orm';
+import { getTableName, sql, type Column, type SQL } from 'drizzle-orm';
+import { outer } from './select';
 import { assets, dataFiles, folders, organizations, projects, reports, resources, spheres, users, type NumberedKind } from './schema';
 
 const TABLES = {
@@ -34,4 +35,12 @@ export function idOfNumber(kind: NumberedKind, n: number): SQL<string | null> {
 export function numberOf(row: { number: number | null }): number {
   if (row.number === null) throw new Error('An entity row without its number.');
   return row.number;
+}
+
+/**
+ * SQL: the number of the `kind` whose id is `id` (a column of the outer row, or NULL), for a
+ * representation that names a related entity by number (a dialect's folder names its asset).
+ */
+export function numberOfId(kind: NumberedKind, id: Column): SQL<number | null> {
+  return sql<number | null>`(SELECT nn.number FROM ${sql.identifier(getTableName(TABLES[kind]))} nn WHERE nn.id = ${outer(id)})`;
 }

@@ -28,7 +28,7 @@ import {
   type FolderJoined,
 } from './access';
 import { flattenFolders, subtree, wouldCycle } from './tree';
-import { toFolder, type FolderChanges } from './schemas';
+import { toFolder, type FolderChanges, type FolderOut } from './schemas';
 import { changeSet } from '../db/changes';
 
 export const folderListSpec: ListSpec<FolderJoined> = {
@@ -43,7 +43,14 @@ export const folderListSpec: ListSpec<FolderJoined> = {
 
 const notInAsset = (path: string) => problems.invalid([{ path, message: 'No such folder in this asset.' }]);
 
-export async function listFolders(scope: Scope, assetId: string, q: ListQuery & { parent?: string | undefined }, url: string) {
+/** The asset's folders; `render` makes each row's representation (/v1's, or a dialect's from the same row). */
+export async function listFolders<T = FolderOut>(
+  scope: Scope,
+  assetId: IdRef,
+  q: ListQuery & { parent?: string | undefined },
+  url: string,
+  render: (row: FolderJoined) => T = toFolder as unknown as (row: FolderJoined) => T,
+) {
   const plan = planPage(folderListSpec, q);
   const filters = and(eq(folders.assetId, assetId), atLevel(folders.parentId, q.parent));
   // The rows are only shown once requireAsset has let the caller see the asset.
@@ -55,15 +62,14 @@ export async function listFolders(scope: Scope, assetId: string, q: ListQuery & 
   );
   requireAssetOf('Asset', caller, assetRows, 'read');
   const page = plan.finish(rows, counted[0]?.n ?? 0, url);
-  return { ...page, results: page.results.map(toFolder) };
+  return { ...page, results: page.results.map(render) };
 }
 
 /** A folder; with `assetId`, only if it is that asset's (404 otherwise, as for any unknown id). */
-export async function getFolder(scope: Scope, folderId: IdRef, assetId?: string) {
-  const [caller, folderRows, assetRows] = await authed(scope, ...folderWithAccess(scope, folderId));
+export async function getFolder<T = FolderOut>(scope: Scope, folderId: IdRef, assetId?: IdRef, render: (row: FolderJoined) => T = toFolder as unknown as (row: FolderJoined) => T) {
+  const [caller, folderRows, assetRows] = await authed(scope, ...folderWithAccess(scope, folderId, assetId));
   const { row } = requireFolder(caller, folderRows, assetRows, 'read');
-  if (assetId !== undefined && row.folder.assetId !== assetId) throw problems.notFound('Folder');
-  return toFolder(row);
+  return render(row);
 }
 
 export async function createFolder(scope: Scope, assetId: string, input: { name: string; parent_id?: string | null | undefined }) {

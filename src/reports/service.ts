@@ -150,7 +150,8 @@ export async function getReport(scope: Scope, reportId: IdRef, assetId?: IdRef) 
 
 
 /** Creates a report, with its file when one is sent (two D1 round trips: the rights, then the rows). */
-export async function createReport(scope: Scope, input: ReportInput, file: IncomingFile | null) {
+/** `project_id` and `asset_id` are ids, or SQL that finds them (a dialect's numbers). */
+export async function createReport(scope: Scope, input: Omit<ReportInput, 'project_id' | 'asset_id'> & { project_id: IdRef; asset_id?: IdRef | null | undefined }, file: IncomingFile | null) {
   const [caller, projectRows, assetRows] = await authed(
     scope,
     projectWithAccess(scope, input.project_id),

@@ -77,7 +77,7 @@ export const SphereSchema = z
   .object({
     id: ID.openapi({ example: 'sph_01jd8z3b6q0w4y1r7k5t2m9xce' }),
     number: ENTITY_NUMBER,
-    asset: z.object({ id: ID, name: z.string().max(ASSET_LIMITS.name) }),
+    asset: z.object({ id: ID, number: ENTITY_NUMBER, name: z.string().max(ASSET_LIMITS.name) }),
     name: z.string().max(SPHERE_NAME_MAX),
     captured_at: TIMESTAMP.nullable(),
     lat: z.number().nullable(),
@@ -97,11 +97,11 @@ export interface SphereJoined {
   creator: { id: string | null; username: string | null };
 }
 
-export function toSphere({ sphere: s, image, creator }: SphereJoined, asset: { id: string; name: string }): SphereOut {
+export function toSphere({ sphere: s, image, creator }: SphereJoined, asset: { id: string; number: number | null; name: string }): SphereOut {
   return {
     id: s.id,
     number: numberOf(s),
-    asset: { id: asset.id, name: asset.name },
+    asset: { id: asset.id, number: numberOf(asset), name: asset.name },
     name: s.name,
     captured_at: iso(s.capturedAt),
     lat: s.lat,

@@ -65,7 +65,7 @@ function requireSphereAsset(caller: Caller, rows: AssetAccessRow[], need: AssetN
  * be SQL that finds it (idOfNumber). `assetId` (the nested routes) also requires the sphere to
  * belong to that asset.
  */
-async function loadSphere(scope: Scope, sphereId: IdRef, need: AssetNeed, assetId?: string) {
+async function loadSphere(scope: Scope, sphereId: IdRef, need: AssetNeed, assetId?: IdRef) {
   const where = and(eq(spheres.id, sphereId), assetId !== undefined ? eq(spheres.assetId, assetId) : undefined);
   const [caller, assetRows, rows] = await authed(
     scope,
@@ -79,7 +79,7 @@ async function loadSphere(scope: Scope, sphereId: IdRef, need: AssetNeed, assetI
   return { caller, access, row, sphere: toSphere(row, access.row.asset) };
 }
 
-export async function listSpheres(scope: Scope, assetId: string, q: ListQuery, url: string) {
+export async function listSpheres(scope: Scope, assetId: IdRef, q: ListQuery, url: string) {
   const plan = planPage(sphereListSpec, q);
   const filters = eq(spheres.assetId, assetId);
   const [caller, assetRows, rows, counted] = await authed(
@@ -93,7 +93,7 @@ export async function listSpheres(scope: Scope, assetId: string, q: ListQuery, u
   return { ...page, results: page.results.map((r) => toSphere(r, asset.asset)) };
 }
 
-export async function getSphere(scope: Scope, sphereId: IdRef, assetId?: string) {
+export async function getSphere(scope: Scope, sphereId: IdRef, assetId?: IdRef) {
   return (await loadSphere(scope, sphereId, 'read', assetId)).sphere;
 }
 

@@ -184,3 +184,28 @@ describe('Portal projects and assets', () => {
     expectDrf(await call(`${P}/assets/${id}/`, { headers: token(admin) }), 404, { detail: DRF.notFound });
   });
 });
+
+describe('Portal dashboard', () => {
+  it('counts what the caller may see and lists the latest changes with integer ids, in one round trip; 401 without a token', async () => {
+    const [admin, member] = await Promise.all([makeUser(), makeUser()]);
+    const org = await makeOrg(admin, [member]);
+    const company = (await call(`/v1/organizations/${org.id}`, { headers: admin.auth })).body.number;
+    const open = await call(`${P}/projects/`, { headers: token(admin), json: { name: 'Open', company } });
+    const secret = await call(`${P}/projects/`, { headers: token(admin), json: { name: 'Secret', company } });
+    const secretId = (await call('/v1/projects?search=Secret', { headers: admin.auth })).body.results.find((p: any) => p.number === secret.body.id).id;
+    expect((await call(`/v1/projects/${secretId}`, { method: 'PATCH', headers: admin.auth, json: { access: 'private' } })).status).toBe(200);
+    const a1 = await call(`${P}/assets/`, { headers: token(admin), json: { project_id: open.body.id, name: 'Visible', asset_status: 'To Be Inspected' } });
+    await call(`${P}/assets/`, { headers: token(admin), json: { project_id: secret.body.id, name: 'Hidden' } });
+    const r1 = await call(`${P}/reports/`, { headers: token(admin), json: { project: open.body.id, name: 'Visible report' } });
+
+    const d = await call(`${P}/dashboard/`, { headers: token(member) });
+    expect(d.status, d.text).toBe(200);
+    expect(roundTrips(d)).toBe(1);
+    expect(d.body).toMatchObject({ companies: 1, projects: 1, active_projects: 1, archived_projects: 0, assets: 1, data: 0, data_bytes: 0, reports: 1 });
+    expect(d.body.assets_by_status['To Be Inspected']).toBe(1);
+    expect(d.body.recent_assets).toEqual([{ id: a1.body.id, name: 'Visible', asset_status: 'To Be Inspected', updated_at: a1.body.updated_at, project: open.body.id }]);
+    expect(d.body.recent_reports).toEqual([{ id: r1.body.id, name: 'Visible report', status: 'draft', updated_at: r1.body.updated_at, project: open.body.id }]);
+    expect((await call(`${P}/dashboard/`, { headers: token(admin) })).body).toMatchObject({ projects: 2, assets: 2 });
+    expectDrf(await call(`${P}/dashboard/`), 401, { detail: DRF.notAuthenticated });
+  });
+});

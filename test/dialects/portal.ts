@@ -27,6 +27,8 @@ const BODIES: Record<string, (w: World) => unknown> = {
   'POST /project_management/projects/{project_id}/users/': () => ({ username: 'matrix-user', email: 'matrix-user@example.test' }),
   'POST /project_management/assets/': (w) => ({ project_id: w.numbers.project, name: 'Matrix asset' }),
   'PATCH /project_management/assets/{asset_id}/': () => ({ location: 'Amsterdam' }),
+  'POST /project_management/reports/': (w) => ({ project: w.numbers.project, name: 'Matrix report' }),
+  'PATCH /project_management/reports/{id}/': () => ({ description: 'Checked' }),
 };
 
 export const portal: DocumentSpec = {
@@ -36,6 +38,7 @@ export const portal: DocumentSpec = {
     // Sign-in takes a password, not a credential: test/compat/portal.test.ts covers it.
     'POST /token-auth/': NOT_SENT,
     'GET /token-auth/': NOT_SENT,
+    'GET /project_management/dashboard/': R_SELF,
     'GET /project_management/companies/': R_SELF,
     'GET /project_management/companies/{id}': R_ORG,
     'GET /project_management/projects/': R_SELF,
@@ -52,13 +55,38 @@ export const portal: DocumentSpec = {
     'GET /project_management/assets/{asset_id}/': R_PROJ,
     'PATCH /project_management/assets/{asset_id}/': W_PROJ,
     'DELETE /project_management/assets/{asset_id}/': W_PROJ,
+    'GET /project_management/assets/{asset_id}/folders/': R_PROJ,
+    'GET /project_management/assets/{asset_id}/folders/{folder_id}/': R_PROJ,
+    'GET /project_management/folders/{pk}/': R_PROJ,
+    'GET /project_management/assets/{asset_id}/data/': R_PROJ,
+    'GET /project_management/assets/{asset_id}/data/{data_id}/': R_PROJ,
+    'GET /project_management/assets/{asset_id}/data/{pk}/download/': R_PROJ,
+    'GET /project_management/data/{data_id}/': R_PROJ,
+    'GET /project_management/data/{data_id}/download/': R_PROJ,
+    'GET /project_management/assets/{asset_id}/data_tab/': R_PROJ,
+    'GET /project_management/assets/{asset_id}/spheres/': R_PROJ,
+    'GET /project_management/assets/{asset_id}/spheres/{pk}/': R_PROJ,
+    'GET /project_management/spheres/{pk}/': R_PROJ,
+    'GET /project_management/reports/': R_SELF,
+    'POST /project_management/reports/': W_PROJ,
+    'GET /project_management/reports/{id}/': R_PROJ,
+    'PATCH /project_management/reports/{id}/': W_PROJ,
+    'DELETE /project_management/reports/{id}/': W_PROJ,
+    'GET /project_management/reports/{report_id}/download/': R_PROJ,
+    'GET /project_management/assets/{asset_id}/reports/': R_PROJ,
+    'GET /project_management/assets/{asset_id}/reports/{pk}/': R_PROJ,
+    'GET /project_management/assets/{asset_id}/reports/{pk}/download/': R_PROJ,
   },
   credentials: ['token', 'pair'],
   fill(w, path, hide, given = {}) {
     // `{id}` is the number of the entity the path's collection holds.
     const collection = /^\/project_management\/(\w+)\//.exec(path)?.[1];
-    const id = collection === 'companies' ? w.numbers.org : undefined;
-    return fillWith(BASE, path, { id, project_id: w.numbers.project, asset_id: w.numbers.asset, user_id: w.numbers.users.editor, ...given }, hide, missingNumber);
+    const id = collection === 'companies' ? w.numbers.org : collection === 'reports' ? w.numbers.report : undefined;
+    // `{pk}` is the number of the entity of the collection it follows.
+    const pkOf: Record<string, number> = { folders: w.numbers.folder, data: w.numbers.data, spheres: w.numbers.sphere, reports: w.numbers.report };
+    const pk = pkOf[/\/(\w+)\/\{pk\}/.exec(path)?.[1] ?? ''];
+    const values = { id, pk, project_id: w.numbers.project, asset_id: w.numbers.asset, user_id: w.numbers.users.editor, folder_id: w.numbers.folder, data_id: w.numbers.data, report_id: w.numbers.report };
+    return fillWith(BASE, path, { ...values, ...given }, hide, missingNumber);
   },
   bodyFor: (w, method, path) => {
     const body = BODIES[`${method} ${path}`];
@@ -73,6 +101,9 @@ export const portal: DocumentSpec = {
       password: [PASSWORD],
       company: [w.numbers.org, String(w.numbers.org)],
       project_id: [w.numbers.project, String(w.numbers.project)],
+      folder_id: ['none', String(w.numbers.folder)],
+      project: [w.numbers.project, String(w.numbers.project)],
+      asset: [w.numbers.asset, String(w.numbers.asset), null],
       lat: ['52.372760', 52.37276, null],
       lon: ['4.893604', 4.893604, null],
     }),

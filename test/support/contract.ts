@@ -54,7 +54,8 @@ export function checkContract(method: string, path: string, a: Answer): void {
   expect(declared, `${method} ${path} answered ${a.status}, which it does not declare: ${a.text.slice(0, 300)}`).toBeDefined();
   const type = (a.headers.get('Content-Type') ?? '').split(';')[0]!.trim();
   if (!declared?.content || !a.text) return;
-  const media = declared.content[type];
+  // A declared media range (`*/*`, `image/*`) covers the types in it.
+  const media = declared.content[type] ?? declared.content[`${type.split('/')[0]}/*`] ?? declared.content['*/*'];
   expect(media, `${method} ${path} ${a.status} answered ${type}, not one of ${Object.keys(declared.content).join(', ')}`).toBeDefined();
   if (!media || !isZod(media.schema) || typeof a.body !== 'object') return;
   const parsed = media.schema.safeParse(a.body);
