@@ -54,7 +54,7 @@ export function renderQueries(scope: Scope, organizationId: SQL, ids: PageIds) {
     selectSpheres(scope).where(inPage(spheres.id, 'sphere')),
     // A sphere shows its asset's name.
     scope.db
-      .select({ id: assets.id, name: assets.name })
+      .select({ id: assets.id, number: assets.number, name: assets.name })
       .from(assets)
       .where(sql`${assets.id} IN (SELECT sa.asset_id FROM spheres sa WHERE sa.id IN ${ids('sphere')})`),
     selectReports(scope).where(inPage(reports.id, 'report')),

@@ -6,6 +6,7 @@
  */
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { DIALECTS } from '../../src/compat/registry';
 import { routingPath } from '../../src/http/router';
 
 export type Schema = Record<string, any>;
@@ -15,7 +16,7 @@ export type Schema = Record<string, any>;
  * (`/compat/<dialect>/openapi.json`) as they are added. Tests that derive the operations to check
  * from the documents (the change feed's coverage of write routes) read this list.
  */
-export const API_DOCUMENTS = ['/openapi.json'];
+export const API_DOCUMENTS = ['/openapi.json', ...DIALECTS.map((d) => `${d.base}/openapi.json`)];
 
 export interface Operation {
   method: string;
