@@ -33,7 +33,7 @@ type Reads = ReturnType<typeof assetMoveReads>;
 export type AssetMoveRows = { [K in keyof Reads]: Awaited<Reads[K]> };
 
 /** Where the asset goes: a project (id and name), or the organisation alone. */
-export type Destination = { id: string; name: string } | { id: null; name: null };
+export type Destination = { id: string; number: number | null; name: string } | { id: null; number: null; name: null };
 
 /**
  * The destination when the asset moves (null when `target` is where it is): 404 when the target
@@ -51,14 +51,14 @@ export function requireAssetMove(caller: Caller, access: AssetAccess, target: st
         { path: 'project_id', message: 'The asset has reports.' },
       ]);
     }
-    return { id: null, name: null };
+    return { id: null, number: null, name: null };
   }
   const destination = requireProject(caller, projectRows, 'write');
   if (destination.project.organizationId !== asset.organizationId) {
     throw problems.invalid([{ path: 'project_id', message: "Name a project of the asset's organization." }]);
   }
   requireProjectWritable(destination);
-  return { id: destination.project.id, name: destination.project.name };
+  return { id: destination.project.id, number: destination.project.number, name: destination.project.name };
 }
 
 /** The move and the asset's other changes (`set`, changeSet) in one batch; answers the asset's new row. */
