@@ -22,7 +22,7 @@ import { projectWithAccess, requireProject, requireProjectWritable } from '../pr
 import type { AssetAccess } from './access';
 
 /** The reads a move adds to the asset's own (same round trip): the target project with the caller's rights, and whether the asset has reports. */
-export function assetMoveReads(scope: Scope, assetId: IdRef, target: string | null) {
+export function assetMoveReads(scope: Scope, assetId: IdRef, target: IdRef | null) {
   return [
     projectWithAccess(scope, target ?? ''),
     scope.db.select({ id: reports.id }).from(reports).where(eq(reports.assetId, assetId)).limit(1),
@@ -41,7 +41,7 @@ export type Destination = { id: string; number: number | null; name: string } | 
  * organisation alone, is no admin of it), 400 when it is of another organisation, 409 when it is
  * read-only or the asset has reports and would leave every project.
  */
-export function requireAssetMove(caller: Caller, access: AssetAccess, target: string | null, [projectRows, reportRows]: AssetMoveRows): Destination | null {
+export function requireAssetMove(caller: Caller, access: AssetAccess, target: IdRef | null, [projectRows, reportRows]: AssetMoveRows): Destination | null {
   const asset = access.row.asset;
   if (target === asset.projectId) return null;
   if (target === null) {
@@ -54,6 +54,8 @@ export function requireAssetMove(caller: Caller, access: AssetAccess, target: st
     return { id: null, number: null, name: null };
   }
   const destination = requireProject(caller, projectRows, 'write');
+  // A target named by a number's SQL is known only now.
+  if (destination.project.id === asset.projectId) return null;
   if (destination.project.organizationId !== asset.organizationId) {
     throw problems.invalid([{ path: 'project_id', message: "Name a project of the asset's organization." }]);
   }

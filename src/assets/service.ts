@@ -137,7 +137,10 @@ export async function createAsset(scope: Scope, where: { project: IdRef } | { or
 }
 
 /** Editors, managers and org admins change the fields; `project_id` moves the asset (move.ts). */
-export async function updateAsset(scope: Scope, assetId: IdRef, update: AssetChanges, ifMatch: string | undefined) {
+/** An asset's changes; `project_id` names the target project by id or, from a dialect, by a number's SQL (idOfNumber). */
+export type AssetUpdate = Omit<AssetChanges, 'project_id'> & { project_id?: IdRef | null | undefined };
+
+export async function updateAsset(scope: Scope, assetId: IdRef, update: AssetUpdate, ifMatch: string | undefined) {
   const { project_id: target, ...changes } = update;
   const [caller, rows, ...more] = await authed(scope, assetWithAccess(scope, assetId), ...(target === undefined ? [] : assetMoveReads(scope, assetId, target)));
   const access = requireAsset(caller, rows, 'write');

@@ -165,7 +165,21 @@ describe('Portal projects and assets', () => {
     const patched = await call(`${P}/assets/${id}/`, { method: 'PATCH', headers: token(admin), json: { lat: '52.3', lon: 4.9, asset_status: 'Active' } });
     expect(patched.body).toMatchObject({ id, lat: '52.300000', lon: '4.900000', asset_status: 'Active' });
     expectDrf(await call(`${P}/assets/${id}/`, { method: 'PATCH', headers: token(viewer), json: { name: 'x' } }), 403, { detail: DRF.forbidden });
-    expectDrf(await call(`${P}/assets/${id}/`, { method: 'PATCH', headers: token(admin), json: { project_id: 1 } }), 400, { project_id: ['Not a field of this request.'] });
+    // project_id moves the asset (seed 000's PATCH sends it), by the project's integer id.
+    const other = await call(`${P}/projects/`, { headers: token(admin), json: { name: `Other ${unique('')}`, company: company.number } });
+    const theirs = await call(`${P}/projects/`, { headers: token(outsider), json: { name: `Theirs ${unique('')}`, company: (await call(`${P}/companies/`, { headers: token(outsider) })).body.results[0].id } });
+    expect([other.status, theirs.status]).toEqual([201, 201]);
+    expectDrf(await call(`${P}/assets/${id}/`, { method: 'PATCH', headers: token(viewer), json: { project_id: other.body.id } }), 403, { detail: DRF.forbidden });
+    for (const hidden of [theirs.body.id, 999_999_999]) {
+      expectDrf(await call(`${P}/assets/${id}/`, { method: 'PATCH', headers: token(admin), json: { project_id: hidden } }), 404, { detail: DRF.notFound });
+    }
+    expectDrf(await call(`${P}/assets/${id}/`, { method: 'PATCH', headers: token(admin), json: { project_id: 'x' } }), 400, { project_id: [expect.any(String)] });
+    expect((await call(`${P}/assets/${id}/`, { headers: token(admin) })).body.project).toBe(project.number);
+    const moved = await call(`${P}/assets/${id}/`, { method: 'PATCH', headers: token(admin), json: { project_id: other.body.id, name: 'Lock gate (moved)' } });
+    expect([moved.status, moved.body.project, moved.body.name]).toEqual([200, other.body.id, 'Lock gate (moved)']);
+    expect((await call(`${P}/assets/${id}/`, { headers: token(admin) })).body.project).toBe(other.body.id);
+    const back = await call(`${P}/assets/${id}/`, { method: 'PATCH', headers: token(admin), json: { project_id: String(project.number) } });
+    expect([back.status, back.body.project]).toEqual([200, project.number]);
     for (const [who, n] of [[member, id], [outsider, id], [admin, 999_999_999]] as const) {
       expectDrf(await call(`${P}/assets/${n}/`, { headers: token(who) }), 404, { detail: DRF.notFound });
     }

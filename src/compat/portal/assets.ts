@@ -33,9 +33,13 @@ const AssetCreateBody = z
   .openapi('AssetCreate');
 
 const AssetPatchBody = z
-  .object({ ...fields, name: fields.name.optional() })
+  .object({
+    ...fields,
+    name: fields.name.optional(),
+    project_id: numberInput().optional().openapi({ description: 'Another project of its company to move the asset to, with its folders, data, spheres and reports (writers of both).' }),
+  })
   .strict()
-  .openapi('AssetPatch', { description: 'An asset stays in its project: `project_id` is set at creation.' });
+  .openapi('AssetPatch');
 
 export const assetParams = z.object({ asset_id: numberParam('asset_id', 'The asset’s id.') });
 const assetRef = (c: { req: { valid(t: 'param'): { asset_id: number } } }) => idOfNumber('asset', c.req.valid('param').asset_id);
@@ -93,11 +97,15 @@ assetRoutes.openapi(
     operationId: 'updateAsset',
     path: '/project_management/assets/{asset_id}/',
     tags: ['Assets'],
-    summary: 'Change some fields (editors, managers, company admins)',
+    summary: 'Change some fields, or move it to another project of its company with `project_id` (editors, managers, company admins)',
     request: { params: assetParams, body: jsonBody(AssetPatchBody) },
     responses: { 200: json(AssetSchema, 'The asset.'), ...portal.errorResponses(403, 404, 409) },
   }),
-  async (c) => c.json(asset(await updateAsset(scopeOf(c), assetRef(c), c.req.valid('json'), undefined)), 200),
+  async (c) => {
+    const { project_id, ...changes } = c.req.valid('json');
+    const move = project_id === undefined ? {} : { project_id: idOfNumber('project', project_id) };
+    return c.json(asset(await updateAsset(scopeOf(c), assetRef(c), { ...changes, ...move }, undefined)), 200);
+  },
 );
 
 assetRoutes.openapi(
