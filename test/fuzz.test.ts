@@ -142,7 +142,7 @@ async function probe(op: Operation, r: FuzzRequest, userId: string, spec: Docume
   }
   if (r.label.includes(DEEP_FIELD) && status < 300) problems.push('took JSON text nested past the limit');
   // Keys of an answer that carries an entity; an error's keys may name the request's fields (DRF: {"password": ["…"]}).
-  const leaked = status < 400 ? secretKeys(body) : [];
+  const leaked = status < 400 ? secretKeys(body).filter((k) => !(spec.disclosed?.[op.key] ?? []).includes(k)) : [];
   if (leaked.length) problems.push(`secret fields in the answer: ${leaked.join(', ')}`);
   if (text.includes('pbkdf2_sha256$') || text.includes(await tokenHash(token))) problems.push('a password or token hash in the answer');
 

@@ -205,7 +205,8 @@ describe('the seed dialects’ documents', () => {
       const api = new ApiDocument((await call(spec.documentUrl)).body);
       let checked = 0;
       for (const op of api.operations) {
-        if (!op.responses['401'] || op.basic) continue;
+        // A sign-in takes a password, not a credential (its 401 is a wrong password's).
+        if (!op.responses['401'] || op.basic || spec.signIns.includes(op.key)) continue;
         const a = await call(dialect.base + op.path.replace(/\{\w+\}/g, '1'), { method: op.method, unchecked: true });
         expect(a.status, op.key).toBe(401);
         const validate = api.validator(op, '401', spec.errorType)!;

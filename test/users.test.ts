@@ -73,7 +73,7 @@ describe('POST /v1/users', () => {
     expect(a.status, a.text).toBe(201);
     expect(a.headers.get('Location')).toBe(`/v1/users/${a.body.id}`);
     expect(a.headers.get('ETag')).toBeTruthy();
-    expect(a.body.organizations).toEqual([{ id: org.id, slug: org.slug, name: org.name, short_name: '', role: 'admin' }]);
+    expect(a.body.organizations).toEqual([{ id: org.id, number: expect.any(Number), slug: org.slug, name: org.name, short_name: '', role: 'admin' }]);
     expect(await count('memberships', 'user_id = ? AND organization_id = ? AND role = ?', a.body.id, org.id, 'admin')).toBe(1);
 
     const byId = unique('byid');
@@ -227,7 +227,7 @@ describe('GET /v1/users/{user}', () => {
       const a = await call(`/v1/users/${encodeURIComponent(ref)}`, { headers: admin.auth });
       expect(a.status, `${ref}: ${a.text}`).toBe(200);
       expect(a.body).toMatchObject({ id: member.id, username: member.username, email: member.email, is_active: true, is_superuser: false });
-      expect(a.body.organizations).toEqual([{ id: org.id, slug: org.slug, name: org.name, short_name: '', role: 'member' }]);
+      expect(a.body.organizations).toEqual([{ id: org.id, number: expect.any(Number), slug: org.slug, name: org.name, short_name: '', role: 'member' }]);
       expect(a.headers.get('ETag')).toBeTruthy();
     }
     // And the other way round.

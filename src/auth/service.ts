@@ -67,8 +67,9 @@ export async function signIn(db: Db, s: Settings, input: SignInInput, now: numbe
 }
 
 /** One round trip: the revocation rides in the caller check's batch and only matches a valid token. */
-export async function signOut(scope: Scope): Promise<void> {
-  await authed(scope, scope.db.update(tokens).set({ revokedAt: scope.now }).where(eq(tokens.id, callerTokenId(scope))));
+export async function signOut(scope: Scope): Promise<Caller> {
+  const [caller] = await authed(scope, scope.db.update(tokens).set({ revokedAt: scope.now }).where(eq(tokens.id, callerTokenId(scope))));
+  return caller;
 }
 
 function meQueries(scope: Scope, userId: SQL) {
@@ -77,6 +78,7 @@ function meQueries(scope: Scope, userId: SQL) {
     scope.db
       .select({
         id: organizations.id,
+        number: sql<number>`${organizations.number}`,
         slug: organizations.slug,
         name: organizations.name,
         short_name: organizations.shortName,

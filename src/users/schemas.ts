@@ -96,6 +96,7 @@ export function toMemberUser(r: MemberUserRow) {
 export const MembershipSummarySchema = z
   .object({
     id: ID,
+    number: ENTITY_NUMBER,
     slug: z.string().max(50),
     name: z.string().max(200),
     short_name: z.string().max(50),

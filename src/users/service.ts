@@ -7,7 +7,7 @@ import { hashPassword, UNUSABLE_PASSWORD } from '../auth/password';
 import { passwordChange } from '../auth/password-change';
 import { conflictOnUnique } from '../db/errors';
 import { outer } from '../db/select';
-import type { IdRef } from '../db/numbers';
+import { numberOf, type IdRef } from '../db/numbers';
 import { memberships, organizations, tokens, users, type UserRow } from '../db/schema';
 import { checkIfMatch, versionGuard } from '../http/etag';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
@@ -35,7 +35,7 @@ export function visibleUser(scope: Scope): SQL {
 /** The organisations of `userId` that the caller may see. */
 function sharedOrganizations(scope: Scope, userId: SQL | string) {
   return scope.db
-    .select({ id: organizations.id, slug: organizations.slug, name: organizations.name, short_name: organizations.shortName, role: memberships.role })
+    .select({ id: organizations.id, number: sql<number>`${organizations.number}`, slug: organizations.slug, name: organizations.name, short_name: organizations.shortName, role: memberships.role })
     .from(memberships)
     .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
     .where(
@@ -58,7 +58,8 @@ export const userListSpec: ListSpec<UserRow> = {
 };
 
 export interface UserListFilters {
-  organization?: string | undefined;
+  /** An organisation's id or slug, or SQL that finds its id (idOfNumber). */
+  organization?: IdRef | undefined;
   is_active?: boolean | undefined;
 }
 
@@ -87,6 +88,36 @@ export async function listUsers(scope: Scope, q: ListQuery & UserListFilters, ur
   );
   const page = plan.finish(rows, counted[0]?.n ?? 0, url);
   return { ...page, results: page.results.map(toUser) };
+}
+
+/**
+ * The users of one organisation with the organisation itself, in one round trip (seed 003's
+ * users list): 404 when the caller may not see it, as when it does not exist.
+ */
+export async function listOrganizationUsers(scope: Scope, organization: IdRef, q: ListQuery, url: string) {
+  const plan = planPage(userListSpec, q);
+  const filters = and(
+    visibleUser(scope),
+    sql`${users.id} IN (SELECT m.user_id FROM memberships m WHERE m.organization_id = (SELECT ${organizations.id} FROM ${organizations} WHERE ${orgRef(organization)}))`,
+  );
+  const [, org, rows, counted] = await authed(
+    scope,
+    scope.db
+      .select()
+      .from(organizations)
+      .where(
+        and(
+          orgRef(organization),
+          sql`(${callerIsSuperuser(scope)} OR ${organizations.id} IN (SELECT organization_id FROM memberships WHERE user_id = ${callerId(scope)}))`,
+        ),
+      )
+      .limit(1),
+    paged(scope.db.select().from(users).$dynamic(), plan, filters),
+    scope.db.select({ n: sql<number>`count(*)` }).from(users).where(filters),
+  );
+  if (!org[0]) throw problems.notFound('Organization');
+  const page = plan.finish(rows, counted[0]?.n ?? 0, url);
+  return { organization: org[0], page: { ...page, results: page.results.map(toUser) } };
 }
 
 /**
@@ -181,7 +212,7 @@ export async function createUser(scope: Scope, input: NewUser) {
     if (input.is_superuser && !caller.isSuperuser) throw problems.forbidden('Only a superuser may create superusers.');
     const { row, invitation } = await insertUser(scope, input, access.org.id);
     const { org } = access;
-    const profile = { ...toUser(row), organizations: [{ id: org.id, slug: org.slug, name: org.name, short_name: org.shortName, role: input.role ?? 'member' }] };
+    const profile = { ...toUser(row), organizations: [{ id: org.id, number: numberOf(org), slug: org.slug, name: org.name, short_name: org.shortName, role: input.role ?? 'member' }] };
     return { profile, invitation };
   }
   const [caller] = await authed(scope);

@@ -52,6 +52,11 @@ export interface DocumentSpec {
   missing(name: string): string;
   /** The username and password an operation secured by HTTP Basic is sent (a sign-in's). */
   basic?(w: World): { username: string; password: string };
+  /**
+   * Keys the fuzzer's secret check would flag that an operation's answer carries by the seed's
+   * design, by `METHOD path`, as JSON paths (`$.data.session.failed_attempts`), each with its reason.
+   */
+  disclosed?: Record<string, string[]>;
   /** Operations whose refusals change D1 by design (a sign-in counts failed attempts): `METHOD path`. */
   signIns: string[];
   /** The /v1 container a path's entity lives in (organizations, projects, assets...), to order deletions. */

@@ -1,7 +1,10 @@
-/**
- * The TransAM (seed 003) dialect: not served yet. Its issue replaces this line with the dialect (see
- * ../README.md); the registry (../registry.ts) already lists it, so no shared file changes.
- */
-import type { Dialect } from '../dialect';
+/** The TransAM dialect (seed 003) with its operations, a router per module. */
+import { assetRoutes } from './assets';
+import { transam } from './dialect';
+import { organizationRoutes } from './organizations';
+import { sessionRoutes } from './sessions';
+import { userRoutes } from './users';
 
-export const transam: Dialect | undefined = undefined;
+transam.add(sessionRoutes, userRoutes, organizationRoutes, assetRoutes);
+
+export { transam };
