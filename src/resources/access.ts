@@ -184,15 +184,16 @@ export function attachmentsWithAccess(scope: Scope, resourceId: IdRef) {
 
 export type AttachmentAccess = Awaited<ReturnType<typeof attachmentsWithAccess>>[number];
 
-/** SQL: the id of the entity a client named (an organisation also by its slug). */
-export function entityIdOf(type: ResourceEntityType, ref: string): SQL {
+/** SQL: the id of the entity a client named (an organisation also by its slug), or SQL that finds it (idOfNumber). */
+export function entityIdOf(type: ResourceEntityType, ref: IdRef): SQL {
+  if (typeof ref !== 'string') return sql`${ref}`;
   return type === 'organization'
     ? sql`COALESCE((SELECT ro.id FROM organizations ro WHERE ro.id = ${ref} OR ro.slug = ${ref.toLowerCase()} LIMIT 1), ${ref})`
     : sql`${ref}`;
 }
 
 /** One entity named by a client (organisations also by slug): its id, organisation and the caller's rights, for `authed`. */
-export function entityWithAccess(scope: Scope, type: ResourceEntityType, ref: string) {
+export function entityWithAccess(scope: Scope, type: ResourceEntityType, ref: IdRef) {
   const id = entityIdOf(type, ref);
   const t = sql`${type}`;
   return scope.db
@@ -234,7 +235,7 @@ export function requireEntity(type: ResourceEntityType, rows: EntityAccess[], ne
   return row as EntityAccess & { organizationId: string };
 }
 
-export async function loadEntity(scope: Scope, type: ResourceEntityType, ref: string, need: 'read' | 'write') {
+export async function loadEntity(scope: Scope, type: ResourceEntityType, ref: IdRef, need: 'read' | 'write') {
   const [caller, rows] = await authed(scope, entityWithAccess(scope, type, ref));
   return { caller, entity: requireEntity(type, rows, need) };
 }

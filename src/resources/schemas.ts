@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { RESOURCE_ENTITY_TYPES, type ResourceEntityType, type ResourceRow } from '../db/schema';
-import { numberOf } from '../db/numbers';
+import { numberOf, type IdRef } from '../db/numbers';
 import { freeJsonObject } from '../http/json-limits';
 import { API_PATH, COUNT, ENTITY_NUMBER, ID, SHA256, TIMESTAMP } from '../http/schemas';
 import { iso } from '../lib/time';
@@ -25,7 +25,8 @@ export const ATTACH_REF = z
 
 export interface AttachTarget {
   entityType: ResourceEntityType;
-  entityId: string;
+  /** The entity's id (an organisation also by slug), or SQL that finds it (idOfNumber). */
+  entityId: IdRef;
 }
 
 export function parseAttachRef(ref: string): AttachTarget {

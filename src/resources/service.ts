@@ -84,7 +84,8 @@ export interface ResourceFilters {
 /** An entity a route is scoped to: its type and the id (or slug) in the path. */
 export interface Within {
   type: ResourceEntityType;
-  ref: string;
+  /** Its id (an organisation also by slug), or SQL that finds it (idOfNumber). */
+  ref: IdRef;
 }
 
 /**
