@@ -183,8 +183,16 @@ async function prepareDialect(key: string): Promise<{ given?: Record<string, str
       const member = (await call(`/v1/projects/${w.project}/users`, { headers: su, json: { username: u, email: `${u}@example.test`, password: PASSWORD } })).body;
       return { given: { user_id: String(member.user.number) } };
     }
-    default:
-      return {};
+    case 'POST /api/v1/sign_in':
+      return { body: { json: { email: w.actors.viewer.email, password: PASSWORD } } };
+    default: {
+      // TransAM's document deletes: a document of their own (the world's resource is attached to several entities).
+      const doc = /^DELETE \/api\/v1\/(assets|organizations|projects|reports)\/\{documentable_id\}\/documents\/\{id\}$/.exec(key)?.[1];
+      if (!doc) return {};
+      const entity = ({ assets: `asset:${w.asset}`, organizations: `organization:${w.org.id}`, projects: `project:${w.project}`, reports: `report:${w.report}` } as Record<string, string>)[doc]!;
+      const made = await call(`/v1/resources`, { method: 'POST', headers: su, body: fileForm([['name', unique('doc ')], ['attach', entity]]) });
+      return { given: { id: made.body.id as string } };
+    }
   }
 }
 
