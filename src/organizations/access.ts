@@ -18,6 +18,11 @@ export function orgRef(ref: IdRef): SQL {
   return or(eq(organizations.id, ref), eq(organizations.slug, ref.toLowerCase()))!;
 }
 
+/** SQL: the id of the caller's only organisation; NULL when they belong to none or to several (seed 004's default). */
+export function onlyOrganizationOf(scope: Scope): SQL<string | null> {
+  return sql<string | null>`(SELECT CASE WHEN count(*) = 1 THEN max(om.organization_id) END FROM memberships om WHERE om.user_id = ${callerId(scope)})`;
+}
+
 /** SQL: the caller's role in the organisation of the current row, or NULL. */
 export function callerRole(scope: Scope, organizationId: SQLiteColumn = organizations.id): SQL<OrgRole | null> {
   return sql<OrgRole | null>`(SELECT cm.role FROM memberships cm WHERE cm.organization_id = ${outer(organizationId)} AND cm.user_id = ${callerId(scope)})`;

@@ -42,6 +42,16 @@ export function visibleProject(scope: Scope, form: 'page' | 'count'): SQL {
       OR ${projects.id} IN (SELECT project_id FROM project_members WHERE user_id = ${me}))`;
 }
 
+/**
+ * SQL: the id of the project `projectSlug` of the organisation `orgSlug` (seed 002 addresses
+ * projects so), NULL when there is none; passed in place of an id, so that the lookup happens in
+ * the statement that checks access and a hidden project answers as a missing one.
+ */
+export function projectIdOfSlugs(orgSlug: string, projectSlug: string): SQL<string | null> {
+  return sql<string | null>`(SELECT ps.id FROM projects ps JOIN organizations os ON os.id = ps.organization_id
+    WHERE os.slug = ${orgSlug.toLowerCase()} AND ps.slug = ${projectSlug.toLowerCase()})`;
+}
+
 /** SQL: the project of the current row is in an organisation the caller administers (the trash's audience). */
 export function administeredProject(scope: Scope): SQL {
   return sql`(${callerIsSuperuser(scope)}

@@ -141,14 +141,21 @@ export async function getProjectWithAssets(scope: Scope, projectId: IdRef, n: nu
 
 export type NewProject = ProjectChanges & { name: string };
 
-/** Any member of a live organisation may create a project there; the creator becomes its manager. */
-export async function createProject(scope: Scope, organization: IdRef, input: NewProject, logo?: NewLogo) {
+/**
+ * Any member of a live organisation may create a project there; the creator becomes its manager.
+ * `organizationNamed`: a name or slug the request also gave the organisation (seed 002's form
+ * field), which must be this one's.
+ */
+export async function createProject(scope: Scope, organization: IdRef, input: NewProject, logo?: NewLogo, organizationNamed?: string) {
   const [caller, orgRows, me] = await authed(
     scope,
     orgWithRole(scope, organization),
     scope.db.select(memberUserColumns).from(users).where(eq(users.id, callerId(scope))),
   );
   const org = requireOrg(caller, orgRows, 'read');
+  if (organizationNamed !== undefined && organizationNamed !== org.org.name && organizationNamed.toLowerCase() !== org.org.slug) {
+    throw problems.invalid([{ path: 'organization', message: 'Names another organization than the one the project is created in.' }], undefined, 'body');
+  }
   requireWritable(org);
   const id = newId('prj');
   const values = {

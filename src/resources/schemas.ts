@@ -25,8 +25,10 @@ export const ATTACH_REF = z
 
 export interface AttachTarget {
   entityType: ResourceEntityType;
-  /** The entity's id (an organisation also by slug), or SQL that finds it (idOfNumber). */
+  /** Its id (an organisation also by slug), or SQL that finds it (a dialect's). */
   entityId: IdRef;
+  /** The request field to name in a 400 when `entityId` (SQL) finds no entity: the caller named none. */
+  unnamed?: string;
 }
 
 export function parseAttachRef(ref: string): AttachTarget {

@@ -233,6 +233,9 @@ export async function createResource(scope: Scope, targets: AttachTarget[], meta
   const [caller, ...entityRows] = await authed(scope, ...targets.map((t) => entityWithAccess(scope, t.entityType, t.entityId)));
   const entities = new Map<string, { entityType: ResourceEntityType; entityId: string; organizationId: string }>();
   targets.forEach((t, i) => {
+    if (t.unnamed && (entityRows[i] as EntityAccess[])[0]?.entityId == null) {
+      throw problems.invalid([{ path: t.unnamed, message: `Name the ${t.entityType} to attach the resource to.` }], undefined, 'body');
+    }
     const e = requireEntity(t.entityType, entityRows[i] as EntityAccess[], 'write');
     entities.set(`${t.entityType}:${e.entityId}`, { entityType: t.entityType, entityId: e.entityId, organizationId: e.organizationId });
   });

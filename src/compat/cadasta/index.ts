@@ -1,7 +1,9 @@
-/**
- * The Cadasta (seeds 002 and 004) dialect: not served yet. Its issue replaces this line with the dialect (see
- * ../README.md); the registry (../registry.ts) already lists it, so no shared file changes.
- */
-import type { Dialect } from '../dialect';
+/** The Cadasta dialect (seeds 002 and 004) with its operations, a router per module. */
+import { cadasta } from './dialect';
+import { projectUserRoutes } from './project-users';
+import { projectRoutes } from './projects';
+import { resourceRoutes } from './resources';
 
-export const cadasta: Dialect | undefined = undefined;
+cadasta.add(projectRoutes, projectUserRoutes, resourceRoutes);
+
+export { cadasta };
