@@ -19,10 +19,9 @@ export function listQuery(search: string, ordering: string[]) {
     page_size: queryInt(1, PAGE_SIZE_MAX).openapi({ description: `Rows per page (default ${PAGE_SIZE}, at most ${PAGE_SIZE_MAX}).` }),
     search: z.string().trim().min(1).max(100).optional().openapi({ description: search }),
     ordering: z
-      .string()
-      .max(100)
+      .enum(ordering as [string, ...string[]])
       .optional()
-      .openapi({ pattern: `^-?(?:${ordering.join('|')})$`, description: `One of ${ordering.join(', ')}; \`-\` before it for descending.` }),
+      .openapi({ description: `One of ${ordering.join(', ')} (\`-\` before a field: descending).` }),
   });
 }
 
