@@ -157,8 +157,8 @@ async function prepare(op: Op): Promise<{ given?: Record<string, string>; body?:
 const specOf = (document: string): DocumentSpec => [V1, ...DIALECT_SPECS].find((s) => s.documentUrl === document)!;
 
 /**
- * The Portal dialect's writes that delete or add what the world holds once (the project, its
- * asset, report, a member) are given their own, made through /v1 first, so that the operations
+ * The dialects' writes that delete or add what the world holds once (the project, its asset,
+ * report, a resource, a member) are given their own, made through /v1 first, so that the operations
  * after them still find the world's; its sign-in gets a password.
  */
 async function prepareDialect(key: string): Promise<{ given?: Record<string, string>; body?: ReturnType<typeof bodyFor> }> {
@@ -182,6 +182,14 @@ async function prepareDialect(key: string): Promise<{ given?: Record<string, str
       const u = unique('leaving');
       const member = (await call(`/v1/projects/${w.project}/users`, { headers: su, json: { username: u, email: `${u}@example.test`, password: PASSWORD } })).body;
       return { given: { user_id: String(member.user.number) } };
+    }
+    // Cadasta: a resource and a project member of their own.
+    case 'DELETE /resources/{resource_id}/':
+      return { given: { resource_id: (await call(`/v1/projects/${w.project}/resources`, { method: 'POST', headers: su, body: fileForm([['name', unique('gone ')]]) })).body.id } };
+    case 'DELETE /organizations/{organization_slug}/projects/{project_slug}/users/{username}/': {
+      const u = unique('leaving');
+      await call(`/v1/projects/${w.project}/users`, { headers: su, json: { username: u, email: `${u}@example.test`, password: PASSWORD } });
+      return { given: { username: u } };
     }
     case 'POST /api/v1/sign_in':
       return { body: { json: { email: w.actors.viewer.email, password: PASSWORD } } };

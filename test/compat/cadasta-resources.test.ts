@@ -55,8 +55,7 @@ describe('Cadasta resources', () => {
       expect(Object.keys(a.body)).toEqual(KEYS);
       expect(a.body).toMatchObject({ name: 'Certificate of Ownership', description: 'Shows ownership', mime_type: 'text/plain', archived: false, attributes: { parcel: 7 }, entity_type: 'project' });
       expect(a.body.resource).toBe(`${ORIGIN}/v1/resources/${a.body.id}/download`);
-      // /v1's download (its contract is /v1's resources tests' to check).
-      const file = await call(a.body.resource, { headers: token(viewer), unchecked: true });
+      const file = await call(a.body.resource, { headers: token(viewer) });
       expect(file.status).toBe(200);
       expect(file.text).toBe('the contents');
     }
