@@ -183,9 +183,13 @@ async function prepareDialect(key: string): Promise<{ given?: Record<string, str
       const member = (await call(`/v1/projects/${w.project}/users`, { headers: su, json: { username: u, email: `${u}@example.test`, password: PASSWORD } })).body;
       return { given: { user_id: String(member.user.number) } };
     }
-    // Cadasta: a resource and a project member of their own.
-    case 'DELETE /resources/{resource_id}/':
-      return { given: { resource_id: (await call(`/v1/projects/${w.project}/resources`, { method: 'POST', headers: su, body: fileForm([['name', unique('gone ')]]) })).body.id } };
+    // Cadasta: a resource and a project member of their own. `/resources/{id}/` is shallower than
+    // /v1's organisation delete, so its resource lives in an organisation of its own.
+    case 'DELETE /resources/{resource_id}/': {
+      const slug = unique('org-gone-');
+      await call('/v1/organizations', { headers: su, json: { name: slug, slug } });
+      return { given: { resource_id: (await call(`/v1/organizations/${slug}/resources`, { method: 'POST', headers: su, body: fileForm([['name', unique('gone ')]]) })).body.id } };
+    }
     case 'DELETE /organizations/{organization_slug}/projects/{project_slug}/users/{username}/': {
       const u = unique('leaving');
       await call(`/v1/projects/${w.project}/users`, { headers: su, json: { username: u, email: `${u}@example.test`, password: PASSWORD } });

@@ -5,6 +5,7 @@
  */
 import { newId } from '../../src/lib/ids';
 import { slugify } from '../../src/organizations/schemas';
+import { unique } from '../support/actors';
 import { call } from '../support/api';
 import { constants, fillWith, type DocumentSpec } from '../support/documents';
 import { R_ORG, R_PROJ, R_SELF, W_ORG_ADMIN, W_ORG_MEMBER, W_PROJ } from '../support/policy';
@@ -52,7 +53,7 @@ export const cadasta: DocumentSpec = {
   bodyFor: (w, method, path) => {
     if (method === 'POST' && path === '/resources/') return { body: resourceForm(w, w.org.slug) };
     if (method === 'POST' && (path.endsWith('/resources') || path.endsWith('/resources/'))) return { body: resourceForm(w) };
-    if (method === 'POST' && path.endsWith('/projects/')) return { json: { name: 'Matrix project' } };
+    if (method === 'POST' && path.endsWith('/projects/')) return { json: { name: unique('Cadasta project ') } }; // its own slug each time (Portal's create takes 'Matrix project')
     if (method === 'POST' && path.endsWith('/users/')) return { json: { username: w.actors.orgMember.username } };
     if (method === 'PATCH') return { json: { description: 'Matrix' } };
     return {};
