@@ -35,7 +35,8 @@ function validation(p: Problem): ErrorAnswer {
   // Keys are the request's own field names (`constructor`, `__proto__` among them): no prototype.
   const body: Record<string, string[]> = Object.create(null);
   for (const e of p.extra.errors ?? []) {
-    const key = e.path === '(root)' ? 'non_field_errors' : e.path;
+    // A position in a list is written as a JSON path does (`expressions[0].field`), as seed 001 names faults in its filter document.
+    const key = e.path === '(root)' ? 'non_field_errors' : e.path.replace(/\.(\d+)(?=\.|$)/g, '[$1]');
     (body[key] ??= []).push(e.kind === 'required' ? DRF.required : e.message);
   }
   if (Object.keys(body).length === 0) body.non_field_errors = [p.detail ?? p.title];

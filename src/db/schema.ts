@@ -259,6 +259,8 @@ export const projects = sqliteTable(
     index('projects_org_access_idx').on(t.organizationId, t.access),
     index('projects_type_idx').on(t.projectType, t.id),
     index('projects_country_idx').on(t.country, t.id),
+    // Seed 001's filter by creator, and the SET NULL when an account is deleted.
+    index('projects_creator_idx').on(t.creatorId),
     index('projects_deleted_idx').on(t.organizationId, t.deletedAt).where(sql`deleted_at IS NOT NULL`),
   ],
 );

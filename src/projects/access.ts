@@ -66,7 +66,7 @@ export function projectColumns() {
   return {
     project: columnsAs(projects, 'p'),
     organization: pick({ id: organizations.id, number: organizations.number, slug: organizations.slug, name: organizations.name, archived: organizations.archived }, 'o'),
-    creator: pick({ id: creator.id, username: creator.username }, 'c'),
+    creator: pick({ id: creator.id, number: creator.number, username: creator.username }, 'c'),
     logo: columnsAs(logo, 'l'),
   };
 }

@@ -138,7 +138,7 @@ export const ProjectSchema = z
     logo: LogoSchema.nullable(),
     access: ACCESS,
     archived: z.boolean(),
-    creator: z.object({ id: ID, username: USERNAME_OUT }).nullable().openapi({ description: 'Null once the account is deleted.' }),
+    creator: z.object({ id: ID, number: ENTITY_NUMBER, username: USERNAME_OUT }).nullable().openapi({ description: 'Null once the account is deleted.' }),
     created_at: TIMESTAMP,
     updated_at: TIMESTAMP,
     deleted_at: TIMESTAMP.nullable().openapi({ description: 'Set while the project is in the trash.' }),
@@ -183,7 +183,7 @@ export const ProjectAccountBody = UserCreateBody.omit({ organization: true, is_s
 export interface ProjectJoined {
   project: ProjectRow;
   organization: { id: string; number: number | null; slug: string; name: string };
-  creator: { id: string | null; username: string | null };
+  creator: { id: string | null; number: number | null; username: string | null };
   logo: BlobRow | null;
 }
 
@@ -205,7 +205,7 @@ export function toProject({ project: p, organization, creator, logo }: ProjectJo
     logo: logo ? { url: `/v1/projects/${p.id}/logo`, mime_type: logo.mimeType, size: logo.size, sha256: logo.sha256 } : null,
     access: p.access,
     archived: p.archived,
-    creator: creator.id && creator.username ? { id: creator.id, username: creator.username } : null,
+    creator: creator.id && creator.username ? { id: creator.id, number: numberOf(creator), username: creator.username } : null,
     created_at: iso(p.createdAt),
     updated_at: iso(p.updatedAt),
     deleted_at: iso(p.deletedAt),

@@ -202,7 +202,7 @@ export async function createProject(scope: Scope, organization: IdRef, input: Ne
   const organizationRef = { id: org.org.id, number: org.org.number, slug: org.org.slug, name: org.org.name };
   const members = managers.length ? [{ user: toMemberUser(me[0]!), role: 'manager' as const, joined_at: iso(scope.now) }] : [];
   return toDetail(
-    { project: created!, organization: organizationRef, creator: { id: caller.userId, username: caller.username }, logo: stored },
+    { project: created!, organization: organizationRef, creator: { id: caller.userId, number: me[0]!.number, username: caller.username }, logo: stored },
     members,
     members.length,
   );
@@ -269,18 +269,25 @@ export async function updateProject(scope: Scope, projectId: IdRef, update: Proj
   return result;
 }
 
-/** DELETE moves to the trash (managers, org admins); `permanent` purges (org admins). */
+/**
+ * DELETE moves to the trash (managers, org admins); `permanent` purges (org admins). Answers the
+ * project as it was read before (seed 001's hard delete shows the purged project).
+ */
 export async function deleteProject(scope: Scope, projectId: IdRef, permanent: boolean, ifMatch: string | undefined) {
   const { access, detail } = await loadProjectDetail(scope, projectId, permanent ? 'admin' : 'manage', { trash: permanent ? 'any' : false });
   await checkIfMatch(ifMatch, detail);
   requireProjectWritable(access);
-  if (permanent) return purge(scope, access);
+  if (permanent) {
+    await purge(scope, access);
+    return detail;
+  }
   const moved = await scope.db
     .update(projects)
     .set({ deletedAt: scope.now, ...touched(projects.version, scope.now) })
     .where(and(eq(projects.id, access.project.id), isNull(projects.deletedAt)))
     .returning({ id: projects.id });
   if (moved.length === 0) throw problems.notFound('Project');
+  return detail;
 }
 
 /**
@@ -302,7 +309,7 @@ async function purge(scope: Scope, access: ProjectAccess) {
   if (gone.length > 0) scope.waitUntil(discardObjects(scope, gone.map((b) => b.key)));
 }
 
-export async function restoreProject(scope: Scope, projectId: string) {
+export async function restoreProject(scope: Scope, projectId: IdRef) {
   const { access, detail } = await loadProjectDetail(scope, projectId, 'admin', { trash: true });
   if (access.orgArchived) throw problems.archived('The organization');
   const [restored] = await scope.db

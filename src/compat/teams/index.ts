@@ -1,7 +1,7 @@
-/**
- * The Teams (seed 001) dialect: not served yet. Its issue replaces this line with the dialect (see
- * ../README.md); the registry (../registry.ts) already lists it, so no shared file changes.
- */
-import type { Dialect } from '../dialect';
+/** The Teams dialect (seed 001) with its operations. */
+import { teams } from './dialect';
+import { projectRoutes } from './projects';
 
-export const teams: Dialect | undefined = undefined;
+teams.add(projectRoutes);
+
+export { teams };

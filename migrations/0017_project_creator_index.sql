@@ -1,0 +1,1 @@
+CREATE INDEX `projects_creator_idx` ON `projects` (`creator_id`);
