@@ -54,7 +54,7 @@ const Exact = z
   .object({
     type: z.literal('exact'),
     field: FIELD,
-    value: z.unknown().openapi({ type: ['integer', 'string', 'null'], maxLength: PROJECT_LIMITS.name, format: undefined, description: 'An integer id (pk, team, creator), a string (name), an RFC 3339 date-time (the times), or null for an unset field.' }),
+    value: z.unknown().openapi({ type: ['integer', 'string', 'null'], format: 'int64', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, maxLength: PROJECT_LIMITS.name, description: 'An integer id (pk, team, creator), a string (name), an RFC 3339 date-time (the times), or null for an unset field.' }),
     case_insensitive: CASE_INSENSITIVE,
   })
   .strict()
