@@ -28,6 +28,8 @@ describe('Teams projects', () => {
   let member: Actor; // member of the team, outside the private project
   let outsider: Actor; // admin of another team
   let team: number;
+  let orgSlug: string;
+  let otherSlug: string;
   let otherTeam: number;
   let me: Record<string, number>;
   let secret: { pk: number; id: string }; // a private project of the team
@@ -40,6 +42,8 @@ describe('Teams projects', () => {
     [admin, manager, viewer, member, outsider] = await Promise.all([makeUser(), makeUser(), makeUser(), makeUser(), makeUser()]);
     const org = await makeOrg(admin, [manager, viewer, member]);
     const other = await makeOrg(outsider);
+    orgSlug = org.slug;
+    otherSlug = other.slug;
     team = await numberOf(`/v1/organizations/${org.id}`, admin);
     otherTeam = await numberOf(`/v1/organizations/${other.id}`, outsider);
     me = Object.fromEntries(await Promise.all([admin, manager, viewer].map(async (a) => [a.id, await numberOf(`/v1/users/${a.id}`, a)] as const)));
@@ -107,10 +111,30 @@ describe('Teams projects', () => {
     expect((await call(`${P}/${secret.pk}`, { headers: token(admin) })).body.name).toBe(`${tag} secret`);
   });
 
-  it('a team change is refused with 400 naming team, and changes nothing', async () => {
-    const a = await call(`${P}/${open.pk}`, { method: 'PUT', headers: token(admin), json: { name: 'Moved', team: otherTeam } });
-    expectDrf(a, 400, { team: ['Moving a project to another team is not available yet.'] });
-    expect((await call(`${P}/${open.pk}`, { headers: token(admin) })).body).toMatchObject({ name: `${tag} open`, team });
+  it('a team change moves the project (a superuser, or an admin of both teams); 404 when the target team is hidden, and then the project is seen from its new team only', async () => {
+    const both = await makeUser();
+    for (const slug of [orgSlug, otherSlug]) {
+      const by = slug === orgSlug ? admin : outsider;
+      expect((await call(`/v1/organizations/${slug}/members`, { headers: by.auth, json: { user: both.id, role: 'admin' } })).status).toBe(201);
+    }
+    const made = (await call(`${P}/create`, { headers: token(manager), json: { name: `${tag} moving`, team } })).body;
+    // The team's admin does not see the other team; the project's manager neither.
+    expectDrf(await call(`${P}/${made.pk}`, { method: 'PATCH', headers: token(admin), json: { team: otherTeam } }), 404, { detail: DRF.notFound });
+    expectDrf(await call(`${P}/${made.pk}`, { method: 'PUT', headers: token(manager), json: { name: 'Moved', team: otherTeam } }), 404, { detail: DRF.notFound });
+    // A member of both who administers only the source: 403.
+    expect((await call(`/v1/organizations/${otherSlug}/members`, { headers: outsider.auth, json: { user: admin.id, role: 'member' } })).status).toBe(201);
+    expectDrf(await call(`${P}/${made.pk}`, { method: 'PATCH', headers: token(admin), json: { team: otherTeam } }), 403, { detail: DRF.forbidden });
+    expect((await call(`${P}/${made.pk}`, { headers: token(manager) })).body).toMatchObject({ team, name: `${tag} moving` });
+    const moved = await call(`${P}/${made.pk}`, { method: 'PUT', headers: token(both), json: { name: `${tag} moved`, team: otherTeam } });
+    expect(moved.status, moved.text).toBe(200);
+    expect(moved.body).toEqual({ ...made, name: `${tag} moved`, team: otherTeam });
+    expect((await list(outsider, { expressions: [{ type: 'exact', field: 'team', value: otherTeam }, { type: 'exact', field: 'pk', value: made.pk }] })).body).toEqual([moved.body]);
+    expect((await list(viewer, { expressions: [{ type: 'exact', field: 'pk', value: made.pk }] })).body).toEqual([]);
+    expectDrf(await call(`${P}/${made.pk}`, { headers: token(viewer) }), 404, { detail: DRF.notFound });
+    // Back again by PATCH, team alone.
+    const back = await call(`${P}/${made.pk}`, { method: 'PATCH', headers: token(both), json: { team } });
+    expect(back.status, back.text).toBe(200);
+    expect(back.body.team).toBe(team);
   });
 
   it('destroy moves to the trash (204); the trashed project is 404; reinstate (team admins) answers its fields; include_inactive shows it to admins only', async () => {

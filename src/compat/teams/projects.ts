@@ -9,7 +9,6 @@ import { idOfNumber } from '../../db/numbers';
 import type { AppEnv } from '../../http/context';
 import { linkHeader, withParams } from '../../http/list-answer';
 import { LIST_HEADERS } from '../../http/list';
-import { problems } from '../../http/problem';
 import { createRouter } from '../../http/router';
 import { json, jsonBody, queryInt } from '../../http/schemas';
 import { filterProjects } from '../../projects/filter';
@@ -90,14 +89,10 @@ projectRoutes.openapi(
   async (c) => c.json(teamsProject(await getProject(scopeOf(c), projectRef(c))), 200),
 );
 
-/** A change of name, and of team: moving a project to another organisation is not served yet (400). */
+/** A change of name and of team: naming another team moves the project there (/v1's move, src/projects/move.ts). */
 async function update(c: Context<AppEnv>, pk: number, body: { name?: string | undefined; team?: number | undefined }) {
-  const scope = scopeOf(c);
-  const ref = idOfNumber('project', pk);
-  if (body.team !== undefined && (await getProject(scope, ref)).organization.number !== body.team) {
-    throw problems.invalid([{ path: 'team', message: 'Moving a project to another team is not available yet.' }]);
-  }
-  return c.json(teamsProject(await updateProject(scope, ref, body.name === undefined ? {} : { name: body.name }, undefined)), 200);
+  const changes = { ...(body.name === undefined ? {} : { name: body.name }), ...(body.team === undefined ? {} : { organization: idOfNumber('organization', body.team) }) };
+  return c.json(teamsProject(await updateProject(scopeOf(c), idOfNumber('project', pk), changes, undefined)), 200);
 }
 
 projectRoutes.openapi(
@@ -106,7 +101,7 @@ projectRoutes.openapi(
     operationId: 'updateProject',
     path: '/v1/projects/{PK}',
     tags: ['Projects'],
-    summary: 'Set the name and team (managers of the project, team admins)',
+    summary: 'Set the name (managers of the project, team admins) and the team: another team moves the project (a superuser, or an admin of both teams)',
     request: { params, body: jsonBody(ProjectPutBody) },
     responses: { 200: json(TeamsProjectSchema, 'The project.'), ...teams.errorResponses(403, 404, 409) },
   }),
@@ -119,7 +114,7 @@ projectRoutes.openapi(
     operationId: 'partialUpdateProject',
     path: '/v1/projects/{PK}',
     tags: ['Projects'],
-    summary: 'Change the name or the team (managers of the project, team admins)',
+    summary: 'Change the name (managers of the project, team admins) or the team: another team moves the project (a superuser, or an admin of both teams)',
     request: { params, body: jsonBody(ProjectPatchBody) },
     responses: { 200: json(TeamsProjectSchema, 'The project.'), ...teams.errorResponses(403, 404, 409) },
   }),
