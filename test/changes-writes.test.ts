@@ -183,6 +183,17 @@ async function prepareDialect(key: string): Promise<{ given?: Record<string, str
       const member = (await call(`/v1/projects/${w.project}/users`, { headers: su, json: { username: u, email: `${u}@example.test`, password: PASSWORD } })).body;
       return { given: { user_id: String(member.user.number) } };
     }
+    // Teams (seed 001): a project of its own to trash, purge or reinstate, and a name of its own to create.
+    case 'POST /v1/projects/create':
+      return { body: { json: { name: unique('teams '), team: w.numbers.org } } };
+    case 'DELETE /v1/projects/{PK}':
+    case 'DELETE /v1/projects/{PK}/hard':
+      return { given: { PK: String((await made(`/v1/organizations/${w.org.id}/projects`, { name: unique('gone ') })).number) } };
+    case 'DELETE /v1/projects/{PK}/reinstate': {
+      const trashed = await made(`/v1/organizations/${w.org.id}/projects`, { name: unique('trashed ') });
+      await call(`/v1/projects/${trashed.id}`, { method: 'DELETE', headers: su });
+      return { given: { PK: String(trashed.number) } };
+    }
     // Cadasta: a resource and a project member of their own. `/resources/{id}/` is shallower than
     // /v1's organisation delete, so its resource lives in an organisation of its own.
     case 'DELETE /resources/{resource_id}/': {
