@@ -132,7 +132,7 @@ describe('create (JSON)', () => {
       logo: null,
       access: 'organization',
       archived: false,
-      creator: { id: member.id, username: member.username },
+      creator: { id: member.id, number: expect.any(Number), username: member.username },
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/),
       updated_at: a.body.created_at,
       deleted_at: null,
