@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CADASTA } from '../../src/compat/cadasta/dialect';
 import { call, roundTrips, type Answer } from '../support/api';
+import { expectJsonError as expectError } from '../support/answers';
 import { makeOrg, makeUser, unique, type Actor } from '../support/actors';
 import { PNG } from '../support/world';
 
@@ -14,12 +15,6 @@ const ORIGIN = 'http://fieldbase.test';
 const token = (a: Actor) => ({ Authorization: `Token ${a.token}` });
 const PROJECT_KEYS = ['id', 'slug', 'name', 'organization', 'country', 'description', 'logo', 'archived', 'urls', 'contacts'];
 const HCARD = { type: ['h-card'], properties: { name: ['John Doe'], email: ['mailto:d.john@example.com'] } };
-
-function expectError(a: Answer, status: number, body: unknown) {
-  expect(a.status, a.text).toBe(status);
-  expect(a.headers.get('Content-Type')).toBe('application/json');
-  expect(a.body).toEqual(body);
-}
 
 /** Walks a list by its Link rel="next"; every page answered once, in one round trip. */
 async function walk(url: string, who: Actor): Promise<{ results: any[]; pages: number }> {

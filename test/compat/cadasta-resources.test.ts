@@ -7,18 +7,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CADASTA } from '../../src/compat/cadasta/dialect';
 import { call, roundTrips, type Answer } from '../support/api';
+import { expectJsonError as expectError } from '../support/answers';
 import { makeOrg, makeUser, unique, type Actor } from '../support/actors';
 
 const C = '/compat/cadasta';
 const ORIGIN = 'http://fieldbase.test';
 const token = (a: Actor) => ({ Authorization: `Token ${a.token}` });
 const KEYS = ['id', 'name', 'description', 'resource', 'mime_type', 'archived', 'attributes', 'entity_type'];
-
-function expectError(a: Answer, status: number, body: unknown) {
-  expect(a.status, a.text).toBe(status);
-  expect(a.headers.get('Content-Type')).toBe('application/json');
-  expect(a.body).toEqual(body);
-}
 
 function form(fields: Record<string, string>, file: string | null = 'the contents') {
   const fd = new FormData();

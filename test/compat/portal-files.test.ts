@@ -5,19 +5,14 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DRF } from '../../src/compat/drf';
-import { call, ORIGIN, roundTrips, type Answer } from '../support/api';
+import { call, ORIGIN, roundTrips } from '../support/api';
+import { expectJsonError as expectDrf } from '../support/answers';
 import { type Actor } from '../support/actors';
 import { addFolder, createAsset, privateProjectWithAsset, type Row } from '../support/domain';
 
 const P = '/compat/portal/project_management';
 const token = (a: Actor) => ({ Authorization: `Token ${a.token}` });
 const ISO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-
-function expectDrf(a: Answer, status: number, body: unknown) {
-  expect(a.status, a.text).toBe(status);
-  expect(a.headers.get('Content-Type')).toBe('application/json');
-  expect(a.body).toEqual(body);
-}
 
 async function upload(who: Actor, assetId: string, name: string, text: string, folderId?: string) {
   const fd = new FormData();

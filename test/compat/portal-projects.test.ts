@@ -6,18 +6,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DRF } from '../../src/compat/drf';
 import { call, roundTrips, type Answer } from '../support/api';
+import { expectJsonError as expectDrf } from '../support/answers';
 import { makeOrg, makeUser, unique, type Actor } from '../support/actors';
 
 const P = '/compat/portal/project_management';
 const ORIGIN = 'http://fieldbase.test';
 const token = (a: Actor) => ({ Authorization: `Token ${a.token}` });
 const ISO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-
-function expectDrf(a: Answer, status: number, body: unknown) {
-  expect(a.status, a.text).toBe(status);
-  expect(a.headers.get('Content-Type')).toBe('application/json');
-  expect(a.body).toEqual(body);
-}
 
 /** Walks a DRF list by its `next` links; every page answered once, in one round trip. */
 async function walk(url: string, who: Actor): Promise<{ results: any[]; pages: number }> {

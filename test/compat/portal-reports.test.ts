@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DRF } from '../../src/compat/drf';
 import { call, ORIGIN, roundTrips, type Answer } from '../support/api';
+import { expectJsonError as expectDrf } from '../support/answers';
 import { count, type Actor } from '../support/actors';
 import { createAsset, privateProjectWithAsset, type Row } from '../support/domain';
 import { PNG } from '../support/world';
@@ -13,12 +14,6 @@ import { PNG } from '../support/world';
 const P = '/compat/portal/project_management';
 const token = (a: Actor) => ({ Authorization: `Token ${a.token}` });
 const ISO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-
-function expectDrf(a: Answer, status: number, body: unknown) {
-  expect(a.status, a.text).toBe(status);
-  expect(a.headers.get('Content-Type')).toBe('application/json');
-  expect(a.body).toEqual(body);
-}
 
 const form = (fields: Record<string, string>, file?: { text: string; name: string }) => {
   const fd = new FormData();

@@ -5,18 +5,13 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DRF } from '../../src/compat/drf';
-import { call, roundTrips, type Answer } from '../support/api';
+import { call, roundTrips } from '../support/api';
+import { expectJsonError as expectDrf } from '../support/answers';
 import { count, makeOrg, makeUser, unique, type Actor } from '../support/actors';
 
 const P = '/compat/portal/project_management';
 const token = (a: Actor) => ({ Authorization: `Token ${a.token}` });
 const ISO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-
-function expectDrf(a: Answer, status: number, body: unknown) {
-  expect(a.status, a.text).toBe(status);
-  expect(a.headers.get('Content-Type')).toBe('application/json');
-  expect(a.body).toEqual(body);
-}
 
 const numberOf = async (who: Actor) => (await call('/v1/me', { headers: who.auth })).body.number as number;
 

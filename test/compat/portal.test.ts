@@ -9,6 +9,7 @@ import { DRF } from '../../src/compat/drf';
 import { portal } from '../../src/compat/portal';
 import { Problem, problems } from '../../src/http/problem';
 import { call, roundTrips, type Answer } from '../support/api';
+import { expectJsonError as expectDrf } from '../support/answers';
 import { makeOrg, makeUser, mintToken, PASSWORD, unique, type Actor } from '../support/actors';
 
 const P = '/compat/portal';
@@ -17,11 +18,6 @@ const COMPANIES = `${P}/project_management/companies/`;
 const token = (t: string) => ({ Authorization: `Token ${t}` });
 
 /** A DRF error: JSON, never problem+json, with exactly this body. */
-function expectDrf(a: Answer, status: number, body: unknown) {
-  expect(a.status, a.text).toBe(status);
-  expect(a.headers.get('Content-Type')).toBe('application/json');
-  expect(a.body).toEqual(body);
-}
 
 const form = (fields: Record<string, string>) => {
   const fd = new FormData();

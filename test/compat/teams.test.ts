@@ -5,19 +5,14 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DRF } from '../../src/compat/drf';
-import { call, roundTrips, type Answer } from '../support/api';
+import { call, roundTrips } from '../support/api';
+import { expectJsonError as expectDrf } from '../support/answers';
 import { makeOrg, makeUser, unique, type Actor } from '../support/actors';
 
 const P = '/compat/teams/v1/projects';
 const token = (a: Actor) => ({ Authorization: `Token ${a.token}` });
 const ISO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const KEYS = ['pk', 'name', 'team', 'creator', 'creation_time', 'deletion_time'];
-
-function expectDrf(a: Answer, status: number, body: unknown) {
-  expect(a.status, a.text).toBe(status);
-  expect(a.headers.get('Content-Type')).toBe('application/json');
-  expect(a.body).toEqual(body);
-}
 
 const list = (who: Actor, json?: unknown, query = '') => call(`${P}/list${query}`, { method: 'POST', headers: token(who), ...(json === undefined ? {} : { json }) });
 

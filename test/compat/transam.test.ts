@@ -7,16 +7,12 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEXT } from '../../src/compat/transam/dialect';
 import { call, ORIGIN, roundTrips, type Answer } from '../support/api';
+import { expectJSendFail as expectFail } from '../support/answers';
 import { makeOrg, makeUser, mintToken, PASSWORD, unique, type Actor } from '../support/actors';
 
 const T = '/compat/transam/api/v1';
 
 /** JSend fail: JSON, never problem+json, with exactly this data. */
-function expectFail(a: Answer, status: number, data: Record<string, string>) {
-  expect(a.status, a.text).toBe(status);
-  expect(a.headers.get('Content-Type')).toBe('application/json');
-  expect(a.body).toEqual({ status: 'fail', data });
-}
 
 const numberOf = async (table: string, id: string) => (await env.DB.prepare(`SELECT number FROM ${table} WHERE id = ?`).bind(id).first<{ number: number }>())!.number;
 
