@@ -17,6 +17,33 @@ type Operation = {
 };
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+/**
+ * Each operation of a document, after the checks every document's operations pass: an operationId
+ * unique in the document, a summary, each path parameter declared, a success response and a 500.
+ */
+function* describedOperations(doc: { paths: Record<string, Record<string, Operation>> }) {
+  const ids = new Set<string>();
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    for (const method of METHODS) {
+      const op = ops[method];
+      if (!op) continue;
+      const where = `${method} ${path}`;
+      expect(op.operationId, where).toMatch(/^[a-z][A-Za-z]+$/);
+      expect(ids.has(op.operationId!), `${where}: duplicate operationId`).toBe(false);
+      ids.add(op.operationId!);
+      expect(op.summary, where).toBeTruthy();
+      for (const param of path.match(/\{(\w+)\}/g) ?? []) {
+        const name = param.slice(1, -1);
+        expect(op.parameters?.some((p) => p.in === 'path' && p.name === name), `${where}: path parameter ${name}`).toBe(true);
+      }
+      const statuses = Object.keys(op.responses);
+      expect(statuses.some((st) => st.startsWith('2')), `${where}: a success response`).toBe(true);
+      expect(statuses, where).toContain('500');
+      yield { op, method, where, statuses };
+    }
+  }
+}
 /** Served by the worker but not API operations: the documents themselves, the docs page and its assets. */
 const NOT_OPERATIONS = new Set(['/openapi.json', '/docs', '/docs/init.js', '/docs/vendor/*', ...DIALECTS.map((d) => `${d.base}/openapi.json`)]);
 
@@ -53,37 +80,20 @@ describe('/openapi.json', () => {
 
   it('describes every operation fully: id, summary, path parameters, errors in problem+json', async () => {
     const doc = await documentOf();
-    const ids = new Set<string>();
-    for (const [path, ops] of Object.entries(doc.paths)) {
-      for (const method of METHODS) {
-        const op = ops[method];
-        if (!op) continue;
-        const where = `${method} ${path}`;
-        expect(op.operationId, where).toMatch(/^[a-z][A-Za-z]+$/);
-        expect(ids.has(op.operationId!), `${where}: duplicate operationId`).toBe(false);
-        ids.add(op.operationId!);
-        expect(op.summary, where).toBeTruthy();
-        for (const param of path.match(/\{(\w+)\}/g) ?? []) {
-          const name = param.slice(1, -1);
-          expect(op.parameters?.some((p) => p.in === 'path' && p.name === name), `${where}: path parameter ${name}`).toBe(true);
-        }
-        const statuses = Object.keys(op.responses);
-        expect(statuses.some((s) => s.startsWith('2')), `${where}: a success response`).toBe(true);
-        expect(statuses, where).toContain('500');
-        for (const status of statuses.filter((s) => Number(s) >= 400 && s !== '416')) {
-          expect(Object.keys(op.responses[status]!.content ?? {}), `${where} ${status}`).toEqual(['application/problem+json']);
-        }
-        const authed = (op.security ?? []).length > 0;
-        if (authed) {
-          expect(statuses, `${where}: an authenticated operation documents 401`).toContain('401');
-          expect(op.security).toEqual([{ bearer: [] }, { token: [] }, { userEmail: [], userToken: [] }]);
-        } else {
-          expect(['post /v1/auth/sign-in', 'post /v1/auth/accept-invitation', 'get /health']).toContain(where);
-        }
-        if (['post', 'put', 'patch'].includes(method) && (op as any).requestBody) {
-          expect(statuses, `${where}: a body can be too large`).toContain('413');
-          expect(statuses, `${where}: a body can have the wrong type`).toContain('415');
-        }
+    for (const { op, method, where, statuses } of describedOperations(doc)) {
+      for (const status of statuses.filter((s) => Number(s) >= 400 && s !== '416')) {
+        expect(Object.keys(op.responses[status]!.content ?? {}), `${where} ${status}`).toEqual(['application/problem+json']);
+      }
+      const authed = (op.security ?? []).length > 0;
+      if (authed) {
+        expect(statuses, `${where}: an authenticated operation documents 401`).toContain('401');
+        expect(op.security).toEqual([{ bearer: [] }, { token: [] }, { userEmail: [], userToken: [] }]);
+      } else {
+        expect(['post /v1/auth/sign-in', 'post /v1/auth/accept-invitation', 'get /health']).toContain(where);
+      }
+      if (['post', 'put', 'patch'].includes(method) && (op as any).requestBody) {
+        expect(statuses, `${where}: a body can be too large`).toContain('413');
+        expect(statuses, `${where}: a body can have the wrong type`).toContain('415');
       }
     }
   });
@@ -173,27 +183,11 @@ describe('the seed dialects’ documents', () => {
       expect(doc.openapi).toBe('3.1.0');
       expect(doc.servers[0]!.url).toBe(dialect.base);
       expect(Object.keys(doc.paths).length).toBeGreaterThan(0);
-      const ids = new Set<string>();
-      for (const [path, ops] of Object.entries(doc.paths)) {
-        for (const method of METHODS) {
-          const op = ops[method];
-          if (!op) continue;
-          const where = `${method} ${path}`;
-          expect(op.operationId, where).toMatch(/^[a-z][A-Za-z]+$/);
-          expect(ids.has(op.operationId!), `${where}: duplicate operationId`).toBe(false);
-          ids.add(op.operationId!);
-          expect(op.summary, where).toBeTruthy();
-          for (const param of path.match(/\{(\w+)\}/g) ?? []) {
-            expect(op.parameters?.some((p) => p.in === 'path' && p.name === param.slice(1, -1)), `${where}: path parameter ${param}`).toBe(true);
-          }
-          const statuses = Object.keys(op.responses);
-          expect(statuses.some((st) => st.startsWith('2')), `${where}: a success response`).toBe(true);
-          expect(statuses, where).toContain('500');
-          for (const st of statuses.filter((x) => Number(x) >= 400)) {
-            expect(Object.keys(op.responses[st]!.content ?? {}), `${where} ${st}: the dialect's errors, never problem+json`).toEqual([spec.errorType]);
-          }
-          if (JSON.stringify(op.security) === JSON.stringify(dialect.security)) expect(statuses, `${where}: 401`).toContain('401');
+      for (const { op, where, statuses } of describedOperations(doc)) {
+        for (const st of statuses.filter((x) => Number(x) >= 400)) {
+          expect(Object.keys(op.responses[st]!.content ?? {}), `${where} ${st}: the dialect's errors, never problem+json`).toEqual([spec.errorType]);
         }
+        if (JSON.stringify(op.security) === JSON.stringify(dialect.security)) expect(statuses, `${where}: 401`).toContain('401');
       }
       const api = new ApiDocument(doc);
       for (const op of api.operations) {
