@@ -4,13 +4,14 @@
  * problem+json, or under /compat/<dialect> in that dialect's error shape.
  */
 import { cors } from 'hono/cors';
+import type { MiddlewareHandler } from 'hono';
 import { changeRoutes } from './changes/routes';
 import { trimChangeLog } from './changes/retention';
 import { dropExpiredInvitations } from './auth/invitations';
 import { forgetPasswordFailures } from './auth/lockout';
 import { authRoutes } from './auth/routes';
 import { mountDocs } from './docs/routes';
-import { settings, type Bindings } from './env';
+import { settings, type Bindings, type Settings } from './env';
 import { limitBody } from './http/body-limit';
 import { dropExpiredIdempotencyKeys } from './http/idempotency';
 import { onError } from './http/errors';
@@ -34,17 +35,27 @@ import { userRoutes } from './users/routes';
 
 export const app = createRouter();
 
+/** The CORS middleware of a configuration, built once per isolate (settings are parsed once per env). */
+const corsOf = new WeakMap<Settings, MiddlewareHandler>();
+
+function corsFor(s: Settings): MiddlewareHandler {
+  let middleware = corsOf.get(s);
+  if (!middleware) {
+    middleware = cors({
+      origin: s.corsOrigins,
+      allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-User-Email', 'X-User-Token', 'X-Request-Id'],
+      exposeHeaders: ['ETag', 'Idempotent-Replayed', 'Link', 'Location', 'Retry-After', 'Server-Timing', 'X-Request-Id', ...DIALECT_EXPOSED_HEADERS],
+      allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      maxAge: 600,
+    });
+    corsOf.set(s, middleware);
+  }
+  return middleware;
+}
+
 app.use(requestContext);
 app.use(dialectScope);
-app.use((c, next) =>
-  cors({
-    origin: settings(c.env).corsOrigins,
-    allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-User-Email', 'X-User-Token', 'X-Request-Id'],
-    exposeHeaders: ['ETag', 'Idempotent-Replayed', 'Link', 'Location', 'Retry-After', 'Server-Timing', 'X-Request-Id', ...DIALECT_EXPOSED_HEADERS],
-    allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    maxAge: 600,
-  })(c, next),
-);
+app.use((c, next) => corsFor(settings(c.env))(c, next));
 app.use(limitBody);
 
 app.route('/', healthRoutes);

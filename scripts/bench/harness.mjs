@@ -15,7 +15,7 @@ const WRANGLER = join(ROOT, 'node_modules/.bin/wrangler');
 export function buildWorker() {
   const outdir = join(ROOT, '.bench', 'worker');
   const report = execFileSync(WRANGLER, ['deploy', '--dry-run', '--outdir', outdir], { cwd: ROOT, stdio: 'pipe', encoding: 'utf8' });
-  return { scriptPath: join(outdir, 'index.js'), report };
+  return { scriptPath: join(outdir, 'worker.js'), report };
 }
 
 /**
@@ -25,7 +25,7 @@ export function buildWorker() {
 export async function buildBundle(outdir, { entry, config } = {}) {
   const args = ['deploy', ...(entry ? [entry] : []), '--dry-run', '--outdir', outdir, ...(config ? ['--config', config] : [])];
   const { stdout } = await promisify(execFile)(WRANGLER, args, { cwd: ROOT, encoding: 'utf8' });
-  return { scriptPath: join(outdir, `${basename(entry ?? 'index.ts').replace(/\.ts$/, '')}.js`), report: stdout };
+  return { scriptPath: join(outdir, `${basename(entry ?? 'worker.ts').replace(/\.ts$/, '')}.js`), report: stdout };
 }
 
 /** The gzip size from a wrangler build report, e.g. "199.41 KiB". */

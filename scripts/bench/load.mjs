@@ -13,6 +13,7 @@
 //   npm run bench                                              # 50 connections, 30 s per endpoint, 3 rounds
 //   npm run bench -- --duration 2 --rounds 1 --connections 10  # a quick try
 //   npm run bench -- --only upload                             # bare Hono and the endpoints whose server or label has "upload"
+//   npm run bench -- --only 'project,tasks'                    # several texts, separated by commas
 //   npm run bench -- --cold 0                                  # no cold start measurement (default: 3 starts per worker)
 //   npm run bench -- --keep                                    # leave .bench/load (D1 + R2 of every server) behind for a look
 //
@@ -40,7 +41,7 @@ const { values: flags } = parseArgs({
     rounds: { type: 'string', default: '3' },
     cold: { type: 'string', default: '3' },
     keep: { type: 'boolean', default: false },
-    // Run only the endpoints whose server or label contains this text (bare Hono's always runs: it is the baseline).
+    // Run only the endpoints whose server or label contains this text, or one of several separated by commas (bare Hono's always runs: it is the baseline).
     only: { type: 'string' },
   },
 });
@@ -87,7 +88,7 @@ const FIELDBASE = {
 };
 
 const SERVERS = [...PEERS, FIELDBASE]
-  .map((s) => ({ ...s, endpoints: s.endpoints.filter((e) => e.baseline || !flags.only || `${s.server} ${e.label}`.includes(flags.only)) }))
+  .map((s) => ({ ...s, endpoints: s.endpoints.filter((e) => e.baseline || !flags.only || flags.only.split(',').some((t) => `${s.server} ${e.label}`.includes(t))) }))
   .filter((s) => s.endpoints.length > 0);
 
 // Load average before anything starts: on a shared machine it says whether the figures can be trusted.

@@ -120,4 +120,7 @@ results.push(await measure(mf, 'caller in 1 organisation: its org list', `http:/
 const visible = results[0].sample.count;
 console.log(`\n${ORGS * PER_ORG} projects, ${ORGS} organisations; the caller sees ${visible}. Miniflare (local workerd + SQLite), ${new Date().toISOString()}\n`);
 console.log(table(results));
+// Issue 11: a page at 100,000 visible costs at most 1.5x what it costs a caller who sees about 1,000.
+const small1 = results.find((r) => r.label === 'caller in 1 organisation: first page');
+for (const r of results.slice(0, 2)) console.log(`${r.label}: ${(r.p50 / small1.p50).toFixed(2)}x the first page of the caller who sees ${small1.sample.count}`);
 await mf.dispose();

@@ -12,7 +12,7 @@
  * are still as read" (`still`), the asset's own update last.
  */
 import { and, eq, sql } from 'drizzle-orm';
-import type { Caller, Scope } from '../auth/caller';
+import type { Caller, ResultOf, Scope } from '../auth/caller';
 import { touched } from '../db/changes';
 import { conflictOnUnique } from '../db/errors';
 import type { IdRef } from '../db/numbers';
@@ -30,7 +30,7 @@ export function assetMoveReads(scope: Scope, assetId: IdRef, target: IdRef | nul
 }
 
 type Reads = ReturnType<typeof assetMoveReads>;
-export type AssetMoveRows = { [K in keyof Reads]: Awaited<Reads[K]> };
+export type AssetMoveRows = { [K in keyof Reads]: ResultOf<Reads[K]> };
 
 /** Where the asset goes: a project (id and name), or the organisation alone. */
 export type Destination = { id: string; number: number | null; name: string } | { id: null; number: null; name: null };

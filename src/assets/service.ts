@@ -1,31 +1,30 @@
-import { and, eq, isNotNull, sql, type SQL } from 'drizzle-orm';
-import { authed, type Scope } from '../auth/caller';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { authed, countWithCaller, withCaller, type Scope } from '../auth/caller';
 import { conflictOnUnique } from '../db/errors';
 import { ftsQuery } from '../db/fts';
 import type { IdRef } from '../db/numbers';
-import { assets, blobs, organizations, reports, type AssetRow } from '../db/schema';
+import { assets, blobs, reports, type AssetRow } from '../db/schema';
+import { Statement, variants } from '../db/statement';
 import { checkIfMatch, versionGuard } from '../http/etag';
-import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
+import { planTextPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
 import { newId } from '../lib/ids';
-import { orgRef, orgWithRole, requireOrg, requireWritable } from '../organizations/access';
+import { orgWithRole, requireOrg, requireWritable } from '../organizations/access';
 import { projectWithAccess, requireProject, requireProjectWritable } from '../projects/access';
 import { discardObjects } from '../storage/logos';
 import { flattenFolders } from '../folders/tree';
-import { assetWithAccess, loadAsset, requireAsset, requireAssetWritable, selectAssets, visibleAsset, type AssetAccessRow } from './access';
+import { ASSET_COLUMNS, ASSET_FROM, assetWithAccess, loadAsset, requireAsset, requireAssetWritable, toAssetJoined, visibleA, type AssetAccessRow, type AssetJoined } from './access';
 import { assetMoveReads, requireAssetMove, runAssetMove, type AssetMoveRows } from './move';
 import { toAsset, type AssetChanges } from './schemas';
 import { changeSet } from '../db/changes';
 
-type AssetListRow = Awaited<ReturnType<typeof selectAssets<{}>>>[number];
-
-export const assetListSpec: ListSpec<AssetListRow> = {
+export const assetListSpec: ListSpec<AssetJoined, string> = {
   fields: {
-    name: { expr: assets.name, key: (r) => r.asset.name },
-    created_at: { expr: assets.createdAt, key: (r) => r.asset.createdAt },
-    updated_at: { expr: assets.updatedAt, key: (r) => r.asset.updatedAt },
+    name: { expr: 'a.name', key: (r) => r.asset.name },
+    created_at: { expr: 'a.created_at', key: (r) => r.asset.createdAt },
+    updated_at: { expr: 'a.updated_at', key: (r) => r.asset.updatedAt },
   },
-  tiebreaker: { expr: assets.id, key: (r) => r.asset.id },
+  tiebreaker: { expr: 'a.id', key: (r) => r.asset.id },
   defaultOrdering: 'name',
 };
 
@@ -38,40 +37,67 @@ export interface AssetFilters {
   bbox?: [number, number, number, number] | undefined;
 }
 
+/** A list's filters as SQL text over `a` in a fixed order, their parameters, and which were given (the text's variant). */
+function assetFilters(q: ListQuery & AssetFilters, project: string | undefined, located: boolean) {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  let variant = '';
+  const add = (name: string, text: string, ...values: unknown[]) => {
+    variant += name;
+    parts.push(text);
+    params.push(...values);
+  };
+  if (project) add('p', 'a.project_id = ?', project);
+  if (q.organization) add('o', 'a.organization_id = (SELECT id FROM organizations WHERE id = ? OR slug = ?)', q.organization, q.organization.toLowerCase());
+  if (q.asset_status) add('s', 'a.asset_status = ?', q.asset_status);
+  if (q.asset_type !== undefined) add('t', 'a.asset_type = ?', q.asset_type);
+  if (q.bbox) {
+    // The R*Tree stores 32-bit floats rounded outwards, so a point's box is a little larger than
+    // the point: the tree finds the candidates whose box overlaps, the real columns decide (a
+    // point on the edge of the bbox is inside).
+    const [minLon, minLat, maxLon, maxLat] = q.bbox;
+    add(
+      'b',
+      `a.seq IN (SELECT seq FROM assets_rtree WHERE max_lon >= ? AND min_lon <= ? AND max_lat >= ? AND min_lat <= ?)
+        AND a.lon BETWEEN ? AND ? AND a.lat BETWEEN ? AND ?`,
+      minLon, maxLon, minLat, maxLat, minLon, maxLon, minLat, maxLat,
+    );
+  }
+  if (located) add('l', 'a.lat IS NOT NULL AND a.lon IS NOT NULL');
+  if (q.search) {
+    const search = ftsQuery(q.search);
+    if (search) add('f', 'a.seq IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH ?)', search);
+    else add('n', '0');
+  }
+  return { text: parts.join(' AND '), params, variant };
+}
+
+const LIST = variants();
+const COUNT = variants();
+
 /**
  * Assets the caller may see (`scopeProject`: one project's, 404 when it is hidden). `located`
  * keeps only assets with coordinates (for GeoJSON, so that pages stay full).
  */
 export async function listAssets(scope: Scope, q: ListQuery & AssetFilters, url: string, opts: { scopeProject?: string; located?: boolean } = {}) {
-  const plan = planPage(assetListSpec, q);
-  const search = q.search ? ftsQuery(q.search) : null;
-  const project = opts.scopeProject ?? q.project;
-  const narrowing = and(
-    project ? eq(assets.projectId, project) : undefined,
-    q.organization ? eq(assets.organizationId, sql`(SELECT id FROM ${organizations} WHERE ${orgRef(q.organization)})`) : undefined,
-    q.asset_status ? eq(assets.assetStatus, q.asset_status as AssetRow['assetStatus']) : undefined,
-    q.asset_type !== undefined ? eq(assets.assetType, q.asset_type) : undefined,
-    // The R*Tree stores 32-bit floats rounded outwards, so a point's box is a little larger than
-    // the point: the tree finds the candidates whose box overlaps, the real columns decide (a
-    // point on the edge of the bbox is inside).
-    q.bbox
-      ? sql`${assets.seq} IN (SELECT seq FROM assets_rtree WHERE max_lon >= ${q.bbox[0]} AND min_lon <= ${q.bbox[2]} AND max_lat >= ${q.bbox[1]} AND min_lat <= ${q.bbox[3]})
-          AND ${assets.lon} BETWEEN ${q.bbox[0]} AND ${q.bbox[2]} AND ${assets.lat} BETWEEN ${q.bbox[1]} AND ${q.bbox[3]}`
-      : undefined,
-    opts.located ? and(isNotNull(assets.lat), isNotNull(assets.lon)) : undefined,
-    q.search ? (search ? sql`${assets.seq} IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH ${search})` : sql`0`) : undefined,
-  );
+  const plan = planTextPage(assetListSpec, q);
+  const filters = assetFilters(q, opts.scopeProject ?? q.project, opts.located ?? false);
   // In one project, its visibility is checked once (requireProject); across projects, per row.
-  const visible = (form: 'page' | 'count') => (opts.scopeProject ? undefined : visibleAsset(scope, form));
+  const where = (form: 'page' | 'count') => [opts.scopeProject ? '' : visibleA(form), filters.text].filter(Boolean).join(' AND ') || '1';
+  const variant = `${opts.scopeProject ? 'p' : 'v'}${filters.variant}`;
+  const page = LIST(`${variant}|${plan.variant}`, () =>
+    withCaller(`SELECT ${ASSET_COLUMNS} FROM ${ASSET_FROM} WHERE ${where('page')} ${plan.keyset} ORDER BY ${plan.orderBy} LIMIT ? OFFSET ?`),
+  );
+  const count = COUNT(variant, () => `SELECT count(*) FROM assets a WHERE ${where('count')}`);
   const [caller, rows, counted, ...scoped] = await authed(
     scope,
-    paged(selectAssets(scope, {}).$dynamic(), plan, and(visible('page'), narrowing)),
-    scope.db.select({ n: sql<number>`count(*)` }).from(assets).where(and(visible('count'), narrowing)),
+    new Statement(page, [...filters.params, ...plan.keysetParams, plan.limit, plan.offset], (found) => found.map(toAssetJoined)),
+    countWithCaller(count, filters.params),
     ...(opts.scopeProject ? [projectWithAccess(scope, opts.scopeProject)] : []),
   );
   if (opts.scopeProject) requireProject(caller, scoped[0]!, 'read');
-  const page = plan.finish(rows, counted[0]?.n ?? 0, url);
-  return { ...page, results: page.results.map(toAsset) };
+  const finished = plan.finish(rows, counted, url);
+  return { ...finished, results: finished.results.map(toAsset) };
 }
 
 export async function getAsset(scope: Scope, assetId: IdRef) {

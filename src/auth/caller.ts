@@ -2,24 +2,26 @@
  * Who is calling, checked inside the handler's own D1 batch.
  *
  * Every authenticated service call goes through `authed(scope, queries)`: the token check is the
- * first statement of one `db.batch`, and the handler's queries refer to the caller through the
- * `callerId(scope)` subquery (a unique-index lookup), so permission-filtered reads need no
- * earlier round trip. An invalid credential makes the subquery NULL, so those queries see
- * nothing, and `authed` answers 401 before anything is shown.
+ * first statement of one D1 batch and the handler's statements follow it, so a permission-filtered
+ * read needs no earlier round trip. Each statement of the batch names the caller once, as the
+ * one-row table `k` of a common table expression put in front of it (CALLER_CTE): the token's
+ * unique-index lookup is written and bound once per statement, however often the access rules
+ * (auth/access.ts) refer to the caller. An invalid credential leaves `k` empty, so those statements
+ * see nothing, and `authed` answers 401 before anything is shown.
  */
-import { and, eq, gt, isNull, sql, type SQL } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
+import { drizzle } from 'drizzle-orm/d1';
 import type { Context } from 'hono';
 import type { Db } from '../db/client';
-import { columnsAs } from '../db/select';
-import * as schema from '../db/schema';
-import { drizzle } from 'drizzle-orm/d1';
-import { tokens, users } from '../db/schema';
+import { tokens } from '../db/schema';
+import { Statement, type Row } from '../db/statement';
 import { settings, type Settings } from '../env';
 import type { AppEnv } from '../http/context';
 import { problems } from '../http/problem';
 import { writes } from '../db/write-context';
 import type { IdempotencyClaim } from '../http/idempotency';
+import { CALLER_TABLE } from './caller-table';
 import type { Credential } from './credentials';
 import { sameDigest } from './tokens';
 
@@ -56,20 +58,16 @@ export function scopeOf(c: Context<AppEnv>): Scope {
     now: Date.now(),
     settings: settings(c.env),
     waitUntil: (work) => c.executionCtx.waitUntil(work),
-    background: () => drizzle(c.env.DB, { schema }),
+    background: () => drizzle(c.env.DB),
     idempotency: c.get('idempotency'),
   };
 }
 
-function validToken(scope: Scope): SQL {
-  const { tokenHash, email } = scope.credential;
-  return and(
-    eq(tokens.tokenHash, tokenHash),
-    isNull(tokens.revokedAt),
-    gt(tokens.expiresAt, scope.now),
-    eq(users.isActive, true),
-    email ? eq(users.email, email) : undefined,
-  )!;
+/** `text` with the caller table in front of it (merged into a WITH clause it already has). */
+export function withCaller(text: string): string {
+  const own = /^\s*WITH\s+(RECURSIVE\s+)?/i.exec(text);
+  if (own) return `WITH ${own[1] ? 'RECURSIVE ' : ''}${CALLER_TABLE}, ${text.slice(own[0].length)}`;
+  return `WITH ${CALLER_TABLE} ${text}`;
 }
 
 /** SQL: one column of the presented token's row, or NULL when the credential is not valid at `now`. */
@@ -86,84 +84,112 @@ export const credentialUserId = (credential: Credential, now: number): SQL => of
 /** SQL: the caller's user id, or NULL when the credential is not valid. */
 export const callerId = (scope: Scope): SQL => credentialUserId(scope.credential, scope.now);
 
-/** SQL: the id of the presenting token, or NULL when the credential is not valid. */
-export const callerTokenId = (scope: Scope): SQL => ofValidToken(scope.credential, scope.now, 'id');
+/** The parameters ?1 to ?3 of the caller table. */
+const callerParams = (scope: Scope) => [scope.credential.tokenHash, scope.now, scope.credential.email ?? null];
 
-/** SQL: true when the caller is a superuser. */
-export function callerIsSuperuser(scope: Scope): SQL {
-  return sql`EXISTS (SELECT 1 FROM users su WHERE su.id = ${callerId(scope)} AND su.is_superuser = 1)`;
-}
+/** What the caller check reads (never the password hash), for a statement that selects FROM k. */
+export const CALLER_COLUMNS = 'k.ct AS k_ct, k.cu AS k_cu, k.cs AS k_cs, k.th AS k_th, k.tl AS k_tl, k.cn AS k_cn, k.ce AS k_ce';
+
+/** The caller check alone, for batches whose statements do not carry it (Statement.carriesCaller). */
+const CALLER_CHECK = withCaller(`SELECT ${CALLER_COLUMNS} FROM k`);
+
+const COUNTS = new Map<string, string>();
 
 /**
- * The caller as visibility rules name it: SQL for the user id and the superuser flag. Bound in
- * place (callerTerms), or columns of a one-row table joined once per statement where a statement
- * names the caller too often for D1's 100 bound parameters (resources/access.ts).
+ * A list's count, computed in the caller check's own row: `count` is SQL text of a scalar
+ * subquery (`SELECT count(*) …`), fixed for its variant, over the caller `k`.
  */
-export interface CallerTerms {
-  me: SQL;
-  su: SQL;
+export function countWithCaller(count: string, params: readonly unknown[]): Statement<number> {
+  let text = COUNTS.get(count);
+  if (text === undefined) {
+    text = withCaller(`SELECT ${CALLER_COLUMNS}, (${count}) AS n FROM k`);
+    COUNTS.set(count, text);
+  }
+  return new Statement(text, params, (rows) => (rows[0]?.n as number | undefined) ?? 0, true);
 }
 
-export const callerTerms = (scope: Scope): CallerTerms => ({ me: callerId(scope), su: callerIsSuperuser(scope) });
-
-function callerQuery(scope: Scope) {
-  return scope.db
-    .select({
-      token: columnsAs(tokens, 'caller_token'),
-      user: columnsAs(users, 'caller_user'),
-    })
-    .from(tokens)
-    .innerJoin(users, eq(users.id, tokens.userId))
-    .where(validToken(scope))
-    .limit(1);
-}
-
-type CallerRow = Awaited<ReturnType<typeof callerQuery>>[number];
-
-
-type Results<T extends readonly unknown[]> = { -readonly [K in keyof T]: Awaited<T[K]> };
-
-function toCaller(scope: Scope, rows: CallerRow[]): Caller {
+function toCaller(scope: Scope, rows: Row[]): Caller {
   const row = rows[0];
-  if (!row || !sameDigest(row.token.tokenHash, scope.credential.tokenHash)) {
+  if (!row || !sameDigest(row.k_th as string, scope.credential.tokenHash)) {
     throw problems.unauthenticated('The token is wrong, expired or revoked.', 'invalid');
   }
-  const { token, user } = row;
-  if (token.lastUsedAt === null || scope.now - token.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
+  const tokenId = row.k_ct as string;
+  const lastUsedAt = row.k_tl as number | null;
+  if (lastUsedAt === null || scope.now - lastUsedAt >= LAST_USED_RESOLUTION_MS) {
     scope.waitUntil(
-      scope.background().update(tokens).set({ lastUsedAt: scope.now }).where(eq(tokens.id, token.id)).run().catch(() => undefined),
+      scope.background().update(tokens).set({ lastUsedAt: scope.now }).where(eq(tokens.id, tokenId)).run().catch(() => undefined),
     );
   }
-  return { tokenId: token.id, userId: user.id, username: user.username, email: user.email, isSuperuser: user.isSuperuser };
+  return { tokenId, userId: row.k_cu as string, username: row.k_cn as string, email: row.k_ce as string, isSuperuser: row.k_cs === 1 };
 }
 
-const isWrite = (query: unknown) => writes((query as { toSQL(): { sql: string } }).toSQL().sql);
+/** A statement of a batch: fixed SQL (db/statement.ts) or a drizzle query. */
+export type Query = Statement<unknown> | BatchItem<'sqlite'>;
+export type ResultOf<Q> = Q extends Statement<infer T> ? T : Awaited<Q>;
+type Results<T extends readonly unknown[]> = { -readonly [K in keyof T]: ResultOf<T[K]> };
+
+interface DrizzlePrepared {
+  stmt: unknown;
+  getQuery(): { sql: string; params: unknown[] };
+  mapResult(result: unknown, isFromBatch: boolean): unknown;
+}
 
 /**
- * One D1 round trip: the caller check, then `queries`, in one batch. A keyed POST's first call
- * also claims its Idempotency-Key (http/idempotency.ts) in that batch, before anything else: when
- * the key is taken this throws before anything is written. Queries that write (sign-out's
- * revocation) cannot share that batch, so the claim then takes a round trip of its own first.
+ * One D1 round trip: `queries` in one batch (one transaction), each of which may name the caller
+ * as `k`. A Statement's text already holds the caller table (built with withCaller when its module
+ * loaded); a drizzle query gets it put in front here, and its rows are mapped as drizzle's own
+ * batch maps them.
  */
-export async function authed<T extends readonly BatchItem<'sqlite'>[]>(
-  scope: Scope,
-  ...queries: T
-): Promise<[Caller, ...Results<T>]> {
+export async function callerBatch<T extends readonly Query[]>(scope: Scope, ...queries: T): Promise<Results<T>> {
+  const d1 = scope.db.$client as D1Database;
+  const head = callerParams(scope);
+  const maps: ((result: D1Result) => unknown)[] = [];
+  const statements = queries.map((query) => {
+    if (query instanceof Statement) {
+      maps.push((result) => query.map(result.results as Row[]));
+      return d1.prepare(query.sql).bind(...head, ...query.params);
+    }
+    const prepared = (query as unknown as { _prepare(): DrizzlePrepared })._prepare();
+    const built = prepared.getQuery();
+    maps.push((result) => prepared.mapResult(result, true));
+    return d1.prepare(withCaller(built.sql)).bind(...head, ...built.params);
+  });
+  const results = await d1.batch(statements);
+  return results.map((result, i) => maps[i]!(result)) as Results<T>;
+}
+
+const isWrite = (query: Query) => !(query instanceof Statement) && writes((query as unknown as { toSQL(): { sql: string } }).toSQL().sql);
+
+type ClaimResults = Parameters<IdempotencyClaim['settle']>;
+
+/**
+ * One D1 round trip: the caller check and `queries`, in one batch. The check is a statement of
+ * its own, or rides in the first statement that carries the caller's columns (an item read). A
+ * keyed POST's first call also claims its Idempotency-Key (http/idempotency.ts) in that batch,
+ * before anything else: when the key is taken this throws before anything is written. Queries
+ * that write (sign-out's revocation) cannot share that batch, so the claim then takes a round
+ * trip of its own first.
+ */
+export async function authed<T extends readonly Query[]>(scope: Scope, ...queries: T): Promise<[Caller, ...Results<T>]> {
   const claim = scope.idempotency?.outcome === 'pending' ? scope.idempotency : undefined;
-  const claiming = claim ? claim.statements(scope.db, callerId(scope)) : [];
+  const claiming = (claim ? claim.statements(scope.db, callerId(scope)) : []) as unknown as Query[];
   if (claim && queries.some(isWrite)) {
-    const [, inserted, rows] = await scope.db.batch(claiming as unknown as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
-    claim.settle(inserted as unknown[], rows as Parameters<IdempotencyClaim['settle']>[1]);
+    const [, inserted, rows] = (await callerBatch(scope, ...claiming)) as unknown[];
+    claim.settle(inserted as ClaimResults[0], rows as ClaimResults[1]);
     return authed(scope, ...queries);
   }
-  const results = (await scope.db.batch([...claiming, callerQuery(scope), ...queries] as unknown as [
-    BatchItem<'sqlite'>,
-    ...BatchItem<'sqlite'>[],
-  ])) as unknown[];
+  const lead = queries.findIndex((q) => q instanceof Statement && q.carriesCaller);
+  const sent = lead === -1 ? [new Statement(CALLER_CHECK, [], (rows) => rows), ...queries] : queries.map((q, i) => (i === lead ? new Statement((q as Statement<unknown>).sql, (q as Statement<unknown>).params, (rows) => rows) : q));
+  const results = (await callerBatch(scope, ...claiming, ...sent)) as unknown[];
   if (claim) {
     const [, inserted, rows] = results.splice(0, claiming.length);
-    claim.settle(inserted as unknown[], rows as Parameters<IdempotencyClaim['settle']>[1]);
+    claim.settle(inserted as ClaimResults[0], rows as ClaimResults[1]);
   }
-  const [callerRows, ...rest] = results as [CallerRow[], ...unknown[]];
-  return [toCaller(scope, callerRows), ...(rest as Results<T>)];
+  if (lead === -1) {
+    const [callerRows, ...rest] = results;
+    return [toCaller(scope, callerRows as Row[]), ...(rest as Results<T>)];
+  }
+  const caller = toCaller(scope, results[lead] as Row[]);
+  results[lead] = (queries[lead] as Statement<unknown>).map(results[lead] as Row[]);
+  return [caller, ...(results as Results<T>)];
 }

@@ -8,7 +8,8 @@ import { newId } from '../lib/ids';
 import { iso } from '../lib/time';
 import { toUser } from '../users/schemas';
 import { conflictOnUnique } from '../db/errors';
-import { authed, callerId, callerTokenId, type Caller, type Scope } from './caller';
+import { ME, MY_TOKEN } from './access';
+import { authed, type Caller, type Scope } from './caller';
 import { accountSubject, attemptSucceeded, claimAttempt, loginSubject, requireClaimed } from './lockout';
 import { burnVerification, verifyPassword } from './password';
 import { passwordChange } from './password-change';
@@ -68,7 +69,7 @@ export async function signIn(db: Db, s: Settings, input: SignInInput, now: numbe
 
 /** One round trip: the revocation rides in the caller check's batch and only matches a valid token. */
 export async function signOut(scope: Scope): Promise<Caller> {
-  const [caller] = await authed(scope, scope.db.update(tokens).set({ revokedAt: scope.now }).where(eq(tokens.id, callerTokenId(scope))));
+  const [caller] = await authed(scope, scope.db.update(tokens).set({ revokedAt: scope.now }).where(eq(tokens.id, sql.raw(MY_TOKEN))));
   return caller;
 }
 
@@ -92,7 +93,7 @@ function meQueries(scope: Scope, userId: SQL) {
 }
 
 export async function getMe(scope: Scope) {
-  const [, userRows, orgs] = await authed(scope, ...meQueries(scope, callerId(scope)));
+  const [, userRows, orgs] = await authed(scope, ...meQueries(scope, sql.raw(ME)));
   const user = userRows[0];
   if (!user) throw problems.unauthenticated();
   return { ...toUser(user), organizations: orgs };
@@ -117,8 +118,8 @@ export async function updateMe(scope: Scope, patch: MePatch, ifMatch: string | u
   const checking = patch.current_password !== undefined;
   const [caller, userRows, orgs, claimed, locked] = await authed(
     scope,
-    ...meQueries(scope, callerId(scope)),
-    ...claimAttempt(scope.db, scope.settings, scope.now, checking ? accountSubject(callerId(scope)) : sql`NULL`),
+    ...meQueries(scope, sql.raw(ME)),
+    ...claimAttempt(scope.db, scope.settings, scope.now, checking ? accountSubject(sql.raw(ME)) : sql`NULL`),
   );
   const user = userRows[0];
   if (!user) throw problems.unauthenticated();
@@ -172,7 +173,7 @@ export async function listTokens(scope: Scope) {
     scope.db
       .select()
       .from(tokens)
-      .where(and(eq(tokens.userId, callerId(scope)), isNull(tokens.revokedAt), gt(tokens.expiresAt, scope.now)))
+      .where(and(eq(tokens.userId, sql.raw(ME)), isNull(tokens.revokedAt), gt(tokens.expiresAt, scope.now)))
       .orderBy(desc(tokens.createdAt), desc(tokens.id))
       .limit(500),
   );
@@ -204,7 +205,7 @@ export async function revokeToken(scope: Scope, tokenId: string): Promise<void> 
     scope.db
       .update(tokens)
       .set({ revokedAt: scope.now })
-      .where(and(eq(tokens.id, tokenId), eq(tokens.userId, callerId(scope)), isNull(tokens.revokedAt)))
+      .where(and(eq(tokens.id, tokenId), eq(tokens.userId, sql.raw(ME)), isNull(tokens.revokedAt)))
       .returning({ id: tokens.id }),
   );
   if (revoked.length === 0) throw problems.notFound('Token');

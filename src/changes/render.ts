@@ -8,13 +8,14 @@ import { eq, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { selectAssets } from '../assets/access';
 import { toAsset } from '../assets/schemas';
 import type { Scope } from '../auth/caller';
+import type { Statement } from '../db/statement';
 import { selectDataFiles } from '../data/service';
 import { toDataFile } from '../data/schemas';
 import { assets, dataFiles, folders, memberships, projectMembers, projects, reports, resourceAttachments, resources, spheres, users, type ChangeType } from '../db/schema';
 import { selectFolders } from '../folders/access';
 import { toFolder } from '../folders/schemas';
 import * as orgMembers from '../organizations/members';
-import { selectProjects, toJoined } from '../projects/access';
+import { selectProjects, toJoinedSelected } from '../projects/access';
 import * as projectMembersOf from '../projects/members';
 import { toProject } from '../projects/schemas';
 import { selectReports, toReportOf } from '../reports/service';
@@ -70,14 +71,14 @@ export function renderQueries(scope: Scope, organizationId: SQL, ids: PageIds) {
 }
 
 /** What a batch answers for statements `T`, in their order. */
-export type Resolved<T extends readonly unknown[]> = { -readonly [K in keyof T]: Awaited<T[K]> };
+export type Resolved<T extends readonly unknown[]> = { -readonly [K in keyof T]: T[K] extends Statement<infer R> ? R : Awaited<T[K]> };
 
 type RenderResults = Resolved<ReturnType<typeof renderQueries>>;
 
 export function readRendered([members, projectRows, projectMemberRows, assetRows, folderRows, fileRows, sphereRows, sphereAssets, reportRows, resourceRows, attached]: RenderResults): Rendered {
   const out: Rendered = new Map();
   for (const r of members) out.set(key('member', r.userId), orgMembers.toMember(r));
-  for (const r of projectRows) out.set(key('project', r.project.id), toProject(toJoined(r)));
+  for (const r of projectRows) out.set(key('project', r.project.id), toProject(toJoinedSelected(r)));
   for (const r of projectMemberRows) out.set(key('project_member', `${r.projectId}:${r.userId}`), projectMembersOf.toMember(r));
   for (const r of assetRows) out.set(key('asset', r.asset.id), toAsset(r));
   for (const r of folderRows) out.set(key('folder', r.folder.id), toFolder(r));

@@ -26,7 +26,7 @@ import { decodeFeedCursor, encodeFeedCursor, type FeedRole } from './cursor';
 import { readRendered, renderedOf, renderQueries, type PageIds, type Resolved } from './render';
 import { CHANGE_LOG_FLOOR } from './retention';
 import { FEED_LIMIT, type ChangeOut } from './schemas';
-import { changeVisible, feedCaller, viewChanged } from './visibility';
+import { changeVisible, viewChanged } from './visibility';
 
 /** Changes a page looks at, at most, after its cursor. */
 export const FEED_WINDOW = 1000;
@@ -89,13 +89,13 @@ export async function readFeed(scope: Scope, ref: string, q: { cursor?: string |
   const org = sql`(SELECT id FROM organizations WHERE ${orgRef(ref)})`;
   // INDEXED BY: the organisation is a subquery, so SQLite cannot tell that its index beats walking seq.
   const window = sql`(SELECT * FROM changes INDEXED BY changes_org_seq_idx WHERE organization_id = ${org} AND seq > ${after} ORDER BY seq LIMIT ${FEED_WINDOW})`;
-  const page = sql`(${feedCaller(scope)} SELECT e.* FROM ${window} e WHERE ${changeVisible('e', org)} ORDER BY e.seq LIMIT ${limit + 1})`;
+  const page = sql`(SELECT e.* FROM ${window} e WHERE ${changeVisible('e', org)} ORDER BY e.seq LIMIT ${limit + 1})`;
   const ids: PageIds = (type, column = 'entity_id') => sql`(SELECT ${sql.raw(column)} FROM ${page} p WHERE p.entity_type = ${type})`;
   const [caller, orgRows, floorRows, changedRows, windowRows, pageRows, ...rendered] = await authed(
     scope,
     orgWithRole(scope, ref),
     scope.db.select({ seq: sweepState.cursor }).from(sweepState).where(eq(sweepState.name, CHANGE_LOG_FLOOR)),
-    scope.db.select({ changed: sql<number>`${cursor ? sql`(${feedCaller(scope)} SELECT ${viewChanged(org, after)})` : sql`0`}`.as('changed') }).from(sql`(SELECT 1)`),
+    scope.db.select({ changed: sql<number>`${cursor ? sql`(SELECT ${viewChanged(org, after)})` : sql`0`}`.as('changed') }).from(sql`(SELECT 1)`),
     scope.db.select({ last: sql<number | null>`max(w.seq)`.as('last') }).from(sql`${window} w`),
     scope.db.select(logColumns('p')).from(sql`${page} p`),
     ...renderQueries(scope, org, ids),

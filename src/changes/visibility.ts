@@ -1,7 +1,7 @@
 /**
- * Who sees which change, and when a caller's view has changed. Both are SQL for statements that
- * begin with feedCaller, and both use the access rules of the domains through their own exported
- * functions.
+ * Who sees which change, and when a caller's view has changed. Both are SQL over the caller `k`
+ * (an authenticated batch's statements have it in front), made of the access rules of
+ * auth/access.ts.
  *
  * A change is seen by those who may see its scope now: a change of the organisation itself, its
  * members, or what belongs to no project, by every member (the feed already required that); one
@@ -22,20 +22,22 @@
  * by what the caller sees now would silently keep what left the view and miss what entered it.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { projectColumnsOf, projectReadableBy } from '../assets/access';
-import { callerId, callerIsSuperuser, type CallerTerms, type Scope } from '../auth/caller';
-import { administers } from '../organizations/access';
+import { ME, projectAdministered, projectVisible } from '../auth/access';
 
-/**
- * The caller, as the one-row common table `fc` that a statement begins with (feedCaller). Read
- * through scalar subqueries, so that SQLite evaluates the rules' membership lists once a
- * statement rather than once a change (as it would for the columns of a joined table), with the
- * caller's parameters bound once (D1 binds at most 100).
- */
-export const K: CallerTerms = { me: sql`(SELECT cu FROM fc)`, su: sql`(SELECT cs FROM fc)` };
+/** The caller's user id (auth/access.ts: every statement of an authenticated batch has the caller `k` in front of it). */
+const me = sql.raw(ME);
 
-/** SQL: `WITH fc AS (…)`, the caller of K, to begin a statement (or a subquery) with. */
-export const feedCaller = (scope: Scope) => sql`WITH fc AS (SELECT ${callerId(scope)} AS cu, ${callerIsSuperuser(scope)} AS cs)`;
+/** SQL: an access rule of auth/access.ts (text over a column) applied to `value`, SQL with parameters of its own. */
+function ruleOver(rule: (column: string) => string, value: SQL): SQL {
+  const hole = '\u0000';
+  const parts = rule(hole).split(hole).map((part) => sql.raw(part));
+  return sql.join(parts.flatMap((part, i) => (i === 0 ? [part] : [value, part])));
+}
+
+/** SQL: the caller administers the organisation `org` (the audience of a project's trash and of a purged project's changes). */
+const administers = (org: SQL) => ruleOver(projectAdministered, org);
+
+const EP = { id: 'ep.id', organizationId: 'ep.organization_id', access: 'ep.access' };
 
 const col = (alias: string, name: string) => sql.raw(`${alias}.${name}`);
 
@@ -46,10 +48,10 @@ function scopeVisible(e: string, org: SQL): SQL {
     WHEN ${project} IS NULL THEN 1
     WHEN EXISTS (SELECT 1 FROM projects ep WHERE ep.id = ${project})
       THEN EXISTS (SELECT 1 FROM projects ep WHERE ep.id = ${project} AND ep.organization_id = ${org}
-        AND (${projectReadableBy(K, projectColumnsOf('ep'))} OR (${col(e, 'entity_type')} = 'project' AND ${administers(K, org)})))
-    ELSE ${administers(K, org)}
+        AND ep.deleted_at IS NULL AND (${sql.raw(projectVisible(EP, 'page'))} OR (${col(e, 'entity_type')} = 'project' AND ${administers(org)})))
+    ELSE ${administers(org)}
       OR EXISTS (SELECT 1 FROM changes eg WHERE eg.entity_type = 'project' AND eg.entity_id = ${project} AND eg.view = 'open_purge')
-      OR EXISTS (SELECT 1 FROM changes em WHERE em.entity_type = 'project_member' AND em.entity_id = ${K.me} AND em.project_id = ${project})
+      OR EXISTS (SELECT 1 FROM changes em WHERE em.entity_type = 'project_member' AND em.entity_id = ${me} AND em.project_id = ${project})
     END)`;
 }
 
@@ -80,22 +82,22 @@ const createdAfter = (project: SQL, after: number) =>
   sql`EXISTS (SELECT 1 FROM changes vc WHERE vc.entity_type = 'project' AND vc.entity_id = ${project} AND vc.op = 'insert' AND vc.seq > ${after})`;
 
 /** SQL: the caller is a member of project `project` (a column). */
-const memberOf = (project: SQL) => sql`EXISTS (SELECT 1 FROM project_members vm WHERE vm.project_id = ${project} AND vm.user_id = ${K.me})`;
+const memberOf = (project: SQL) => sql`EXISTS (SELECT 1 FROM project_members vm WHERE vm.project_id = ${project} AND vm.user_id = ${me})`;
 
 /**
- * SQL (a statement that begins with feedCaller): something in the feed of `org` after change `after`
+ * SQL: something in the feed of `org` after change `after`
  * changed what the caller may see (see above). A project that came after the cursor is seen whole
  * or not at all, so what happens to it changes nothing.
  */
 export function viewChanged(org: SQL, after: number): SQL {
   const project = sql`v.project_id`;
-  const admin = administers(K, org);
+  const admin = administers(org);
   const existed = sql`NOT ${createdAfter(project, after)}`;
   const exists = sql`EXISTS (SELECT 1 FROM projects vp WHERE vp.id = ${project})`;
   const open = sql`EXISTS (SELECT 1 FROM projects vp WHERE vp.id = ${project} AND vp.access = 'organization')`;
   return sql`EXISTS (SELECT 1 FROM changes v WHERE v.organization_id = ${org} AND v.seq > ${after} AND v.view IS NOT NULL AND (
-      (v.view = 'member' AND v.entity_id = ${K.me})
-      OR (v.view = 'project_member' AND v.entity_id = ${K.me} AND NOT ${admin} AND ${exists} AND ${existed})
+      (v.view = 'member' AND v.entity_id = ${me})
+      OR (v.view = 'project_member' AND v.entity_id = ${me} AND NOT ${admin} AND ${exists} AND ${existed})
       OR (v.view = 'access' AND NOT ${admin} AND ${existed} AND NOT ${memberOf(project)})
       OR (v.view IN ('trash', 'moved') AND ${existed} AND (${admin} OR NOT ${exists} OR ${open} OR ${memberOf(project)}))))`;
 }

@@ -13,7 +13,8 @@
  * test/dashboard.test.ts checks that the asset count agrees with `GET /v1/assets` for each caller.
  */
 import { and, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
-import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller';
+import { SEEN_ORGS, VISIBLE_PROJECTS_INDEXED } from '../auth/access';
+import { authed, type Scope } from '../auth/caller';
 import { ASSET_STATUSES, assets, dataFiles, organizations, projects, reports } from '../db/schema';
 import { pick } from '../db/select';
 import { numberOf } from '../db/numbers';
@@ -28,22 +29,11 @@ export const RECENT = 10;
  * SQL: the organisations whose members' view the caller has (all of them for a superuser), as
  * an `IN` list: the membership index, or one pass over organisations for a superuser.
  */
-function memberOrganizationIds(scope: Scope): SQL {
-  return sql`(SELECT organization_id FROM memberships WHERE user_id = ${callerId(scope)}
-    UNION ALL SELECT id FROM organizations WHERE ${callerIsSuperuser(scope)})`;
-}
-
-/** The live (not trashed) projects the caller may see, as a subquery of ids. */
-function liveVisibleProjects(scope: Scope) {
-  return scope.db
-    .select({ id: projects.id })
-    .from(projects)
-    .where(and(isNull(projects.deletedAt), visibleProject(scope, 'count')));
-}
+const memberOrganizationIds = (): SQL => sql.raw(SEEN_ORGS);
 
 /** SQL: the joined project (of the current row) is live and the caller may see it. */
-function liveVisibleJoinedProject(scope: Scope): SQL {
-  return sql`(${projects.deletedAt} IS NULL AND ${visibleProject(scope, 'page')})`;
+function liveVisibleJoinedProject(): SQL {
+  return sql`(${projects.deletedAt} IS NULL AND ${visibleProject('page')})`;
 }
 
 function queries(scope: Scope) {
@@ -52,27 +42,27 @@ function queries(scope: Scope) {
     scope.db
       .select({ n: count('organizations') })
       .from(organizations)
-      .where(sql`${organizations.id} IN ${memberOrganizationIds(scope)}`),
+      .where(sql`${organizations.id} IN ${memberOrganizationIds()}`),
     scope.db
       .select({
         active: sql<number>`count(*) FILTER (WHERE ${projects.archived} = 0)`.as('active'),
         archived: sql<number>`count(*) FILTER (WHERE ${projects.archived} = 1)`.as('archived'),
       })
       .from(projects)
-      .where(and(isNull(projects.deletedAt), visibleProject(scope, 'count'))),
+      .where(and(isNull(projects.deletedAt), visibleProject('count'))),
     scope.db
       .select({ status: assets.assetStatus, n: count('assets') })
       .from(assets)
-      .where(visibleAsset(scope, 'count'))
+      .where(visibleAsset('count'))
       .groupBy(assets.assetStatus),
     scope.db
       .select({ n: count('data_files'), bytes: sql<number>`coalesce(sum(${dataFiles.size}), 0)`.as('bytes') })
       .from(dataFiles)
-      .where(inArray(dataFiles.assetId, scope.db.select({ id: assets.id }).from(assets).where(visibleAsset(scope, 'count')))),
+      .where(inArray(dataFiles.assetId, scope.db.select({ id: assets.id }).from(assets).where(visibleAsset('count')))),
     scope.db
       .select({ n: count('reports') })
       .from(reports)
-      .where(inArray(reports.projectId, liveVisibleProjects(scope))),
+      .where(sql`${reports.projectId} IN ${sql.raw(VISIBLE_PROJECTS_INDEXED)}`),
     scope.db
       .select({
         asset: pick({ id: assets.id, number: assets.number, name: assets.name, status: assets.assetStatus, updatedAt: assets.updatedAt }, 'a'),
@@ -82,8 +72,8 @@ function queries(scope: Scope) {
       // LEFT: SQLite then starts from assets, on the updated_at index (see projects/access.ts).
       .leftJoin(projects, eq(projects.id, assets.projectId))
       .where(
-        sql`CASE WHEN ${assets.projectId} IS NULL THEN ${assets.organizationId} IN ${memberOrganizationIds(scope)}
-          ELSE ${liveVisibleJoinedProject(scope)} END`,
+        sql`CASE WHEN ${assets.projectId} IS NULL THEN ${assets.organizationId} IN ${memberOrganizationIds()}
+          ELSE ${liveVisibleJoinedProject()} END`,
       )
       .orderBy(desc(assets.updatedAt), desc(assets.id))
       .limit(RECENT),
@@ -95,7 +85,7 @@ function queries(scope: Scope) {
       .from(reports)
       // Inner: SQLite still starts from reports on the updated_at index (checked with EXPLAIN QUERY PLAN).
       .innerJoin(projects, eq(projects.id, reports.projectId))
-      .where(liveVisibleJoinedProject(scope))
+      .where(liveVisibleJoinedProject())
       .orderBy(desc(reports.updatedAt), desc(reports.id))
       .limit(RECENT),
   ] as const;

@@ -5,6 +5,7 @@
  * number answers 404 exactly as an unknown id does.
  */
 import { getTableName, sql, type Column, type SQL } from 'drizzle-orm';
+import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import { outer } from './select';
 import { assets, dataFiles, folders, organizations, projects, reports, resources, spheres, users, type NumberedKind } from './schema';
 
@@ -22,6 +23,20 @@ const TABLES = {
 
 /** An entity's id, or SQL that finds it in the statement that reads it (idOfNumber, the asset of a folder). */
 export type IdRef = string | SQL<string | null>;
+
+const dialect = new SQLiteSyncDialect();
+
+/**
+ * An IdRef as SQL text and its parameters, for statements whose text is fixed (db/statement.ts):
+ * `?` and the id, or the text of the SQL that finds it. That text is the same for every id or
+ * number of one kind (`idOfNumber('project', n)` is one text whatever `n`), so a statement built
+ * around it is built once per kind of reference and kept (`variants`).
+ */
+export function refSql(ref: IdRef): { text: string; params: unknown[] } {
+  if (typeof ref === 'string') return { text: '?', params: [ref] };
+  const { sql: text, params } = dialect.sqlToQuery(ref);
+  return { text, params };
+}
 
 /**
  * SQL: the id of the `kind` numbered `n` (NULL when there is none), found through the number's

@@ -265,6 +265,19 @@ export const projects = sqliteTable(
   ],
 );
 
+/**
+ * How many live projects each organisation has (`live`), and how many of them every member may see
+ * (`open`: access `organization`), kept by triggers on `projects` (migrations/*_project_counts_kept.sql)
+ * in the statement that writes the project, so that a list's `count` adds up a row per
+ * organisation the caller belongs to instead of counting every visible project (auth/access.ts,
+ * visibleProjectCount). No foreign key: a row of a deleted organisation is never read.
+ */
+export const projectCounts = sqliteTable('project_counts', {
+  organizationId: text('organization_id').primaryKey(),
+  live: integer('live').notNull().default(0),
+  open: integer('open').notNull().default(0),
+});
+
 export const projectMembers = sqliteTable(
   'project_members',
   {

@@ -41,3 +41,8 @@ export function pick<T extends Record<string, Column>>(columns: T, prefix: strin
 export function outer(column: Column): SQL {
   return sql`${sql.identifier(getTableName(column.table))}.${sql.identifier(column.name)}`;
 }
+
+/** The same, as SQL text: for the access rules of auth/access.ts, which take their columns as text. */
+export function qualified(column: Column): string {
+  return `"${getTableName(column.table)}"."${column.name}"`;
+}

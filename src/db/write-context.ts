@@ -12,6 +12,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
+import { withoutCaller } from '../auth/caller-table';
 
 const dialect = new SQLiteAsyncDialect();
 
@@ -31,5 +32,8 @@ export function writeContext(d1: D1Database, actor: ActorSource, now = Date.now(
   return { begin: d1.prepare(q.sql).bind(...q.params), end: d1.prepare('DELETE FROM write_context') };
 }
 
-/** A statement that may write: anything but a plain read (a WITH may end in a write, so it counts). */
-export const writes = (query: string) => !/^\s*(select|pragma|explain)\b/i.test(query);
+/**
+ * A statement that may write: anything but a plain read (a WITH may end in a write, so it counts),
+ * read past the caller table that an authenticated batch puts in front of every statement.
+ */
+export const writes = (query: string) => !/^\s*(select|pragma|explain)\b/i.test(withoutCaller(query));

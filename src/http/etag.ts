@@ -7,8 +7,13 @@ import type { Context, TypedResponse } from 'hono';
 import { sql, type SQL } from 'drizzle-orm';
 import { problems } from './problem';
 
-export async function etagOf(representation: unknown): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(representation)));
+export function etagOf(representation: unknown): Promise<string> {
+  return etagOfText(JSON.stringify(representation));
+}
+
+/** The ETag of a representation already serialized (the body as sent). */
+async function etagOfText(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   const b64 = btoa(String.fromCharCode(...new Uint8Array(digest).subarray(0, 18)));
   return `"${b64.replace(/\+/g, '-').replace(/\//g, '_')}"`;
 }
@@ -45,11 +50,13 @@ export async function entityJson<T, S extends 200 | 201 = 200>(
   representation: T,
   status: S = 200 as S,
 ): Promise<Response & TypedResponse<T, S, 'json'>> {
-  const etag = await etagOf(representation);
+  // Serialized once: the body sent is the text the ETag is computed from.
+  const text = JSON.stringify(representation);
+  const etag = await etagOfText(text);
   const headers: Record<string, string> = { ETag: etag, 'Cache-Control': 'private, no-cache' };
   if (status === 200 && (c.req.method === 'GET' || c.req.method === 'HEAD') && !noneMatch(c.req.header('If-None-Match'), etag)) {
     // 304 carries no body; it is declared in each GET's responses.
     return new Response(null, { status: 304, headers }) as unknown as Response & TypedResponse<T, S, 'json'>;
   }
-  return c.json(representation as object, status, headers) as unknown as Response & TypedResponse<T, S, 'json'>;
+  return c.body(text, status, { 'Content-Type': 'application/json', ...headers }) as unknown as Response & TypedResponse<T, S, 'json'>;
 }

@@ -18,21 +18,22 @@ export const MAX_LIMIT = 200;
 type Expr = SQLiteColumn | SQL;
 type KeyValue = string | number;
 
-export interface OrderField<Row> {
-  expr: Expr;
+/** `expr`: a drizzle column or SQL, or SQL text for a list whose statement is fixed text (planTextPage). */
+export interface OrderField<Row, E = Expr> {
+  expr: E;
   key: (row: Row) => KeyValue;
 }
 
-export interface ListSpec<Row> {
+export interface ListSpec<Row, E = Expr> {
   /** Public ordering names (`ordering=name`, `-name`) and how to sort and key on each. */
-  fields: Record<string, OrderField<Row>>;
+  fields: Record<string, OrderField<Row, E>>;
   /** Unique, immutable last sort key so that every ordering is total. */
-  tiebreaker: OrderField<Row>;
+  tiebreaker: OrderField<Row, E>;
   defaultOrdering: string;
 }
 
 /** Query parameters shared by every list; `ordering` is checked against the spec at run time. */
-export function listQuerySchema<Row>(spec: ListSpec<Row>) {
+export function listQuerySchema<Row, E>(spec: ListSpec<Row, E>) {
   const names = Object.keys(spec.fields).join(', ');
   return z.object({
     limit: queryInt(1, MAX_LIMIT).openapi({ description: `Page size (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT}).` }),
@@ -65,10 +66,10 @@ export type ListQuery = {
   search?: string | undefined;
 };
 
-interface Term<Row> {
+interface Term<Row, E = Expr> {
   name: string;
   desc: boolean;
-  field: OrderField<Row>;
+  field: OrderField<Row, E>;
 }
 
 interface Cursor {
@@ -120,9 +121,9 @@ export interface Page<Row> {
   link: string;
 }
 
-function parseOrdering<Row>(spec: ListSpec<Row>, raw: string | undefined): Term<Row>[] {
+function parseOrdering<Row, E>(spec: ListSpec<Row, E>, raw: string | undefined): Term<Row, E>[] {
   const text = raw?.trim() || spec.defaultOrdering;
-  const terms: Term<Row>[] = [];
+  const terms: Term<Row, E>[] = [];
   for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
     const descending = part.startsWith('-');
     const name = descending ? part.slice(1) : part;
@@ -173,61 +174,129 @@ function linkTo(url: string, set: Record<string, string | null>): string {
   return u.toString();
 }
 
-export function planPage<Row>(spec: ListSpec<Row>, q: ListQuery): PagePlan<Row> {
+/** What a page request asks for, read from the query: the ordering, the cursor, the size and offset. */
+interface PageRequest<Row, E> {
+  terms: Term<Row, E>[];
+  orderingKey: string;
+  limit: number;
+  offset: number;
+  cursor: Cursor | undefined;
+  reverse: boolean;
+}
+
+function pageRequest<Row, E>(spec: ListSpec<Row, E>, q: ListQuery): PageRequest<Row, E> {
   const terms = parseOrdering(spec, q.ordering);
   const orderingKey = terms.map((t) => (t.desc ? '-' : '') + t.name).join(',');
   const limit = q.page_size ?? q.limit ?? DEFAULT_LIMIT;
   const offset = q.cursor ? 0 : q.page !== undefined ? (q.page - 1) * limit : (q.offset ?? 0);
   const cursor = q.cursor ? decodeCursor(q.cursor, orderingKey, terms.length) : undefined;
-  const reverse = cursor?.d === 'before' || cursor?.d === 'last';
-  const where = cursor?.k ? keysetWhere(terms, cursor.k, cursor.d === 'after') : undefined;
-  const keyOf = (row: Row) => terms.map((t) => t.field.key(row));
+  return { terms, orderingKey, limit, offset, cursor, reverse: cursor?.d === 'before' || cursor?.d === 'last' };
+}
 
+export function planPage<Row>(spec: ListSpec<Row>, q: ListQuery): PagePlan<Row> {
+  const request = pageRequest(spec, q);
+  const { terms, cursor, reverse, limit, offset } = request;
   return {
-    where,
+    where: cursor?.k ? keysetWhere(terms, cursor.k, cursor.d === 'after') : undefined,
     orderBy: orderSql(terms, reverse),
     // One row more than asked tells whether another page follows.
     limit: limit + 1,
     offset,
-    finish(rows, count, url) {
-      const more = rows.length > limit;
-      let results = more ? rows.slice(0, limit) : rows;
-      if (reverse) results = [...results].reverse();
-      const first = results[0];
-      const last = results.at(-1);
-      let hasNext: boolean;
-      let hasPrevious: boolean;
-      if (!cursor) {
-        hasNext = more;
-        hasPrevious = offset > 0 && count > 0;
-      } else if (cursor.d === 'after') {
-        hasNext = more;
-        hasPrevious = true;
-      } else if (cursor.d === 'before') {
-        hasNext = true;
-        hasPrevious = more;
-      } else {
-        hasNext = false;
-        hasPrevious = more;
-      }
-      const size = { limit: String(limit) };
-      const pageSizeParam = q.page_size !== undefined ? { page_size: String(limit), limit: null } : size;
-      const next =
-        hasNext && last ? linkTo(url, { ...pageSizeParam, cursor: encodeCursor({ d: 'after', k: keyOf(last), o: orderingKey }) }) : null;
-      let previous: string | null = null;
-      if (hasPrevious) {
-        previous = first
-          ? linkTo(url, { ...pageSizeParam, cursor: encodeCursor({ d: 'before', k: keyOf(first), o: orderingKey }) })
-          : linkTo(url, { ...pageSizeParam, cursor: encodeCursor({ d: 'last', o: orderingKey }) });
-      }
-      const links = [
-        `<${linkTo(url, pageSizeParam)}>; rel="first"`,
-        previous ? `<${previous}>; rel="prev"` : null,
-        next ? `<${next}>; rel="next"` : null,
-        `<${linkTo(url, { ...pageSizeParam, cursor: encodeCursor({ d: 'last', o: orderingKey }) })}>; rel="last"`,
-      ].filter(Boolean);
-      return { count, next, previous, results, link: links.join(', ') };
-    },
+    finish: finisher(request, q),
+  };
+}
+
+/**
+ * A planned page of a list whose SQL text is fixed (db/statement.ts): the keyset condition and
+ * the order as SQL text over the spec's columns, with the keyset's parameters, and `variant`, which
+ * names the text (the ordering and the direction of the cursor): equal variants, equal text.
+ */
+export interface TextPagePlan<Row> {
+  variant: string;
+  /** `AND (…)` or '' */
+  keyset: string;
+  keysetParams: KeyValue[];
+  orderBy: string;
+  limit: number;
+  offset: number;
+  finish(rows: Row[], count: number, url: string): Page<Row>;
+}
+
+export function planTextPage<Row>(spec: ListSpec<Row, string>, q: ListQuery): TextPagePlan<Row> {
+  const request = pageRequest(spec, q);
+  const { terms, cursor, reverse, limit, offset } = request;
+  let keyset = '';
+  const keysetParams: KeyValue[] = [];
+  if (cursor?.k) {
+    const after = cursor.d === 'after';
+    const first = terms[0]!;
+    // As keysetWhere: the first term bounded on its own too, for an index range.
+    const bound = `${first.field.expr} ${after !== first.desc ? '>=' : '<='} ?`;
+    keysetParams.push(cursor.k[0]!);
+    const branches = terms.map((t, i) => {
+      const parts = terms.slice(0, i).map((e, j) => {
+        keysetParams.push(cursor.k![j]!);
+        return `${e.field.expr} = ?`;
+      });
+      keysetParams.push(cursor.k![i]!);
+      parts.push(`${t.field.expr} ${after !== t.desc ? '>' : '<'} ?`);
+      return parts.join(' AND ');
+    });
+    keyset = `AND ${bound} AND ((${branches.join(') OR (')}))`;
+  }
+  const orderBy = terms.map((t) => `${t.field.expr} ${t.desc !== reverse ? 'DESC' : 'ASC'}`).join(', ');
+  return {
+    variant: `${request.orderingKey}|${cursor ? cursor.d : ''}`,
+    keyset,
+    keysetParams,
+    orderBy,
+    limit: limit + 1,
+    offset,
+    finish: finisher(request, q),
+  };
+}
+
+function finisher<Row, E>(request: PageRequest<Row, E>, q: ListQuery): (rows: Row[], count: number, url: string) => Page<Row> {
+  const { terms, orderingKey, limit, offset, cursor, reverse } = request;
+  const keyOf = (row: Row) => terms.map((t) => t.field.key(row));
+  return function finish(rows, count, url) {
+    const more = rows.length > limit;
+    let results = more ? rows.slice(0, limit) : rows;
+    if (reverse) results = [...results].reverse();
+    const first = results[0];
+    const last = results.at(-1);
+    let hasNext: boolean;
+    let hasPrevious: boolean;
+    if (!cursor) {
+      hasNext = more;
+      hasPrevious = offset > 0 && count > 0;
+    } else if (cursor.d === 'after') {
+      hasNext = more;
+      hasPrevious = true;
+    } else if (cursor.d === 'before') {
+      hasNext = true;
+      hasPrevious = more;
+    } else {
+      hasNext = false;
+      hasPrevious = more;
+    }
+    const size = { limit: String(limit) };
+    const pageSizeParam = q.page_size !== undefined ? { page_size: String(limit), limit: null } : size;
+    const next =
+      hasNext && last ? linkTo(url, { ...pageSizeParam, cursor: encodeCursor({ d: 'after', k: keyOf(last), o: orderingKey }) }) : null;
+    let previous: string | null = null;
+    if (hasPrevious) {
+      previous = first
+        ? linkTo(url, { ...pageSizeParam, cursor: encodeCursor({ d: 'before', k: keyOf(first), o: orderingKey }) })
+        : linkTo(url, { ...pageSizeParam, cursor: encodeCursor({ d: 'last', o: orderingKey }) });
+    }
+    const links = [
+      `<${linkTo(url, pageSizeParam)}>; rel="first"`,
+      previous ? `<${previous}>; rel="prev"` : null,
+      next ? `<${next}>; rel="next"` : null,
+      `<${linkTo(url, { ...pageSizeParam, cursor: encodeCursor({ d: 'last', o: orderingKey }) })}>; rel="last"`,
+    ].filter(Boolean);
+    return { count, next, previous, results, link: links.join(', ') };
   };
 }
 

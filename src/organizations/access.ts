@@ -1,13 +1,14 @@
 /**
- * Who may do what in an organisation, decided from one row fetched in the caller's batch:
- * the organisation and the caller's role in it.
+ * An organisation with the caller's rights, decided from one row fetched in the caller's batch:
+ * the organisation and the caller's role in it, read as auth/access.ts says (orgRights).
  */
 import { eq, or, sql, type SQL } from 'drizzle-orm';
 import { alias, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import { authed, callerId, type Caller, type CallerTerms, type Scope } from '../auth/caller';
+import { ME, orgRights, orgRoleOf } from '../auth/access';
+import { authed, type Caller, type Scope } from '../auth/caller';
 import type { IdRef } from '../db/numbers';
 import { blobs, organizations, type BlobRow, type OrganizationRow } from '../db/schema';
-import { columnsAs, joined, outer } from '../db/select';
+import { columnsAs, joined, qualified } from '../db/select';
 import { problems } from '../http/problem';
 
 export type OrgRole = 'admin' | 'member';
@@ -19,18 +20,13 @@ export function orgRef(ref: IdRef): SQL {
 }
 
 /** SQL: the id of the caller's only organisation; NULL when they belong to none or to several (seed 004's default). */
-export function onlyOrganizationOf(scope: Scope): SQL<string | null> {
-  return sql<string | null>`(SELECT CASE WHEN count(*) = 1 THEN max(om.organization_id) END FROM memberships om WHERE om.user_id = ${callerId(scope)})`;
+export function onlyOrganizationOf(): SQL<string | null> {
+  return sql<string | null>`(SELECT CASE WHEN count(*) = 1 THEN max(om.organization_id) END FROM memberships om WHERE om.user_id = ${sql.raw(ME)})`;
 }
 
 /** SQL: the caller's role in the organisation of the current row, or NULL. */
-export function callerRole(scope: Scope, organizationId: SQLiteColumn = organizations.id): SQL<OrgRole | null> {
-  return sql<OrgRole | null>`(SELECT cm.role FROM memberships cm WHERE cm.organization_id = ${outer(organizationId)} AND cm.user_id = ${callerId(scope)})`;
-}
-
-/** SQL: `who` administers the organisation `organizationId` (a superuser administers every one). */
-export function administers(who: CallerTerms, organizationId: SQL): SQL {
-  return sql`(${who.su} OR EXISTS (SELECT 1 FROM memberships am WHERE am.organization_id = ${organizationId} AND am.user_id = ${who.me} AND am.role = 'admin'))`;
+export function callerRole(organizationId: SQLiteColumn = organizations.id): SQL<OrgRole | null> {
+  return sql.raw(orgRoleOf(qualified(organizationId))) as SQL<OrgRole | null>;
 }
 
 const logo = alias(blobs, 'logo');
@@ -38,7 +34,7 @@ const logo = alias(blobs, 'logo');
 /** The organisation named by `ref` (see orgRef), its logo and the caller's role, for `authed`. */
 export function orgWithRole(scope: Scope, ref: IdRef) {
   return scope.db
-    .select({ org: columnsAs(organizations, 'org'), logo: columnsAs(logo, 'logo'), role: callerRole(scope) })
+    .select({ org: columnsAs(organizations, 'org'), logo: columnsAs(logo, 'logo'), role: callerRole() })
     .from(organizations)
     .leftJoin(logo, eq(logo.id, organizations.logoBlobId))
     .where(orgRef(ref))
@@ -62,10 +58,10 @@ export function requireOrg(
   need: 'read' | 'admin',
 ): OrgAccess {
   const row = rows[0];
-  if (!row || (!row.role && !caller.isSuperuser)) throw problems.notFound('Organization');
-  const isAdmin = caller.isSuperuser || row.role === 'admin';
-  if (need === 'admin' && !isAdmin) throw problems.forbidden('Only an admin of this organization may do that.');
-  return { org: row.org, logo: joined(row.logo), role: row.role, isAdmin };
+  const rights = orgRights(caller.isSuperuser, row?.role ?? null);
+  if (!row || !rights.read) throw problems.notFound('Organization');
+  if (need === 'admin' && !rights.admin) throw problems.forbidden('Only an admin of this organization may do that.');
+  return { org: row.org, logo: joined(row.logo), role: row.role, isAdmin: rights.admin };
 }
 
 export function requireWritable(access: OrgAccess): void {

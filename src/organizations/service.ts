@@ -1,5 +1,6 @@
 import { and, eq, or, sql } from 'drizzle-orm';
-import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller';
+import { orgVisible } from '../auth/access';
+import { authed, type Scope } from '../auth/caller';
 import { conflictOnUnique } from '../db/errors';
 import { columnsAs, joined } from '../db/select';
 import type { IdRef } from '../db/numbers';
@@ -28,15 +29,15 @@ export const organizationListSpec: ListSpec<OrgListRow> = {
   defaultOrdering: 'name',
 };
 
-/** SQL: the organisation of the current row is one the caller belongs to (or the caller is a superuser). */
-export function visibleOrganization(scope: Scope) {
-  return sql`(${callerIsSuperuser(scope)} OR ${organizations.id} IN (SELECT organization_id FROM memberships WHERE user_id = ${callerId(scope)}))`;
+/** SQL: the caller sees the organisation of the current row (auth/access.ts). */
+export function visibleOrganization() {
+  return sql.raw(orgVisible('"organizations"."id"'));
 }
 
 export async function listOrganizations(scope: Scope, q: ListQuery & { archived?: boolean | undefined }, url: string) {
   const plan = planPage(organizationListSpec, q);
   const filters = and(
-    visibleOrganization(scope),
+    visibleOrganization(),
     q.archived !== undefined ? eq(organizations.archived, q.archived) : undefined,
     q.search
       ? or(contains(organizations.name, q.search), contains(organizations.slug, q.search), contains(organizations.shortName, q.search), contains(organizations.description, q.search))

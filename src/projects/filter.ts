@@ -95,8 +95,8 @@ function orderTerm(o: ProjectOrder): SQL {
  * asked (then by number), one row past the page to tell whether more follow.
  */
 export async function filterProjects(scope: Scope, f: ProjectFilter) {
-  const live = and(isNull(projects.deletedAt), visibleProject(scope, 'page'));
-  const visible = f.includeTrashed ? or(live, and(isNotNull(projects.deletedAt), administeredProject(scope))) : live;
+  const live = and(isNull(projects.deletedAt), visibleProject('page'));
+  const visible = f.includeTrashed ? or(live, and(isNotNull(projects.deletedAt), administeredProject)) : live;
   const [, rows] = await authed(
     scope,
     scope.db

@@ -80,8 +80,8 @@ async function loadForChange(scope: Scope, projectId: IdRef, user: IdRef) {
         joinedAt: projectMembers.createdAt,
         inOrganization: sql<number>`EXISTS (SELECT 1 FROM memberships m JOIN projects p ON p.organization_id = m.organization_id
           WHERE p.id = ${projectId} AND m.user_id = ${users.id})`,
-        visible: visibleUser(scope).mapWith(Boolean),
-        deletable: deletableByCaller(scope).mapWith(Boolean),
+        visible: visibleUser().mapWith(Boolean),
+        deletable: deletableByCaller().mapWith(Boolean),
       })
       .from(users)
       .leftJoin(projectMembers, and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, users.id)))
@@ -173,7 +173,7 @@ export async function deleteProjectMemberAccount(scope: Scope, projectRef: IdRef
   if (!target.deletable) throw forbiddenDelete();
   if (target.userId === caller.userId) throw problems.conflict('You cannot delete your own account.');
   // The rule again in the DELETE: the account may have joined another organisation meanwhile.
-  const outcome = await deleteUserRow(scope, target.userId, deletableByCaller(scope));
+  const outcome = await deleteUserRow(scope, target.userId, deletableByCaller());
   if (outcome === 'refused') throw forbiddenDelete();
   if (outcome === 'gone') throw problems.notFound('Member');
 }

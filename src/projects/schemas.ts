@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import type { BlobRow, ProjectRow } from '../db/schema';
+import type { ProjectRow } from '../db/schema';
+import type { LogoRef } from '../storage/logos';
 import { numberOf } from '../db/numbers';
 import { API_PATH, COUNT, ENTITY_NUMBER, ID, TIMESTAMP } from '../http/schemas';
 import { JSON_LIMITS, withinJsonLimits } from '../http/json-limits';
@@ -180,11 +181,18 @@ export const ProjectAccountBody = UserCreateBody.omit({ organization: true, is_s
   .extend({ role: PROJECT_ROLE.default('viewer') })
   .openapi('ProjectAccountCreate');
 
+/** The columns of a project that its representation and the writes read. */
+export type ProjectFields = Pick<
+  ProjectRow,
+  | 'id' | 'number' | 'organizationId' | 'slug' | 'name' | 'description' | 'country' | 'location' | 'lat' | 'lon' | 'projectType'
+  | 'urls' | 'contacts' | 'access' | 'archived' | 'createdAt' | 'updatedAt' | 'deletedAt' | 'version'
+>;
+
 export interface ProjectJoined {
-  project: ProjectRow;
+  project: ProjectFields;
   organization: { id: string; number: number | null; slug: string; name: string };
   creator: { id: string | null; number: number | null; username: string | null };
-  logo: BlobRow | null;
+  logo: LogoRef | null;
 }
 
 export function toProject({ project: p, organization, creator, logo }: ProjectJoined): ProjectOut {

@@ -1,30 +1,33 @@
 import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { blobsUnderProject } from './blobs';
 import { flattenFolders } from '../folders/tree';
-import type { BatchItem } from 'drizzle-orm/batch';
-import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller';
+import { ME, visibleProjectCount } from '../auth/access';
+import { authed, countWithCaller, withCaller, type Query, type Scope } from '../auth/caller';
 import { conflictOnUnique } from '../db/errors';
 import { ftsQuery } from '../db/fts';
-import type { IdRef } from '../db/numbers';
-import { assets, blobs, type AssetRow, memberships, organizations, projectMembers, projects, users, type ProjectRow } from '../db/schema';
+import { refSql, type IdRef } from '../db/numbers';
+import { assets, blobs, type AssetRow, memberships, projects, users, type ProjectRow } from '../db/schema';
+import { int, Statement, variants } from '../db/statement';
 import { checkIfMatch, versionGuard } from '../http/etag';
-import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
+import { planTextPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
 import { newId } from '../lib/ids';
 import { iso } from '../lib/time';
-import { orgRef, orgWithRole, requireOrg, requireWritable } from '../organizations/access';
+import { orgWithRole, requireOrg, requireWritable } from '../organizations/access';
 import { slugify } from '../organizations/schemas';
 import { discardObjects, storeLogo, type NewLogo } from '../storage/logos';
 import { memberUserColumns, toMemberUser } from '../users/schemas';
 import { moveReads, requireMovable, requireMove, runMove, type MoveReadRows } from './move';
 import {
-  administeredProject,
-  projectWithAccess,
+  administeredP,
+  PROJECT_COLUMNS,
+  PROJECT_FROM,
+  projectAndCaller,
   requireProject,
   requireProjectWritable,
-  selectProjects,
+  toAccessRow,
   toJoined,
-  visibleProject,
+  visibleP,
   type ProjectAccess,
   type ProjectNeed,
 } from './access';
@@ -32,15 +35,15 @@ import { insertProjectMember } from './members';
 import { MEMBERS_EMBEDDED, toProject, type ProjectChanges, type ProjectJoined, type ProjectRole } from './schemas';
 import { changeSet, touched } from '../db/changes';
 
-type ProjectListRow = Awaited<ReturnType<typeof selectProjects<{}>>>[number];
+type ProjectListRow = ReturnType<typeof toJoined>;
 
-export const projectListSpec: ListSpec<ProjectListRow> = {
+export const projectListSpec: ListSpec<ProjectListRow, string> = {
   fields: {
-    name: { expr: projects.name, key: (r) => r.project.name },
-    created_at: { expr: projects.createdAt, key: (r) => r.project.createdAt },
-    updated_at: { expr: projects.updatedAt, key: (r) => r.project.updatedAt },
+    name: { expr: 'p.name', key: (r) => r.project.name },
+    created_at: { expr: 'p.created_at', key: (r) => r.project.createdAt },
+    updated_at: { expr: 'p.updated_at', key: (r) => r.project.updatedAt },
   },
-  tiebreaker: { expr: projects.id, key: (r) => r.project.id },
+  tiebreaker: { expr: 'p.id', key: (r) => r.project.id },
   defaultOrdering: 'name',
 };
 
@@ -52,68 +55,114 @@ export interface ProjectFilters {
   deleted?: boolean | undefined;
 }
 
+/** SQL: the id of the organisation named by an id or a slug (two parameters). */
+const ORGANIZATION = '(SELECT id FROM organizations WHERE id = ? OR slug = ?)';
+
+/** A list's filters as SQL text over `p` in a fixed order, their parameters, and which were given (the text's variant). */
+function projectFilters(q: ListQuery & ProjectFilters, organization: string | undefined) {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  let variant = '';
+  const add = (name: string, text: string, ...values: unknown[]) => {
+    variant += name;
+    parts.push(text);
+    params.push(...values);
+  };
+  if (organization) add('o', `p.organization_id = ${ORGANIZATION}`, organization, organization.toLowerCase());
+  if (q.archived !== undefined) add('a', 'p.archived = ?', q.archived ? 1 : 0);
+  if (q.project_type !== undefined) add('t', 'p.project_type = ?', q.project_type);
+  if (q.country !== undefined) add('c', 'p.country = ?', q.country);
+  if (q.search) {
+    const search = ftsQuery(q.search);
+    if (search) add('s', 'p.seq IN (SELECT rowid FROM projects_fts WHERE projects_fts MATCH ?)', search);
+    else add('n', '0');
+  }
+  return { text: parts.map((t) => ` AND ${t}`).join(''), params, variant };
+}
+
+const LIST = variants();
+const COUNT = variants();
+
 /**
  * Every project the caller may see, or with `deleted=true` the trash of the organisations they
  * administer. `scopeOrg` narrows to one organisation and answers 404 when it is hidden.
  */
 export async function listProjects(scope: Scope, q: ListQuery & ProjectFilters, url: string, scopeOrg?: string) {
-  const plan = planPage(projectListSpec, q);
-  const search = q.search ? ftsQuery(q.search) : null;
-  const organization = scopeOrg ?? q.organization;
-  const narrowing = and(
-    organization ? eq(projects.organizationId, sql`(SELECT id FROM ${organizations} WHERE ${orgRef(organization)})`) : undefined,
-    q.archived !== undefined ? eq(projects.archived, q.archived) : undefined,
-    q.project_type !== undefined ? eq(projects.projectType, q.project_type) : undefined,
-    q.country !== undefined ? eq(projects.country, q.country) : undefined,
-    q.search ? (search ? sql`${projects.seq} IN (SELECT rowid FROM projects_fts WHERE projects_fts MATCH ${search})` : sql`0`) : undefined,
+  const plan = planTextPage(projectListSpec, q);
+  const filters = projectFilters(q, scopeOrg ?? q.organization);
+  const visible = (form: 'page' | 'count') => (q.deleted ? `p.deleted_at IS NOT NULL AND ${administeredP}` : `p.deleted_at IS NULL AND ${visibleP(form)}`);
+  const variant = `${q.deleted ? 'd' : 'l'}${filters.variant}`;
+  const page = LIST(`${variant}|${plan.variant}`, () =>
+    withCaller(`SELECT ${PROJECT_COLUMNS} FROM ${PROJECT_FROM} WHERE ${visible('page')}${filters.text} ${plan.keyset}
+      ORDER BY ${plan.orderBy} LIMIT ? OFFSET ?`),
   );
-  const visible = (form: 'page' | 'count') =>
-    q.deleted ? and(isNotNull(projects.deletedAt), administeredProject(scope)) : and(isNull(projects.deletedAt), visibleProject(scope, form));
+  // Without a filter but the organisation, the count is added up from the per-organisation counts
+  // (a row per organisation, at any size); a filter or the trash counts the rows it matches.
+  const kept = !q.deleted && (filters.variant === '' || filters.variant === 'o');
+  const count = COUNT(variant, () =>
+    kept
+      ? `SELECT ${visibleProjectCount(filters.variant === 'o' ? ORGANIZATION : undefined)}`
+      : `SELECT count(*) FROM projects p WHERE ${visible('count')}${filters.text}`,
+  );
   const [caller, rows, counted, ...org] = await authed(
     scope,
-    paged(selectProjects(scope, {}).$dynamic(), plan, and(visible('page'), narrowing)),
-    scope.db.select({ n: sql<number>`count(*)` }).from(projects).where(and(visible('count'), narrowing)),
+    new Statement(page, [...filters.params, ...plan.keysetParams, plan.limit, plan.offset], (found) => found.map(toJoined)),
+    countWithCaller(count, kept ? [...filters.params, ...filters.params] : filters.params),
     ...(scopeOrg ? [orgWithRole(scope, scopeOrg)] : []),
   );
   if (scopeOrg) requireOrg(caller, org[0]!, 'read');
-  const page = plan.finish(rows, counted[0]?.n ?? 0, url);
-  return { ...page, results: page.results.map((r) => toProject(toJoined(r))) };
+  const finished = plan.finish(rows, counted, url);
+  return { ...finished, results: finished.results.map(toProject) };
 }
 
-const memberColumns = { ...memberUserColumns, role: projectMembers.role, createdAt: projectMembers.createdAt };
+const DETAIL = variants();
 
-function embeddedMembers(scope: Scope, projectId: IdRef) {
-  return [
-    scope.db
-      .select(memberColumns)
-      .from(projectMembers)
-      .innerJoin(users, eq(users.id, projectMembers.userId))
-      .where(eq(projectMembers.projectId, projectId))
-      .orderBy(users.username, users.id)
-      .limit(MEMBERS_EMBEDDED),
-    scope.db.select({ n: sql<number>`count(*)` }).from(projectMembers).where(eq(projectMembers.projectId, projectId)),
-  ] as const;
+/**
+ * The project's first members by username, as JSON (each an array of MEMBER_FIELDS), and how many
+ * there are: two columns of the project's row, so that the detail is one statement.
+ */
+const MEMBER_COLUMNS = `, (SELECT json_group_array(json_array(m.id, m.number, m.username, m.email, m.name, m.last_login, m.date_joined, m.role, m.created_at)
+      ORDER BY m.username, m.id)
+    FROM (SELECT u.id, u.number, u.username, u.email, u.name, u.last_login, u.date_joined, pm.role, pm.created_at
+      FROM project_members pm JOIN users u ON u.id = pm.user_id WHERE pm.project_id = p.id ORDER BY u.username, u.id LIMIT ${MEMBERS_EMBEDDED}) m) AS members,
+  (SELECT count(*) FROM project_members pm WHERE pm.project_id = p.id) AS member_count`;
+
+type EmbeddedMember = { user: ReturnType<typeof toMemberUser>; role: ProjectRole; joined_at: string };
+
+type MemberCells = [string, number | null, string, string, string, number | null, number, ProjectRole, number];
+
+function toEmbeddedMember([id, number, username, email, name, lastLogin, dateJoined, role, since]: MemberCells): EmbeddedMember {
+  const user = toMemberUser({ userId: id, number, username, email, name, lastLogin, dateJoined });
+  return { user, role, joined_at: iso(since) };
 }
 
 /**
- * One round trip: the caller, the project with the caller's rights, and its first members; and
- * `extra` queries in the same batch, answered in `more`.
+ * One round trip: the caller, the project with the caller's rights and its first members (one
+ * statement); and `extra` queries in the same batch, answered in `more`.
  */
-export async function loadProjectDetail<T extends readonly BatchItem<'sqlite'>[]>(
+export async function loadProjectDetail<T extends readonly Query[]>(
   scope: Scope,
   projectId: IdRef,
   need: ProjectNeed,
   opts: { trash?: boolean | 'any' } = {},
   ...extra: T
 ) {
-  const [caller, rows, members, counted, ...more] = await authed(scope, projectWithAccess(scope, projectId), ...embeddedMembers(scope, projectId), ...extra);
+  const ref = refSql(projectId);
+  const detail = new Statement(
+    DETAIL(ref.text, () => projectAndCaller(ref.text, MEMBER_COLUMNS)),
+    ref.params,
+    (rows) => rows.filter((r) => r.p_id !== null),
+    true,
+  );
+  const [caller, found, ...more] = await authed(scope, detail, ...extra);
+  const rows = found.map(toAccessRow);
   const access = requireProject(caller, rows, need, opts);
-  const embedded = members.map((m) => ({ user: toMemberUser(m), role: m.role, joined_at: iso(m.createdAt) }));
-  return { caller, access, detail: toDetail(access, embedded, counted[0]?.n ?? 0), more, rows };
+  const members = (JSON.parse(found[0]!.members as string) as MemberCells[]).map(toEmbeddedMember);
+  return { caller, access, detail: toDetail(access, members, int(found[0]!.member_count)), more, rows };
 }
 
 /** The detail representation; writes build it from what they read and wrote, without reading again. */
-function toDetail(joined: ProjectJoined, members: { user: ReturnType<typeof toMemberUser>; role: ProjectRole; joined_at: string }[], memberCount: number) {
+function toDetail(joined: ProjectJoined, members: EmbeddedMember[], memberCount: number) {
   const id = joined.project.id;
   return {
     ...toProject(joined),
@@ -150,7 +199,7 @@ export async function createProject(scope: Scope, organization: IdRef, input: Ne
   const [caller, orgRows, me] = await authed(
     scope,
     orgWithRole(scope, organization),
-    scope.db.select(memberUserColumns).from(users).where(eq(users.id, callerId(scope))),
+    scope.db.select(memberUserColumns).from(users).where(eq(users.id, sql.raw(ME))),
   );
   const org = requireOrg(caller, orgRows, 'read');
   if (organizationNamed !== undefined && organizationNamed !== org.org.name && organizationNamed.toLowerCase() !== org.org.slug) {
@@ -181,7 +230,7 @@ export async function createProject(scope: Scope, organization: IdRef, input: Ne
   // superuser (the one caller who sees an organisation without being in it) joins it as a member.
   const joinOrganization = scope.db
     .insert(memberships)
-    .select(sql`SELECT ${org.org.id}, ${caller.userId}, 'member', ${scope.now} WHERE ${callerIsSuperuser(scope)}`)
+    .select(sql`SELECT ${org.org.id}, ${caller.userId}, 'member', ${scope.now} WHERE ${caller.isSuperuser ? 1 : 0}`)
     .onConflictDoNothing();
   let created: ProjectRow | undefined;
   let managers: unknown[] = [];

@@ -8,7 +8,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { isForeignKeyFailure, REFUSED_BY_TRIGGER, refusedByTrigger } from '../db/errors';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Context } from 'hono';
-import { authed, type Caller, type Scope } from '../auth/caller';
+import { authed, type Caller, type ResultOf, type Scope } from '../auth/caller';
 import { assetWithAccess, requireAsset, visibleProjectIds } from '../assets/access';
 import type { IdRef } from '../db/numbers';
 import { assets, blobs, projects, reports, users, type ReportRow } from '../db/schema';
@@ -17,7 +17,7 @@ import { checkIfMatch, versionGuard } from '../http/etag';
 import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
 import { Problem, problems } from '../http/problem';
 import { newId } from '../lib/ids';
-import { projectWithAccess, requireProject, requireProjectWritable, type ProjectAccess } from '../projects/access';
+import { projectWithAccess, requireProject, requireProjectWritable, type AccessRow, type ProjectAccess } from '../projects/access';
 import { discardObjects } from '../storage/logos';
 import { blobOwnedBy, objectResponse } from '../storage/objects';
 import { storeFile, type IncomingFile } from '../storage/uploads';
@@ -71,7 +71,7 @@ export interface ReportFilters {
 export async function listReports(scope: Scope, q: ListQuery & ReportFilters, url: string, opts: { scopeAsset?: IdRef } = {}) {
   const plan = planPage(reportListSpec, q);
   const filters = and(
-    opts.scopeAsset !== undefined ? eq(reports.assetId, opts.scopeAsset) : sql`${reports.projectId} IN ${visibleProjectIds(scope)}`,
+    opts.scopeAsset !== undefined ? eq(reports.assetId, opts.scopeAsset) : sql`${reports.projectId} IN ${visibleProjectIds()}`,
     q.project !== undefined ? eq(reports.projectId, q.project) : undefined,
     q.asset !== undefined ? eq(reports.assetId, q.asset) : undefined,
     q.status !== undefined ? eq(reports.status, q.status) : undefined,
@@ -92,7 +92,7 @@ const projectOfReport = (scope: Scope, reportId: IdRef) =>
   projectWithAccess(scope, sql<string | null>`(SELECT rx.project_id FROM reports rx WHERE rx.id = ${reportId})`);
 
 /** requireProject, answering a hidden project as a missing report (the caller asked for the report). */
-function requireReportProject(caller: Caller, rows: Awaited<ReturnType<typeof projectOfReport>>, need: 'read' | 'write'): ProjectAccess {
+function requireReportProject(caller: Caller, rows: AccessRow[], need: 'read' | 'write'): ProjectAccess {
   try {
     return requireProject(caller, rows, need);
   } catch (error) {
@@ -134,7 +134,7 @@ export function reportWithAccess(scope: Scope, reportId: IdRef) {
 }
 
 /** The report a reader may see (404 as for a missing one otherwise), as /v1 shows it. */
-export function requireReadableReport(caller: Caller, projectRows: Awaited<ReturnType<typeof projectOfReport>>, rows: ReportListRow[]) {
+export function requireReadableReport(caller: Caller, projectRows: ResultOf<ReturnType<typeof projectOfReport>>, rows: ReportListRow[]) {
   requireReportProject(caller, projectRows, 'read');
   const row = rows[0];
   if (!row) throw problems.notFound('Report');

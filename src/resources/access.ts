@@ -1,123 +1,26 @@
 /**
- * Who may see and change a resource. A resource is visible when at least one entity it is
- * attached to is visible to the caller. It belongs to the organisation that created it
- * (resources.organization_id): only a caller who may write an attached entity of that
- * organisation may change it, replace its bytes, delete it or attach it elsewhere (writableResource
- * below, the one definition every write path uses). Writing an entity of another organisation it
- * is shared with only lets the caller detach it from that entity. Writing an entity means:
- * organisation, its admins; project, its editors, managers and org admins; asset, as
- * assets/access.ts; report, its project's writers. An attached entity that is archived (or in an
- * archived project or organisation) is read-only.
- *
- * The rules are SQL over an (entity_type, entity_id) pair, so that the same words decide item
- * routes, lists, attachment targets and the attachments a representation shows. An attachment
- * whose entity was deleted elsewhere (it has no foreign key) matches no entity, so it grants
- * nothing and is not shown; the scheduled sweep removes it (src/storage/sweep.ts).
+ * A resource and the entities it is attached to, with the caller's rights, for the batches of the
+ * resource and document routes. The rules are those of auth/access.ts: a resource is visible when
+ * at least one entity it is attached to is; it belongs to the organisation that created it, and
+ * only a caller who may write an attached entity of that organisation may change it, replace its
+ * bytes, delete it or attach it elsewhere (writableResource, the one definition every write path
+ * uses). Writing an entity of another organisation it is shared with only lets the caller detach
+ * it from that entity. An attached entity that is archived (or in an archived project or
+ * organisation) is read-only. An attachment whose entity was deleted elsewhere grants nothing and
+ * is not shown; the scheduled sweep removes it (src/storage/sweep.ts).
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { assetVisibleTo, projectIdsVisibleTo } from '../assets/access';
-import { authed, callerId, callerIsSuperuser, type CallerTerms, type Scope } from '../auth/caller';
+import { entityOrganization, entityReadOnly, entityReadable, entityWritable, resourceVisible, writableResource } from '../auth/access';
+import { authed, type Scope } from '../auth/caller';
 import type { IdRef } from '../db/numbers';
-import type { ResourceEntityType } from '../db/schema';
+import { RESOURCE_ENTITY_TYPES, type ResourceEntityType } from '../db/schema';
 import { problems } from '../http/problem';
-
-/**
- * The caller, as the columns `k.cu` (user id) and `k.cs` (superuser) of a one-row derived table
- * joined once per statement. The rules below name the caller many times, and each
- * `callerId(scope)` binds its own parameters: inlined, a statement would pass D1's limit of 100
- * bound parameters.
- */
-export function callerTable(scope: Scope): SQL {
-  return sql`(SELECT ${callerId(scope)} AS cu, ${callerIsSuperuser(scope)} AS cs) k`;
-}
-
-/** The caller in statements joined with callerTable. */
-const K: CallerTerms = { me: sql`k.cu`, su: sql`k.cs` };
-const ME = K.me;
-const SU = K.su;
-
-/** SQL: the ids of the organisations the caller administers (all of them for a superuser). */
-const ADMIN_ORGS = sql`(SELECT organization_id FROM memberships WHERE user_id = ${ME} AND role = 'admin'
-    UNION ALL SELECT id FROM organizations WHERE ${SU})`;
-
-/** SQL: the live projects the caller may see, and the assets: the rules of assets/access.ts over `k`. */
-const VISIBLE_PROJECTS = projectIdsVisibleTo(K);
-const VISIBLE_ASSETS = sql`(SELECT va.id FROM assets va WHERE ${assetVisibleTo(K, sql`va.project_id`, sql`va.organization_id`)})`;
-
-/** SQL: the ids of the live projects whose contents the caller may change. */
-const WRITABLE_PROJECTS = sql`(SELECT wp.id FROM projects wp WHERE wp.deleted_at IS NULL AND (wp.organization_id IN ${ADMIN_ORGS}
-    OR wp.id IN (SELECT project_id FROM project_members WHERE user_id = ${ME} AND role IN ('manager', 'editor'))))`;
-
-/** SQL (in a statement joined with callerTable): the caller may see the entity (type, id). */
-export function entityReadable(type: SQL, id: SQL): SQL {
-  return sql`(CASE ${type}
-    WHEN 'organization' THEN EXISTS (SELECT 1 FROM organizations xo WHERE xo.id = ${id} AND (${SU}
-      OR xo.id IN (SELECT organization_id FROM memberships WHERE user_id = ${ME})))
-    WHEN 'project' THEN ${id} IN ${VISIBLE_PROJECTS}
-    WHEN 'asset' THEN ${id} IN ${VISIBLE_ASSETS}
-    WHEN 'report' THEN ${id} IN (SELECT xr.id FROM reports xr WHERE xr.project_id IN ${VISIBLE_PROJECTS})
-    ELSE 0 END)`;
-}
-
-/** SQL (in a statement joined with callerTable): the caller may change what is attached to the entity (type, id). */
-export function entityWritable(type: SQL, id: SQL): SQL {
-  return sql`(CASE ${type}
-    WHEN 'organization' THEN EXISTS (SELECT 1 FROM organizations xo WHERE xo.id = ${id} AND xo.id IN ${ADMIN_ORGS})
-    WHEN 'project' THEN ${id} IN ${WRITABLE_PROJECTS}
-    WHEN 'asset' THEN EXISTS (SELECT 1 FROM assets xa WHERE xa.id = ${id} AND (xa.project_id IN ${WRITABLE_PROJECTS}
-      OR (xa.project_id IS NULL AND xa.organization_id IN ${ADMIN_ORGS})))
-    WHEN 'report' THEN ${id} IN (SELECT xr.id FROM reports xr WHERE xr.project_id IN ${WRITABLE_PROJECTS})
-    ELSE 0 END)`;
-}
-
-/** SQL: the entity, its project or its organisation is archived. */
-function entityReadOnly(type: SQL, id: SQL): SQL {
-  return sql`(CASE ${type}
-    WHEN 'organization' THEN EXISTS (SELECT 1 FROM organizations xo WHERE xo.id = ${id} AND xo.archived = 1)
-    WHEN 'project' THEN EXISTS (SELECT 1 FROM projects xp JOIN organizations xo ON xo.id = xp.organization_id
-      WHERE xp.id = ${id} AND (xp.archived = 1 OR xo.archived = 1))
-    WHEN 'asset' THEN EXISTS (SELECT 1 FROM assets xa JOIN organizations xo ON xo.id = xa.organization_id
-      LEFT JOIN projects xp ON xp.id = xa.project_id WHERE xa.id = ${id} AND (xo.archived = 1 OR xp.archived = 1))
-    WHEN 'report' THEN EXISTS (SELECT 1 FROM reports xr JOIN projects xp ON xp.id = xr.project_id
-      JOIN organizations xo ON xo.id = xp.organization_id WHERE xr.id = ${id} AND (xp.archived = 1 OR xo.archived = 1))
-    ELSE 0 END)`;
-}
-
-/** SQL: the organisation the entity belongs to. */
-function entityOrganization(type: SQL, id: SQL): SQL<string | null> {
-  return sql<string | null>`(CASE ${type}
-    WHEN 'organization' THEN (SELECT xo.id FROM organizations xo WHERE xo.id = ${id})
-    WHEN 'project' THEN (SELECT xp.organization_id FROM projects xp WHERE xp.id = ${id})
-    WHEN 'asset' THEN (SELECT xa.organization_id FROM assets xa WHERE xa.id = ${id})
-    WHEN 'report' THEN (SELECT xp.organization_id FROM reports xr JOIN projects xp ON xp.id = xr.project_id WHERE xr.id = ${id})
-    END)`;
-}
-
-/**
- * SQL (in a statement joined with callerTable): the caller may change the resource itself, the
- * owner rule. Through an attached entity of the organisation that owns it that the caller may
- * write (and, `open`, that is not read-only). Seeing the resource is never enough, and neither is
- * writing an entity of another organisation it is shared with.
- */
-function writableResource(resourceId: SQL, ownerId: SQL, open: boolean): SQL {
-  const type = sql`wa.entity_type`;
-  const id = sql`wa.entity_id`;
-  const ofOwner = sql`${entityOrganization(type, id)} = ${ownerId}`;
-  // A superuser may do anything: also change a resource its owner detached from all of its own
-  // entities while another organisation still holds it (no owner's writer is left to do it).
-  return sql`(EXISTS (SELECT 1 FROM resource_attachments wa WHERE wa.resource_id = ${resourceId}
-    AND ${ofOwner} AND ${entityReadable(type, id)} AND ${entityWritable(type, id)}
-    ${open ? sql`AND NOT ${entityReadOnly(type, id)}` : sql``})
-    OR (${SU} AND NOT EXISTS (SELECT 1 FROM resource_attachments wa WHERE wa.resource_id = ${resourceId} AND ${ofOwner})))`;
-}
 
 /** The caller's rights on the resource itself (writableResource), for `authed`: `writer` tells 403 from 409, `open` is the right to write now. */
 export function resourceRights(scope: Scope, resourceId: IdRef) {
-  const rid = sql`rw.id`;
-  const owner = sql`rw.organization_id`;
   return scope.db
-    .select({ writer: flag(writableResource(rid, owner, false), 'rw_writer'), open: flag(writableResource(rid, owner, true), 'rw_open') })
-    .from(sql`resources rw CROSS JOIN ${callerTable(scope)}`)
+    .select({ writer: flag(writableResource('rw.id', 'rw.organization_id', false), 'rw_writer'), open: flag(writableResource('rw.id', 'rw.organization_id', true), 'rw_open') })
+    .from(sql`resources rw`)
     .where(sql`rw.id = ${resourceId}`);
 }
 
@@ -152,33 +55,38 @@ export function requireDetach(attachment: AttachmentAccess | undefined, rights: 
   return attachment;
 }
 
-/** SQL: the resource of the current row has an attachment the caller may see. */
-export function visibleResource(scope: Scope, resourceId: SQL, entityType?: ResourceEntityType): SQL {
-  return sql`EXISTS (SELECT 1 FROM resource_attachments ra, ${callerTable(scope)} WHERE ra.resource_id = ${resourceId}
-    ${entityType ? sql`AND ra.entity_type = ${entityType} ` : sql``}AND ${entityReadable(sql`ra.entity_type`, sql`ra.entity_id`)})`;
+/** SQL: the resource of the current row (`resourceId`, SQL text) has an attachment the caller may see (of `entityType`). */
+export function visibleResource(resourceId: string, entityType?: ResourceEntityType): SQL {
+  return sql.raw(resourceVisible(resourceId, entityType && typeLiteral(entityType)));
 }
 
-/** SQL: JSON text, the attachments of the resource (of the current row) the caller may see. */
-export function visibleAttachmentsJson(scope: Scope, resourceId: SQL): SQL<string | null> {
-  return sql<string | null>`(SELECT json_group_array(json_object('entity_type', ja.entity_type, 'id', ja.entity_id))
-    FROM resource_attachments ja, ${callerTable(scope)} WHERE ja.resource_id = ${resourceId} AND ${entityReadable(sql`ja.entity_type`, sql`ja.entity_id`)})`;
+/** An entity type as SQL text: one of the four the schema knows, never text a client chose. */
+function typeLiteral(type: ResourceEntityType): string {
+  if (!RESOURCE_ENTITY_TYPES.includes(type)) throw new Error(`not an entity type: ${type}`);
+  return `'${type}'`;
 }
 
-const flag = (expr: SQL, as: string) => sql<boolean>`${expr}`.mapWith((v: unknown) => Boolean(Number(v))).as(as);
+/** SQL: JSON text, the attachments of the resource (`resourceId`, SQL text) the caller may see. */
+export function visibleAttachmentsJson(resourceId: string): SQL<string | null> {
+  return sql.raw(`(SELECT json_group_array(json_object('entity_type', ja.entity_type, 'id', ja.entity_id))
+    FROM resource_attachments ja WHERE ja.resource_id = ${resourceId} AND ${entityReadable('ja.entity_type', 'ja.entity_id')})`) as SQL<string | null>;
+}
+
+const flag = (expr: string, as: string) => sql<boolean>`${sql.raw(expr)}`.mapWith((v: unknown) => Boolean(Number(v))).as(as);
 
 /** Every attachment of a resource with the caller's rights on its entity, for `authed`; `resourceId` may be SQL that finds it (idOfNumber). */
 export function attachmentsWithAccess(scope: Scope, resourceId: IdRef) {
-  const type = sql`ra.entity_type`;
-  const id = sql`ra.entity_id`;
+  const type = 'ra.entity_type';
+  const id = 'ra.entity_id';
   return scope.db
     .select({
-      entityType: sql<ResourceEntityType>`${type}`.as('att_type'),
-      entityId: sql<string>`${id}`.as('att_id'),
+      entityType: sql<ResourceEntityType>`ra.entity_type`.as('att_type'),
+      entityId: sql<string>`ra.entity_id`.as('att_id'),
       canRead: flag(entityReadable(type, id), 'att_read'),
       canWrite: flag(entityWritable(type, id), 'att_write'),
       readOnly: flag(entityReadOnly(type, id), 'att_ro'),
     })
-    .from(sql`resource_attachments ra CROSS JOIN ${callerTable(scope)}`)
+    .from(sql`resource_attachments ra`)
     .where(sql`ra.resource_id = ${resourceId}`);
 }
 
@@ -194,17 +102,17 @@ export function entityIdOf(type: ResourceEntityType, ref: IdRef): SQL {
 
 /** One entity named by a client (organisations also by slug): its id, organisation and the caller's rights, for `authed`. */
 export function entityWithAccess(scope: Scope, type: ResourceEntityType, ref: IdRef) {
-  const id = entityIdOf(type, ref);
-  const t = sql`${type}`;
+  // The entity's id, found once in a one-row derived table `e` that the rules then name.
+  const t = typeLiteral(type);
   return scope.db
     .select({
-      entityId: sql<string>`${id}`.as('ent_id'),
-      organizationId: sql<string | null>`${entityOrganization(t, id)}`.as('ent_org'),
-      canRead: flag(entityReadable(t, id), 'ent_read'),
-      canWrite: flag(entityWritable(t, id), 'ent_write'),
-      readOnly: flag(entityReadOnly(t, id), 'ent_ro'),
+      entityId: sql<string>`e.id`.as('ent_id'),
+      organizationId: sql<string | null>`${sql.raw(entityOrganization(t, 'e.id'))}`.as('ent_org'),
+      canRead: flag(entityReadable(t, 'e.id'), 'ent_read'),
+      canWrite: flag(entityWritable(t, 'e.id'), 'ent_write'),
+      readOnly: flag(entityReadOnly(t, 'e.id'), 'ent_ro'),
     })
-    .from(callerTable(scope))
+    .from(sql`(SELECT ${entityIdOf(type, ref)} AS id) e`)
     .limit(1);
 }
 

@@ -17,7 +17,7 @@
  */
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Context } from 'hono';
-import { authed, type Caller, type Scope } from '../auth/caller';
+import { authed, callerBatch, type Caller, type Scope } from '../auth/caller';
 import { isForeignKeyFailure, REFUSED_BY_TRIGGER, refusedByTrigger } from '../db/errors';
 import type { IdRef } from '../db/numbers';
 import { blobs, resourceAttachments, resources, type BlobRow, type ResourceEntityType, type ResourceRow } from '../db/schema';
@@ -50,12 +50,15 @@ import { changeSet, touched } from '../db/changes';
 
 export const RESOURCE_KIND = 'resource';
 
+/** The id of the resources row of the current statement, as SQL text for the access rules. */
+const RID = '"resources"."id"';
+
 /** SELECT a resource with the attachments the caller may see (JSON) and its R2 key (unique aliases: safe in a batch). */
 export function selectResources(scope: Scope) {
   return scope.db
     .select({
       resource: columnsAs(resources, 'res'),
-      attachments: visibleAttachmentsJson(scope, outer(resources.id)).as('res_attachments'),
+      attachments: visibleAttachmentsJson(RID).as('res_attachments'),
       blob: pick({ r2Key: blobs.r2Key }, 'rb'),
     })
     .from(resources)
@@ -101,11 +104,11 @@ export async function listResources(scope: Scope, q: ListQuery & ResourceFilters
     within
       ? sql`EXISTS (SELECT 1 FROM resource_attachments sa WHERE sa.resource_id = ${rid} AND sa.entity_type = ${within.type}
           AND sa.entity_id = ${entityIdOf(within.type, within.ref)})`
-      : visibleResource(scope, rid),
+      : visibleResource(RID),
     q.archived !== undefined ? eq(resources.archived, q.archived) : undefined,
     q.active !== undefined ? eq(resources.archived, !q.active) : undefined,
     q.mime_type !== undefined ? eq(resources.mimeType, q.mime_type.toLowerCase()) : undefined,
-    q.entity_type !== undefined ? visibleResource(scope, rid, q.entity_type) : undefined,
+    q.entity_type !== undefined ? visibleResource(RID, q.entity_type) : undefined,
     needle !== undefined ? sql`(instr(lower(${resources.name}), ${needle}) > 0 OR instr(lower(${resources.description}), ${needle}) > 0)` : undefined,
   );
   const [, rows, counted, ...scoped] = await authed(
@@ -372,7 +375,9 @@ export async function attachResource(scope: Scope, resourceId: string, target: A
   const attached = sql`EXISTS (SELECT 1 FROM resource_attachments xa WHERE xa.resource_id = ${row.id}
     AND xa.entity_type = ${target.entityType} AND xa.entity_id = ${entity.entityId})`;
   try {
-    const [, , after] = await scope.db.batch([
+    // callerBatch: the representation read after the write shows the attachments the caller may see (k).
+    const [, , after] = await callerBatch(
+      scope,
       scope.db
         .update(resources)
         .set(touched(resources.version, scope.now))
@@ -382,7 +387,7 @@ export async function attachResource(scope: Scope, resourceId: string, target: A
         .values({ resourceId: row.id, entityType: target.entityType, entityId: entity.entityId, organizationId: entity.organizationId, createdAt: scope.now })
         .onConflictDoNothing(),
       selectResources(scope).where(eq(resources.id, row.id)).limit(1),
-    ]);
+    );
     const current = after[0];
     if (!current) throw problems.notFound('Resource');
     return toResource(current.resource, parseAttachments(current.attachments));

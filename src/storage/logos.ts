@@ -9,6 +9,9 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { Scope } from '../auth/caller';
 import { blobs, organizations, projects, type BlobRow } from '../db/schema';
+
+/** A logo as its owner's row names it: what a representation shows and the logo routes serve. */
+export type LogoRef = Pick<BlobRow, 'id' | 'r2Key' | 'mimeType' | 'size' | 'sha256'>;
 import { problems } from '../http/problem';
 import { newId } from '../lib/ids';
 import { blobOwnedBy, objectKey, objectResponse, putBytes } from './objects';
@@ -56,7 +59,7 @@ function showsLogo(table: LogoOwner, blobId: string | null) {
 export async function replaceLogo<T extends LogoOwner>(
   scope: Scope,
   table: T,
-  owner: { id: string; organizationId: string; logo: BlobRow | null },
+  owner: { id: string; organizationId: string; logo: LogoRef | null },
   logo: NewLogo,
 ): Promise<{ row: T['$inferSelect']; blob: BlobRow }> {
   const t = asOwner(table);
@@ -85,7 +88,7 @@ export async function replaceLogo<T extends LogoOwner>(
   }
 }
 
-export async function removeLogo(scope: Scope, table: LogoOwner, owner: { id: string; logo: BlobRow | null }): Promise<void> {
+export async function removeLogo(scope: Scope, table: LogoOwner, owner: { id: string; logo: LogoRef | null }): Promise<void> {
   const t = asOwner(table);
   const current = owner.logo;
   if (!current) throw problems.notFound('Logo');
@@ -102,7 +105,7 @@ export async function removeLogo(scope: Scope, table: LogoOwner, owner: { id: st
   scope.waitUntil(discardObjects(scope, [current.r2Key]));
 }
 
-export function logoResponse(c: Context, scope: Scope, logo: BlobRow | null, name: string): Promise<Response> {
+export function logoResponse(c: Context, scope: Scope, logo: LogoRef | null, name: string): Promise<Response> {
   if (!logo) throw problems.notFound('Logo');
   const extension = logo.mimeType.split('/')[1] ?? 'bin';
   return objectResponse(c, scope.files, logo.r2Key, { filename: `${name}-logo.${extension}`, disposition: 'inline' });

@@ -1,12 +1,12 @@
 import { and, eq, getTableColumns, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import { authed, callerId, callerIsSuperuser, type Scope } from '../auth/caller';
+import { orgVisible, userDeletable, userVisible } from '../auth/access';
+import { authed, callerBatch, type Scope } from '../auth/caller';
 import { newInvitation } from '../auth/invitations';
 import { hashPassword, UNUSABLE_PASSWORD } from '../auth/password';
 import { passwordChange } from '../auth/password-change';
 import { conflictOnUnique } from '../db/errors';
-import { outer } from '../db/select';
 import { numberOf, type IdRef } from '../db/numbers';
 import { memberships, organizations, tokens, users, type UserRow } from '../db/schema';
 import { checkIfMatch, versionGuard } from '../http/etag';
@@ -25,11 +25,8 @@ export function userRef(ref: IdRef): SQL {
 }
 
 /** SQL: the user of the current row shares an organisation with the caller, is the caller, or the caller is a superuser. */
-export function visibleUser(scope: Scope): SQL {
-  const me = callerId(scope);
-  return sql`(${users.id} = ${me} OR ${callerIsSuperuser(scope)} OR ${users.id} IN (
-    SELECT theirs.user_id FROM memberships mine JOIN memberships theirs ON theirs.organization_id = mine.organization_id
-    WHERE mine.user_id = ${me}))`;
+export function visibleUser(): SQL {
+  return sql.raw(userVisible('"users"."id"'));
 }
 
 /** The organisations of `userId` that the caller may see. */
@@ -41,7 +38,7 @@ function sharedOrganizations(scope: Scope, userId: SQL | string) {
     .where(
       and(
         eq(memberships.userId, userId),
-        sql`(${callerIsSuperuser(scope)} OR ${organizations.id} IN (SELECT organization_id FROM memberships WHERE user_id = ${callerId(scope)}))`,
+        sql.raw(orgVisible('"organizations"."id"')),
       ),
     )
     .orderBy(organizations.name, organizations.id);
@@ -71,12 +68,11 @@ export function contains(column: SQL | SQLiteColumn, term: string): SQL {
 export async function listUsers(scope: Scope, q: ListQuery & UserListFilters, url: string) {
   const plan = planPage(userListSpec, q);
   const filters = and(
-    visibleUser(scope),
+    visibleUser(),
     // Only an organisation the caller may see: filtering by a hidden one must not reveal who is in it.
     q.organization
       ? sql`${users.id} IN (SELECT m.user_id FROM memberships m JOIN ${organizations} ON ${organizations.id} = m.organization_id
-          WHERE ${orgRef(q.organization)} AND (${callerIsSuperuser(scope)}
-            OR ${organizations.id} IN (SELECT organization_id FROM memberships WHERE user_id = ${callerId(scope)})))`
+          WHERE ${orgRef(q.organization)} AND ${sql.raw(orgVisible('"organizations"."id"'))})`
       : undefined,
     q.is_active !== undefined ? eq(users.isActive, q.is_active) : undefined,
     q.search ? or(contains(users.username, q.search), contains(users.email, q.search), contains(users.name, q.search)) : undefined,
@@ -97,7 +93,7 @@ export async function listUsers(scope: Scope, q: ListQuery & UserListFilters, ur
 export async function listOrganizationUsers(scope: Scope, organization: IdRef, q: ListQuery, url: string) {
   const plan = planPage(userListSpec, q);
   const filters = and(
-    visibleUser(scope),
+    visibleUser(),
     sql`${users.id} IN (SELECT m.user_id FROM memberships m WHERE m.organization_id = (SELECT ${organizations.id} FROM ${organizations} WHERE ${orgRef(organization)}))`,
   );
   const [, org, rows, counted] = await authed(
@@ -108,7 +104,7 @@ export async function listOrganizationUsers(scope: Scope, organization: IdRef, q
       .where(
         and(
           orgRef(organization),
-          sql`(${callerIsSuperuser(scope)} OR ${organizations.id} IN (SELECT organization_id FROM memberships WHERE user_id = ${callerId(scope)}))`,
+          sql.raw(orgVisible('"organizations"."id"')),
         ),
       )
       .limit(1),
@@ -126,21 +122,17 @@ export async function listOrganizationUsers(scope: Scope, organization: IdRef, q
  * account-creating routes record it), that belongs to no other organisation and is no
  * superuser's. Adding someone to your organisation does not make their account yours.
  */
-/** SQL: whether the caller may delete the account of the current users row (a superuser; or an admin of the organisation that made it, while it is in no other). */
-export function deletableByCaller(scope: Scope): SQL<number> {
-  const made = outer(users.createdByOrganizationId);
-  return sql<number>`(${callerIsSuperuser(scope)} OR (${outer(users.isSuperuser)} = 0
-    AND ${made} IN (SELECT am.organization_id FROM memberships am WHERE am.user_id = ${callerId(scope)} AND am.role = 'admin')
-    AND NOT EXISTS (SELECT 1 FROM memberships tm WHERE tm.user_id = ${outer(users.id)} AND tm.organization_id <> ${made})))`;
+export function deletableByCaller(): SQL<number> {
+  return sql.raw(userDeletable({ id: '"users"."id"', isSuperuser: '"users"."is_superuser"', createdByOrganizationId: '"users"."created_by_organization_id"' })) as SQL<number>;
 }
 
 async function loadProfile(scope: Scope, ref: IdRef) {
   const [caller, found, orgs] = await authed(
     scope,
     scope.db
-      .select({ ...getTableColumns(users), deletable: deletableByCaller(scope) })
+      .select({ ...getTableColumns(users), deletable: deletableByCaller() })
       .from(users)
-      .where(and(userRef(ref), visibleUser(scope)))
+      .where(and(userRef(ref), visibleUser()))
       .limit(1),
     sharedOrganizations(scope, sql`(SELECT id FROM users WHERE ${userRef(ref)} LIMIT 1)`),
   );
@@ -265,7 +257,7 @@ export async function deleteUser(scope: Scope, ref: IdRef, ifMatch: string | und
   await checkIfMatch(ifMatch, profile);
   if (user.id === caller.userId) throw problems.conflict('You cannot delete your own account.');
   // The rule again in the DELETE: the account may have joined another organisation meanwhile.
-  const outcome = await deleteUserRow(scope, user.id, deletableByCaller(scope));
+  const outcome = await deleteUserRow(scope, user.id, deletableByCaller());
   if (outcome === 'refused') throw forbiddenDelete();
   if (outcome === 'gone') throw problems.notFound('User');
 }
@@ -281,10 +273,12 @@ export const forbiddenDelete = () =>
  * guard, or gone already (another request deleted it).
  */
 export async function deleteUserRow(scope: Scope, userId: string, guard?: SQL): Promise<'deleted' | 'refused' | 'gone'> {
-  const [deleted, left] = await scope.db.batch([
+  // The guard may name the caller (k): the batch has the caller table in front of each statement.
+  const [deleted, left] = await callerBatch(
+    scope,
     scope.db.delete(users).where(and(eq(users.id, userId), guard)).returning({ id: users.id }),
     scope.db.select({ id: users.id }).from(users).where(eq(users.id, userId)),
-  ]);
+  );
   if (deleted.length > 0) return 'deleted';
   return left.length > 0 ? 'refused' : 'gone';
 }

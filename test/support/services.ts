@@ -31,10 +31,11 @@ export async function actorScope(actor: Actor): Promise<{ scope: Scope; stats: D
  */
 export async function racingScope(actor: Actor, meanwhile: () => Promise<unknown>): Promise<Scope> {
   const { scope } = await actorScope(actor);
-  const db = scope.db;
-  const batch = db.batch.bind(db);
+  // The D1 client under drizzle: every batch goes through it, drizzle's and the caller's (callerBatch).
+  const d1 = scope.db.$client as D1Database;
+  const batch = d1.batch.bind(d1);
   let first = true;
-  (db as { batch: unknown }).batch = async (queries: Parameters<typeof batch>[0]) => {
+  (d1 as { batch: unknown }).batch = async (queries: Parameters<typeof batch>[0]) => {
     const result = await batch(queries);
     if (first) {
       first = false;

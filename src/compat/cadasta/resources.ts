@@ -86,7 +86,7 @@ async function create(c: Context<AppEnv>, target: AttachTarget | undefined, enti
     file: { part: 'resource', required: true },
   });
   const { organization, ...meta } = input as z.infer<typeof CreateFieldsWithOrganization>;
-  const to: AttachTarget = target ?? (organization ? { entityType: 'organization', entityId: organization } : { entityType: 'organization', entityId: onlyOrganizationOf(scopeOf(c)), unnamed: 'organization' });
+  const to: AttachTarget = target ?? (organization ? { entityType: 'organization', entityId: organization } : { entityType: 'organization', entityId: onlyOrganizationOf(), unnamed: 'organization' });
   const created = await createResource(scopeOf(c), [to], meta, file!);
   return c.json(resource(c, created, entityType ?? to.entityType), 201);
 }
