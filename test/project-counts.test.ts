@@ -3,7 +3,8 @@
  * triggers keep (migrations/*_project_counts_kept.sql), not counted row by row. These tests hold
  * it to the rows the list shows, for every kind of caller, after every kind of write that moves
  * a project in or out of someone's view: create, private/organization, trash, restore, purge,
- * a project role, leaving the organisation, a raw INSERT and deleting the organisation.
+ * a project role, a move to another organisation and back, leaving the organisation, a raw
+ * INSERT and deleting the organisation.
  */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
@@ -22,6 +23,26 @@ async function expectCountsTrue(callers: Actor[], orgs: { slug: string }[]) {
     expect(a.body.count, `${who.username} ${path}`).toBe(a.body.results.length);
     expect(roundTrips(a)).toBe(1);
   }
+}
+
+/** The kept counts of these organisations, checked against the rows they count. */
+async function countsOf(orgIds: string[]) {
+  const kept = await Promise.all(
+    orgIds.map((id) =>
+      env.DB.prepare(
+        `SELECT c.live, c.open, (SELECT count(*) FROM projects WHERE organization_id = ?1 AND deleted_at IS NULL) AS rows_live,
+           (SELECT count(*) FROM projects WHERE organization_id = ?1 AND deleted_at IS NULL AND access = 'organization') AS rows_open
+         FROM project_counts c WHERE c.organization_id = ?1`,
+      )
+        .bind(id)
+        .first<{ live: number; open: number; rows_live: number; rows_open: number }>(),
+    ),
+  );
+  return kept.map((k) => {
+    expect(k).not.toBeNull();
+    expect([k!.live, k!.open]).toEqual([k!.rows_live, k!.rows_open]);
+    return { live: k!.live, open: k!.open };
+  });
 }
 
 describe('the project count kept per organisation', () => {
@@ -45,6 +66,23 @@ describe('the project count kept per organisation', () => {
     expect((await call(`/v1/projects/${open.id}`, { method: 'PATCH', headers: manager.auth, json: { access: 'private' } })).status).toBe(200);
     await check();
     expect((await call(`/v1/projects/${open.id}`, { method: 'PUT', headers: manager.auth, json: { name: 'Open again' } })).status).toBe(200);
+    await check();
+
+    // A move to another organisation (issue 15) leaves one organisation's counts and joins the
+    // other's, an open project in both `live` and `open`, a private one in `live` alone.
+    const travelling = await createProject(manager, org, { name: 'Travelling' });
+    const quiet = await createProject(manager, org, { name: 'Quiet', access: 'private' });
+    await check();
+    const before = await countsOf([org.id, second.id]);
+    for (const p of [travelling, quiet]) {
+      expect((await call(`/v1/projects/${p.id}`, { method: 'PATCH', headers: admin.auth, json: { organization: second.slug } })).status).toBe(200);
+    }
+    expect(await countsOf([org.id, second.id])).toEqual([
+      { live: before[0]!.live - 2, open: before[0]!.open - 1 },
+      { live: before[1]!.live + 2, open: before[1]!.open + 1 },
+    ]);
+    await check();
+    expect((await call(`/v1/projects/${travelling.id}`, { method: 'PUT', headers: admin.auth, json: { name: 'Travelling home', organization: org.slug } })).status).toBe(200);
     await check();
 
     expect((await call(`/v1/projects/${secret.id}`, { method: 'DELETE', headers: manager.auth })).status).toBe(204);
