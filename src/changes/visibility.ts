@@ -48,7 +48,7 @@ function scopeVisible(e: string, org: SQL): SQL {
     WHEN ${project} IS NULL THEN 1
     WHEN EXISTS (SELECT 1 FROM projects ep WHERE ep.id = ${project})
       THEN EXISTS (SELECT 1 FROM projects ep WHERE ep.id = ${project} AND ep.organization_id = ${org}
-        AND ep.deleted_at IS NULL AND (${sql.raw(projectVisible(EP, 'page'))} OR (${col(e, 'entity_type')} = 'project' AND ${administers(org)})))
+        AND ((ep.deleted_at IS NULL AND ${sql.raw(projectVisible(EP, 'page'))}) OR (${col(e, 'entity_type')} = 'project' AND ${administers(org)})))
     ELSE ${administers(org)}
       OR EXISTS (SELECT 1 FROM changes eg WHERE eg.entity_type = 'project' AND eg.entity_id = ${project} AND eg.view = 'open_purge')
       OR EXISTS (SELECT 1 FROM changes em WHERE em.entity_type = 'project_member' AND em.entity_id = ${me} AND em.project_id = ${project})
