@@ -1,4 +1,5 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { projectAssetCount, VISIBLE_ASSET_COUNT } from '../auth/access';
 import { authed, countWithCaller, withCaller, type Scope } from '../auth/caller';
 import { conflictOnUnique } from '../db/errors';
 import { ftsQuery } from '../db/fts';
@@ -88,7 +89,12 @@ export async function listAssets(scope: Scope, q: ListQuery & AssetFilters, url:
   const page = LIST(`${variant}|${plan.variant}`, () =>
     withCaller(`SELECT ${ASSET_COLUMNS} FROM ${ASSET_FROM} WHERE ${where('page')} ${plan.keyset} ORDER BY ${plan.orderBy} LIMIT ? OFFSET ?`),
   );
-  const count = COUNT(variant, () => `SELECT count(*) FROM assets a WHERE ${where('count')}`);
+  // Without a filter but the project, the count is added up from the kept counts (a row per
+  // organisation and per project membership, or the project's own, at any size); a filter counts the rows it matches.
+  const kept = filters.variant === '' || filters.variant === 'p';
+  const count = COUNT(variant, () =>
+    kept ? `SELECT ${filters.variant === 'p' ? projectAssetCount(Boolean(opts.scopeProject)) : VISIBLE_ASSET_COUNT}` : `SELECT count(*) FROM assets a WHERE ${where('count')}`,
+  );
   const [caller, rows, counted, ...scoped] = await authed(
     scope,
     new Statement(page, [...filters.params, ...plan.keysetParams, plan.limit, plan.offset], (found) => found.map(toAssetJoined)),

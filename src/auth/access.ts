@@ -204,6 +204,31 @@ export function assetVisible(a: AssetColumns, form: 'page' | 'count'): string {
   return `(${a.projectId} IN ${VISIBLE_PROJECTS_INDEXED} OR (+${a.projectId} IS NULL AND ${a.organizationId} IN ${SEEN_ORGS}))`;
 }
 
+/**
+ * SQL: how many assets the caller may see (assetVisible, either form), added up from the counts
+ * that triggers keep per organisation and per project (db/schema.ts, assetCounts and
+ * projectAssetCounts), so that it costs a row per organisation the caller belongs to (every one
+ * for a superuser) and a row per project they are a member of, not a row per asset:
+ * - of each organisation they see, its assets in no project and those of its live projects, all
+ *   of them where they are an admin (or a superuser), those of projects open to members elsewhere;
+ * - the assets of the live projects they are a member of that the first term left out.
+ * test/asset-counts.test.ts holds it equal to the rows assetVisible lets through.
+ */
+export const VISIBLE_ASSET_COUNT = `(SELECT coalesce(sum(ac.alone + CASE WHEN ac.organization_id IN ${ADMIN_ORGS} THEN ac.live ELSE ac.open END), 0)
+      FROM asset_counts ac WHERE ac.organization_id IN ${SEEN_ORGS})
+    + (SELECT coalesce(sum(pac.assets), 0) FROM project_members pam
+      JOIN projects pap ON pap.id = pam.project_id JOIN project_asset_counts pac ON pac.project_id = pap.id
+      WHERE pam.user_id = ${ME} AND pap.deleted_at IS NULL AND pap.organization_id NOT IN ${ADMIN_ORGS}
+        AND NOT (pap.access = 'organization' AND pap.organization_id IN ${MEMBER_ORGS}))`;
+
+/**
+ * SQL: how many assets of the project `?` the caller may see, from its kept count: all of them when
+ * it is live and they see it, none otherwise; `checked`: its visibility is checked apart (the
+ * statement that reads the project with the caller's roles: requireProject).
+ */
+export const projectAssetCount = (checked: boolean) =>
+  `coalesce((SELECT pac.assets FROM project_asset_counts pac WHERE pac.project_id = ?${checked ? '' : ` AND pac.project_id IN ${VISIBLE_PROJECTS_INDEXED}`}), 0)`;
+
 /** SQL: the ids of the assets the caller may see. */
 export const VISIBLE_ASSETS = `(SELECT va.id FROM assets va WHERE ${assetVisible({ projectId: 'va.project_id', organizationId: 'va.organization_id' }, 'page')})`;
 

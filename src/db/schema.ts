@@ -349,6 +349,32 @@ export const assets = sqliteTable(
   ],
 );
 
+/**
+ * How many assets each project holds, whatever the project's state (in the trash or not), kept by
+ * triggers on `assets` (migrations/*_asset_counts_kept.sql) in the statement that writes the asset.
+ * No foreign key: the row of a purged project is deleted by a trigger too.
+ */
+export const projectAssetCounts = sqliteTable('project_asset_counts', {
+  projectId: text('project_id').primaryKey(),
+  assets: integer('assets').notNull().default(0),
+});
+
+/**
+ * Per organisation, the assets its members may see by the rule of assets/access.ts, counted by
+ * kind: `alone`, those in no project (every member sees them); `live`, those in its live projects
+ * (its admins see them all); `open`, those of them in projects whose access is `organization`
+ * (every member sees them). Kept by triggers on `assets` and `projects` (a trash, a restore, an
+ * access change or a move of a project carries its whole project_asset_counts row across), so that
+ * the asset list's count adds up a row per organisation the caller belongs to and a row per private
+ * project they are a member of, not a row per asset (assets/access.ts, visibleAssetCount).
+ */
+export const assetCounts = sqliteTable('asset_counts', {
+  organizationId: text('organization_id').primaryKey(),
+  alone: integer('alone').notNull().default(0),
+  live: integer('live').notNull().default(0),
+  open: integer('open').notNull().default(0),
+});
+
 export const folders = sqliteTable(
   'folders',
   {
