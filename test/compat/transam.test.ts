@@ -188,6 +188,60 @@ describe('users, organisations and assets', () => {
     expect([bad.status, Object.keys(bad.body.data)]).toEqual([400, ['page_size']]);
   });
 
+  it('GET assets: Total stays the number of assets walked through the pages after creates, moves, trash, restore, a project’s move to another organisation, purge and delete', async () => {
+    const a = await makeUser();
+    const m = await makeUser();
+    const home = await makeOrg(a, [m]);
+    const away = await makeOrg(a, [m]);
+    const open = (await call(`/v1/organizations/${home.slug}/projects`, { headers: a.auth, json: { name: 'Open' } })).body.id as string;
+    const closed = (await call(`/v1/organizations/${home.slug}/projects`, { headers: a.auth, json: { name: 'Closed', access: 'private' } })).body.id as string;
+    const made: string[] = [];
+    const add = async (project: string) => {
+      const r = await call(`/v1/projects/${project}/assets`, { headers: a.auth, json: { name: `Bus ${made.length}` } });
+      expect(r.status, r.text).toBe(201);
+      made.push(r.body.id);
+      return r.body.id as string;
+    };
+    /** Total on every page, and the keys walked, for each caller: [admin's, member's]. */
+    const walk = async () =>
+      Promise.all(
+        [a, m].map(async (who) => {
+          const keys: string[] = [];
+          const totals = new Set<string>();
+          let url: string | null = `${T}/assets?page_size=2`;
+          while (url) {
+            const page: Answer = await call(url, { headers: who.pair });
+            expect(page.status, page.text).toBe(200);
+            totals.add(page.headers.get('Total')!);
+            keys.push(...page.body.data.assets.map((x: { object_key: string }) => x.object_key));
+            url = /<([^>]+)>; rel="next"/.exec(page.headers.get('Link')!)?.[1] ?? null;
+          }
+          expect([...totals]).toEqual([String(keys.length)]);
+          return keys.length;
+        }),
+      );
+    const expectTotals = async (admin: number, member: number) => expect(await walk()).toEqual([admin, member]);
+
+    await expectTotals(0, 0);
+    for (let i = 0; i < 3; i++) await add(open);
+    await add(closed);
+    await expectTotals(4, 3);
+    expect((await call(`/v1/assets/${made[0]}`, { method: 'PATCH', headers: a.auth, json: { project_id: closed } })).status).toBe(200);
+    await expectTotals(4, 2);
+    expect((await call(`/v1/assets/${made[0]}`, { method: 'PATCH', headers: a.auth, json: { project_id: null } })).status).toBe(200);
+    await expectTotals(4, 3);
+    expect((await call(`/v1/projects/${open}`, { method: 'DELETE', headers: a.auth })).status).toBe(204);
+    await expectTotals(2, 1);
+    expect((await call(`/v1/projects/${open}/restore`, { method: 'POST', headers: a.auth })).status).toBe(200);
+    await expectTotals(4, 3);
+    expect((await call(`/v1/projects/${closed}`, { method: 'PATCH', headers: a.auth, json: { organization: away.slug, access: 'organization' } })).status).toBe(200);
+    await expectTotals(4, 4);
+    expect((await call(`/v1/projects/${closed}?permanent=true`, { method: 'DELETE', headers: a.auth })).status).toBe(204);
+    await expectTotals(3, 3);
+    expect((await call(`/v1/assets/${made[1]}`, { method: 'DELETE', headers: a.auth })).status).toBe(204);
+    await expectTotals(2, 2);
+  }, 60_000);
+
   it('answers unknown paths and methods in JSend: 404 and 405 fail', async () => {
     expectFail(await call(`${T}/nothing-here`, { headers: member.pair }), 404, { message: TEXT.notFound });
     const a = await call(`${T}/assets`, { method: 'PUT', headers: member.pair, json: {} });
