@@ -867,6 +867,25 @@ describe('lists', () => {
       expect(paths(a)).toEqual([bad.split('=')[0]]);
     }
   });
+
+  it('an offset page (found by key first) holds the rows of that slice of the whole list, in every ordering and with filters, for a caller who sees only some of them', async () => {
+    const { admin, member, org } = await orgWithOutsider(1);
+    const open = await createProject(admin, org);
+    const closed = await createProject(admin, org, { access: 'private' });
+    for (let i = 0; i < 9; i++) await createAsset(admin, i % 3 === 0 ? closed.id : open.id, { name: `Slice ${(i * 7) % 9}`, asset_status: i % 2 ? 'Retired' : 'Active' });
+    for (const query of ['', '&ordering=-name', '&ordering=-updated_at,name', '&asset_status=Retired', `&project=${open.id}`]) {
+      const whole = await call(`/v1/assets?organization=${org.slug}&limit=200${query}`, { headers: member.auth });
+      expect(whole.body.results).toHaveLength(query.includes('Retired') ? 3 : 6);
+      for (const [offset, limit] of [[1, 2], [2, 3], [5, 2]] as const) {
+        const page = await call(`/v1/assets?organization=${org.slug}&offset=${offset}&limit=${limit}${query}`, { headers: member.auth });
+        expect(page.status, page.text).toBe(200);
+        expect(page.body.results, `${query} ${offset}`).toEqual(whole.body.results.slice(offset, offset + limit));
+        expect(page.body.next !== null, `${query} ${offset}`).toBe(offset + limit < whole.body.results.length);
+      }
+    }
+    const scoped = await call(`/v1/projects/${open.id}/assets?page=2&page_size=4`, { headers: member.auth });
+    expect(names(scoped)).toEqual(names(await call(`/v1/projects/${open.id}/assets?limit=200`, { headers: member.auth })).slice(4));
+  });
 });
 
 describe('GeoJSON', () => {

@@ -7,7 +7,7 @@ import type { IdRef } from '../db/numbers';
 import { assets, blobs, reports, type AssetRow } from '../db/schema';
 import { Statement, variants } from '../db/statement';
 import { checkIfMatch, versionGuard } from '../http/etag';
-import { planTextPage, type ListQuery, type ListSpec } from '../http/list';
+import { planTextPage, textPageSql, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
 import { newId } from '../lib/ids';
 import { orgWithRole, requireOrg, requireWritable } from '../organizations/access';
@@ -76,18 +76,23 @@ function assetFilters(q: ListQuery & AssetFilters, project: string | undefined, 
 const LIST = variants();
 const COUNT = variants();
 
+export interface AssetListOptions {
+  scopeProject?: string;
+  located?: boolean;
+}
+
 /**
- * Assets the caller may see (`scopeProject`: one project's, 404 when it is hidden). `located`
- * keeps only assets with coordinates (for GeoJSON, so that pages stay full).
+ * The statements of a page of assets and its count (listAssets runs them with the scoped
+ * project's read; scripts/bench/transam.mjs reads their query plans).
  */
-export async function listAssets(scope: Scope, q: ListQuery & AssetFilters, url: string, opts: { scopeProject?: string; located?: boolean } = {}) {
+export function assetListStatements(q: ListQuery & AssetFilters, opts: AssetListOptions = {}) {
   const plan = planTextPage(assetListSpec, q);
   const filters = assetFilters(q, opts.scopeProject ?? q.project, opts.located ?? false);
   // In one project, its visibility is checked once (requireProject); across projects, per row.
   const where = (form: 'page' | 'count') => [opts.scopeProject ? '' : visibleA(form), filters.text].filter(Boolean).join(' AND ') || '1';
   const variant = `${opts.scopeProject ? 'p' : 'v'}${filters.variant}`;
   const page = LIST(`${variant}|${plan.variant}`, () =>
-    withCaller(`SELECT ${ASSET_COLUMNS} FROM ${ASSET_FROM} WHERE ${where('page')} ${plan.keyset} ORDER BY ${plan.orderBy} LIMIT ? OFFSET ?`),
+    withCaller(textPageSql(plan, { columns: ASSET_COLUMNS, from: ASSET_FROM, where: where('page') }, { table: 'assets a', key: 'a.seq' })),
   );
   // Without a filter but the project, the count is added up from the kept counts (a row per
   // organisation and per project membership, or the project's own, at any size); a filter counts the rows it matches.
@@ -95,12 +100,20 @@ export async function listAssets(scope: Scope, q: ListQuery & AssetFilters, url:
   const count = COUNT(variant, () =>
     kept ? `SELECT ${filters.variant === 'p' ? projectAssetCount(Boolean(opts.scopeProject)) : VISIBLE_ASSET_COUNT}` : `SELECT count(*) FROM assets a WHERE ${where('count')}`,
   );
-  const [caller, rows, counted, ...scoped] = await authed(
-    scope,
-    new Statement(page, [...filters.params, ...plan.keysetParams, plan.limit, plan.offset], (found) => found.map(toAssetJoined)),
-    countWithCaller(count, filters.params),
-    ...(opts.scopeProject ? [projectWithAccess(scope, opts.scopeProject)] : []),
-  );
+  return {
+    plan,
+    page: new Statement(page, [...filters.params, ...plan.keysetParams, plan.limit, plan.offset], (found) => found.map(toAssetJoined)),
+    count: countWithCaller(count, filters.params),
+  };
+}
+
+/**
+ * Assets the caller may see (`scopeProject`: one project's, 404 when it is hidden). `located`
+ * keeps only assets with coordinates (for GeoJSON, so that pages stay full).
+ */
+export async function listAssets(scope: Scope, q: ListQuery & AssetFilters, url: string, opts: AssetListOptions = {}) {
+  const { plan, page, count } = assetListStatements(q, opts);
+  const [caller, rows, counted, ...scoped] = await authed(scope, page, count, ...(opts.scopeProject ? [projectWithAccess(scope, opts.scopeProject)] : []));
   if (opts.scopeProject) requireProject(caller, scoped[0]!, 'read');
   const finished = plan.finish(rows, counted, url);
   return { ...finished, results: finished.results.map(toAsset) };

@@ -84,8 +84,8 @@ export const credentialUserId = (credential: Credential, now: number): SQL => of
 /** SQL: the caller's user id, or NULL when the credential is not valid. */
 export const callerId = (scope: Scope): SQL => credentialUserId(scope.credential, scope.now);
 
-/** The parameters ?1 to ?3 of the caller table. */
-const callerParams = (scope: Scope) => [scope.credential.tokenHash, scope.now, scope.credential.email ?? null];
+/** The parameters ?1 to ?3 of the caller table, first in every statement of an authenticated batch. */
+export const callerParams = (scope: Pick<Scope, 'credential' | 'now'>) => [scope.credential.tokenHash, scope.now, scope.credential.email ?? null];
 
 /** What the caller check reads (never the password hash), for a statement that selects FROM k. */
 export const CALLER_COLUMNS = 'k.ct AS k_ct, k.cu AS k_cu, k.cs AS k_cs, k.th AS k_th, k.tl AS k_tl, k.cn AS k_cn, k.ce AS k_ce';
