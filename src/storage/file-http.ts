@@ -11,15 +11,21 @@
  *
  * A declared field is read the same way wherever it arrives: from the form (or JSON body) or from
  * the query (issue 12: `POST …/data` multipart with `?folder_id=` put the file at the top level).
- * Given in both, it answers 400 naming it. Every field is then checked by the route's schema, the
- * file's presence with it, and all faults answer in one 400.
+ * Given in both, a write answers 400 naming it; a GET takes the query's (seed 003 sends `email` in
+ * a JSON body on GET: there the URL is the request, which caches and logs key on, and a body only
+ * stands in for it). Every field is then checked by the route's schema, the file's presence with
+ * it, and all faults answer in one 400.
+ *
+ * A body on GET is read here alone, held to the JSON limit: the body limit (http/body-limit.ts)
+ * passes GETs by, since a GET's Request cannot be rebuilt around a counted body.
  */
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { JSON_LIMITS, parseJsonText } from '../http/json-limits';
 import { binary } from '../http/openapi';
 import { isMultipart, readBounded, readMultipart } from '../http/multipart';
-import { problems, type FieldError } from '../http/problem';
+import { Problem, problems, type FieldError } from '../http/problem';
+import { settings } from '../env';
 import { fieldErrors } from '../http/router';
 import { TYPE_CHECKED, type IncomingFile } from './uploads';
 
@@ -104,6 +110,29 @@ function fileName(c: Context): string {
   }
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+/** A JSON body: as the route's validator parsed it (hono caches the body), or, on GET, read here up to the JSON limit (none: undefined). */
+async function jsonBody(c: Context): Promise<unknown> {
+  let text: string;
+  try {
+    if (!SAFE_METHODS.has(c.req.method)) return await c.req.json();
+    const stream = c.req.raw.body;
+    if (!stream) return undefined;
+    const length = c.req.header('Content-Length');
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(await readBounded(stream, length ? Number(length) : null, settings(c.env).jsonMaxBytes));
+  } catch (error) {
+    if (error instanceof Problem) throw error;
+    throw problems.malformed('The body is not valid JSON.');
+  }
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw problems.malformed('The body is not valid JSON.');
+  }
+}
+
 export async function readUpload<S extends z.ZodTypeAny>(c: Context, spec: UploadSpec<S>): Promise<{ input: z.infer<S>; file: UploadedFile | null }> {
   const contentType = c.req.header('Content-Type');
   const type = mediaTypeOf(contentType);
@@ -119,12 +148,7 @@ export async function readUpload<S extends z.ZodTypeAny>(c: Context, spec: Uploa
     const part = spec.file ? parsed.files[spec.file.part] : undefined;
     if (part) file = { filename: part.filename, declaredType: part.mediaType, stream: bytesStream(part.bytes), length: part.bytes.byteLength, bytes: part.bytes };
   } else if (spec.json && JSON_TYPE.test(type)) {
-    try {
-      // The route's validator may have parsed it already (hono caches the body).
-      body = await c.req.json();
-    } catch {
-      throw problems.malformed('The body is not valid JSON.');
-    }
+    body = await jsonBody(c);
   } else if (spec.urlencoded && type === URLENCODED) {
     form = {};
     for (const [k, v] of new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer()))) (form[k] ??= []).push(v);
@@ -136,6 +160,7 @@ export async function readUpload<S extends z.ZodTypeAny>(c: Context, spec: Uploa
     throw problems.unsupportedMediaType(accepted(spec));
   }
 
+  const safe = SAFE_METHODS.has(c.req.method);
   const isObject = body !== null && typeof body === 'object' && !Array.isArray(body);
   const input: Record<string, unknown> = isObject ? { ...(body as object) } : {};
   const errors: FieldError[] = [];
@@ -143,7 +168,7 @@ export async function readUpload<S extends z.ZodTypeAny>(c: Context, spec: Uploa
     const alias = spec.aliases?.[name];
     const sent = form ? valueOf(form[name] ?? (alias ? form[alias] : undefined), kind, name) : input[name];
     const queried = valueOf(c.req.queries(name), kind, name);
-    if (sent !== undefined && queried !== undefined) errors.push({ path: name, message: 'Given in the body and in the query: send it once.' });
+    if (sent !== undefined && queried !== undefined && !safe) errors.push({ path: name, message: 'Given in the body and in the query: send it once.' });
     else if (queried !== undefined) input[name] = queried;
     else if (sent !== undefined) input[name] = sent;
   }
