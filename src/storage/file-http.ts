@@ -146,7 +146,7 @@ export async function readUpload<S extends z.ZodTypeAny>(c: Context, spec: Uploa
     const parsed = await readMultipart(c.req.raw, spec.file ? (spec.file.maxPartBytes ?? MULTIPART_FILE_MAX_BYTES) : JSON_LIMITS.fieldBytes);
     form = parsed.fields;
     const part = spec.file ? parsed.files[spec.file.part] : undefined;
-    if (part) file = { filename: part.filename, declaredType: part.mediaType, stream: bytesStream(part.bytes), length: part.bytes.byteLength, bytes: part.bytes };
+    if (part) file = { filename: part.filename, declaredType: part.mediaType, stream: bytesStream(part.bytes), length: part.bytes.byteLength, bytes: part.bytes, field: spec.file!.part };
   } else if (spec.json && JSON_TYPE.test(type)) {
     body = await jsonBody(c);
   } else if (spec.urlencoded && type === URLENCODED) {
@@ -155,7 +155,7 @@ export async function readUpload<S extends z.ZodTypeAny>(c: Context, spec: Uploa
     // A urlencoded form is never a file: a route that takes no form answers it 415.
   } else if (raw && c.req.raw.body && type !== URLENCODED && (raw === 'any' || type === '' || raw.includes(type))) {
     const length = c.req.header('Content-Length');
-    file = { filename: fileName(c), declaredType: contentType || 'application/octet-stream', stream: c.req.raw.body, length: length ? Number(length) : null };
+    file = { filename: fileName(c), declaredType: contentType || 'application/octet-stream', stream: c.req.raw.body, length: length ? Number(length) : null, field: spec.file!.part };
   } else if (type !== '' && c.req.raw.body) {
     throw problems.unsupportedMediaType(accepted(spec));
   }

@@ -25,6 +25,8 @@ export interface IncomingFile {
   stream: ReadableStream<Uint8Array>;
   /** Content-Length when known. */
   length: number | null;
+  /** The request's name for the file (its form part): what a refusal of its content names; `file` when unnamed. */
+  field?: string;
 }
 
 function hex(bytes: ArrayBuffer): string {
@@ -118,7 +120,7 @@ export async function storeFile(
   if (file.length !== null && file.length > opts.maxBytes) throw problems.tooLarge(opts.maxBytes);
   const reader = file.stream.getReader();
   const { head, done } = await readHead(reader);
-  const type = settleType(file.declaredType, head, { allowed: opts.allowedTypes });
+  const type = settleType(file.declaredType, head, { allowed: opts.allowedTypes, ...(file.field ? { field: file.field } : {}) });
   const id = newId('blb');
   const key = objectKey(organizationId, kind, id);
 

@@ -90,6 +90,21 @@ describe('documents', () => {
     expect([long.status, Object.keys(long.body.data)], long.text).toEqual([400, ['description']]);
   });
 
+  it('a file whose content is not what it is declared as, or a file under another field, answers 400 fail keyed by `document` (the part the request named), and stores nothing', async () => {
+    const docs = `${T}/projects/${mine.projects}/documents`;
+    const before = (await call(docs, { headers: admin.pair })).body.data.documents.length;
+    const fake = new FormData();
+    fake.append('document', new Blob(['<html>not a pdf</html>'], { type: 'application/pdf' }), 'plan.pdf');
+    expectFail(await call(docs, { method: 'POST', headers: admin.pair, body: fake }), 400, { document: 'Declared as application/pdf but the content does not begin as application/pdf does.' });
+    const png = new FormData();
+    png.append('document', new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0])], { type: 'text/plain' }), 'notes.txt');
+    expectFail(await call(docs, { method: 'POST', headers: admin.pair, body: png }), 400, { document: 'Declared as text/plain but the content is image/png.' });
+    const misplaced = new FormData();
+    misplaced.append('file', new Blob(['%PDF-1.4 x'], { type: 'application/pdf' }), 'plan.pdf');
+    expectFail(await call(docs, { method: 'POST', headers: admin.pair, body: misplaced }), 400, { document: 'Required: a `document` part.' });
+    expect((await call(docs, { headers: admin.pair })).body.data.documents).toHaveLength(before);
+  });
+
   it('a member who may only read is refused an upload with 403 fail; an unknown documentable type is 404 fail', async () => {
     const a = await call(`${T}/organizations/${mine.organizations}/documents`, { method: 'POST', headers: member.pair, body: upload('x') });
     expect([a.status, a.body.status, Object.keys(a.body.data)]).toEqual([403, 'fail', ['message']]);
