@@ -681,6 +681,7 @@ describe('PATCH /v1/me', () => {
     });
     const scope: Scope = {
       db: drizzle(racing, { schema }) as unknown as Scope['db'],
+      d1: racing,
       files: env.FILES,
       credential: { tokenHash: await sha256hex(u.token), email: null },
       now: Date.now(),

@@ -17,7 +17,7 @@ import type { Db } from '../db/client';
 import { tokens } from '../db/schema';
 import { Statement, type Row } from '../db/statement';
 import { settings, type Settings } from '../env';
-import type { AppEnv } from '../http/context';
+import { requestDb, type AppEnv } from '../http/context';
 import { problems } from '../http/problem';
 import { writes } from '../db/write-context';
 import type { IdempotencyClaim } from '../http/idempotency';
@@ -28,6 +28,8 @@ import { sameDigest } from './tokens';
 /** What a service needs to know about the request it serves. */
 export interface Scope {
   db: Db;
+  /** The D1 client under `db`: fixed statements and batches go to it without drizzle. */
+  d1: D1Database;
   files: R2Bucket;
   credential: Credential;
   now: number;
@@ -52,7 +54,10 @@ export const LAST_USED_RESOLUTION_MS = 5 * 60_000;
 
 export function scopeOf(c: Context<AppEnv>): Scope {
   return {
-    db: c.get('db'),
+    get db() {
+      return requestDb(c);
+    },
+    d1: c.get('d1'),
     files: c.env.FILES,
     credential: c.get('credential'),
     now: Date.now(),
@@ -141,7 +146,7 @@ interface DrizzlePrepared {
  * batch maps them.
  */
 export async function callerBatch<T extends readonly Query[]>(scope: Scope, ...queries: T): Promise<Results<T>> {
-  const d1 = scope.db.$client as D1Database;
+  const d1 = scope.d1;
   const head = callerParams(scope);
   const maps: ((result: D1Result) => unknown)[] = [];
   const statements = queries.map((query) => {

@@ -1,3 +1,4 @@
+import { requestDb } from '../http/context';
 import { z } from '@hono/zod-openapi';
 import { settings } from '../env';
 import { entityJson } from '../http/etag';
@@ -30,7 +31,7 @@ authRoutes.openapi(
   async (c) => {
     const body = c.req.valid('json');
     const login = (body.login ?? body.email ?? body.username)!;
-    const session = await auth.signIn(c.get('db'), settings(c.env), { login, password: body.password }, Date.now());
+    const session = await auth.signIn(requestDb(c), settings(c.env), { login, password: body.password }, Date.now());
     return c.json(session, 200, { 'Cache-Control': 'no-store' });
   },
 );
@@ -51,7 +52,7 @@ authRoutes.openapi(
     },
   }),
   async (c) => {
-    const session = await acceptInvitation(c.get('db'), settings(c.env), c.req.valid('json'), Date.now());
+    const session = await acceptInvitation(requestDb(c), settings(c.env), c.req.valid('json'), Date.now());
     return c.json(session, 200, { 'Cache-Control': 'no-store' });
   },
 );

@@ -26,7 +26,7 @@ import { createMiddleware } from 'hono/factory';
 import { presentedToken } from '../auth/credentials';
 import type { Db } from '../db/client';
 import { idempotencyKeys } from '../db/schema';
-import type { AppEnv } from './context';
+import { requestDb, type AppEnv } from './context';
 import { Problem, problems } from './problem';
 import { routingPath } from './router';
 
@@ -258,7 +258,7 @@ export const idempotent = createMiddleware<AppEnv>(async (c, next) => {
 
   await next();
 
-  const db = c.get('db');
+  const db = requestDb(c);
   const mine = and(eq(idempotencyKeys.owner, claim.owner), eq(idempotencyKeys.key, claim.key));
   const fingerprint = async () => {
     if (!(await body.drain())) return null;

@@ -5,7 +5,7 @@
  */
 import { createMiddleware } from 'hono/factory';
 import { credentialUserId } from '../auth/caller';
-import { createDb } from '../db/client';
+import { requestD1 } from '../db/client';
 import type { D1Stats } from '../db/timed-d1';
 import type { AppEnv } from './context';
 
@@ -24,7 +24,7 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   c.set('requestId', requestId);
   c.set('d1Stats', stats);
   // Who writes, for the change log: the credential once requireCredential has read it (none before).
-  c.set('db', createDb(c.env.DB, stats, () => {
+  c.set('d1', requestD1(c.env.DB, stats, () => {
     const credential = c.get('credential') as AppEnv['Variables']['credential'] | undefined;
     return credential ? credentialUserId(credential, Date.now()) : null;
   }));

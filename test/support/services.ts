@@ -12,8 +12,10 @@ import type { Actor } from './actors';
 /** A scope for calling a service directly as `actor`; `stats` counts its D1 round trips. */
 export async function actorScope(actor: Actor): Promise<{ scope: Scope; stats: D1Stats }> {
   const stats = { roundTrips: 0, ms: 0 };
+  const db = createDb(env.DB, stats);
   const scope: Scope = {
-    db: createDb(env.DB, stats),
+    db,
+    d1: db.$client as D1Database,
     files: env.FILES,
     credential: { tokenHash: await tokenHash(actor.token), email: null },
     now: Date.now(),

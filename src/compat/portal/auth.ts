@@ -4,6 +4,7 @@
  * Basic. Both are /v1's sign-in: the same lockout, a new session token each time. A wrong login
  * or password answers DRF's 400 `non_field_errors`.
  */
+import { requestDb } from '../../http/context';
 import { z } from '@hono/zod-openapi';
 import { SessionSchema } from '../../auth/schemas';
 import { signIn } from '../../auth/service';
@@ -38,7 +39,7 @@ const LOCKOUT = 'After too many failed attempts (4 by default) the account is lo
 export const authRoutes = createRouter();
 
 async function answerToken(c: Parameters<Parameters<typeof authRoutes.openapi>[1]>[0], login: string, password: string) {
-  const session = await signIn(c.get('db'), settings(c.env), { login, password }, Date.now());
+  const session = await signIn(requestDb(c), settings(c.env), { login, password }, Date.now());
   return c.json({ token: session.token }, 200, { 'Cache-Control': 'no-store' });
 }
 

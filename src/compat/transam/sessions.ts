@@ -3,6 +3,7 @@
  * failed attempts the account is locked for 5 minutes, 429 with Retry-After); `DELETE
  * /api/v1/sign_out` revokes the token presented.
  */
+import { requestDb } from '../../http/context';
 import { z } from '@hono/zod-openapi';
 import { scopeOf } from '../../auth/caller';
 import { signIn, signOut } from '../../auth/service';
@@ -62,7 +63,7 @@ sessionRoutes.openapi(
   }),
   async (c) => {
     const { input } = await readUpload(c, { fields: { email: 'text', password: 'text' }, schema: SignInBody, json: true, urlencoded: true });
-    const session = await signIn(c.get('db'), settings(c.env), { login: input.email, password: input.password }, Date.now());
+    const session = await signIn(requestDb(c), settings(c.env), { login: input.email, password: input.password }, Date.now());
     const data = {
       message: 'User Signed In Successfully',
       // A successful sign-in clears the account's failed attempts (lockout.ts), as Devise does.
