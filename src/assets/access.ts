@@ -96,27 +96,38 @@ export type AssetAccessRow = AssetJoined & { orgRole: OrgRole | null; projectRol
 
 const BY_REF = variants();
 
+/** An asset's columns and the caller's roles in its organisation and project, after `assets a` and its joins. */
+const ASSET_ACCESS_COLUMNS = `${ASSET_COLUMNS}, ${orgRoleOf('a.organization_id')} AS org_role, ${projectRoleOf('a.project_id')} AS project_role`;
+
+/** Rows of ASSET_ACCESS_COLUMNS that found an asset, mapped by hand. */
+export const toAssetAccessRows = (rows: Row[]): AssetAccessRow[] =>
+  rows
+    .filter((r) => r.a_id !== null)
+    .map((r) => ({ ...toAssetJoined(r), orgRole: r.org_role as OrgRole | null, projectRole: r.project_role as ProjectRole | null }));
+
+/** SQL: `assets a`, its joins, LEFT JOINed where its id is `assetId` (SQL text), for assetItemAndCaller. */
+export const joinAsset = (assetId: string) => `LEFT JOIN assets a ON a.id = ${assetId} ${ASSET_JOINS}`;
+
+/**
+ * SQL: an item of an asset (a folder, a data file, a sphere) with its asset and the caller's roles,
+ * in a row with the caller's columns, so that the item, its access and the caller check are one
+ * statement. `joins`: after `FROM k`, the item's LEFT JOINs and joinAsset, in either order (each
+ * alias its own); `columns`: the item's selected columns.
+ */
+export function assetItemAndCaller(columns: string, joins: string): string {
+  return withCaller(`SELECT ${CALLER_COLUMNS}, ${columns}, ${ASSET_ACCESS_COLUMNS} FROM k ${joins}`);
+}
+
 /**
  * An asset with the caller's roles, for `authed`, which reads the caller check from the same row
  * (FROM k LEFT JOIN: the row is there whenever the credential is valid). `assetId` may be SQL that
- * finds it (the asset of a folder, a data file or a sphere, idOfNumber), so that an item read
- * stays one round trip. The statement is built once per kind of reference.
+ * finds it (idOfNumber), so that an item read stays one round trip. The statement is built once
+ * per kind of reference.
  */
 export function assetWithAccess(_scope: Scope, assetId: IdRef): Statement<AssetAccessRow[]> {
   const ref = refSql(assetId);
-  const text = BY_REF(ref.text, () =>
-    withCaller(`SELECT ${CALLER_COLUMNS}, ${ASSET_COLUMNS}, ${orgRoleOf('a.organization_id')} AS org_role, ${projectRoleOf('a.project_id')} AS project_role
-      FROM k LEFT JOIN assets a ON a.id = ${ref.text} ${ASSET_JOINS}`),
-  );
-  return new Statement(
-    text,
-    ref.params,
-    (rows) =>
-      rows
-        .filter((r) => r.a_id !== null)
-        .map((r) => ({ ...toAssetJoined(r), orgRole: r.org_role as OrgRole | null, projectRole: r.project_role as ProjectRole | null })),
-    true,
-  );
+  const text = BY_REF(ref.text, () => withCaller(`SELECT ${CALLER_COLUMNS}, ${ASSET_ACCESS_COLUMNS} FROM k ${joinAsset(ref.text)}`));
+  return new Statement(text, ref.params, toAssetAccessRows, true);
 }
 
 export interface AssetAccess {

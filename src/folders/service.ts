@@ -8,40 +8,46 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { isForeignKeyFailure } from '../db/errors';
-import { authed, type Scope } from '../auth/caller';
+import { authed, withCaller, type Scope } from '../auth/caller';
 import { assetWithAccess } from '../assets/access';
 import { blobs, dataFiles, folders } from '../db/schema';
-import type { IdRef } from '../db/numbers';
+import { refSql, type IdRef } from '../db/numbers';
+import { Statement, variants } from '../db/statement';
 import { checkIfMatch, versionGuard } from '../http/etag';
-import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
+import { planTextPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
 import { newId } from '../lib/ids';
 import { discardObjects } from '../storage/logos';
 import {
-  atLevel,
+  FOLDER_COLUMNS,
+  FOLDER_FROM,
   folderById,
   folderInAsset,
   folderWithAccess,
+  levelText,
   requireAssetOf,
   requireFolder,
-  selectFolders,
+  toFolderJoined,
   type FolderJoined,
 } from './access';
 import { flattenFolders, subtree, wouldCycle } from './tree';
 import { toFolder, type FolderChanges, type FolderOut } from './schemas';
 import { changeSet } from '../db/changes';
 
-export const folderListSpec: ListSpec<FolderJoined> = {
+export const folderListSpec: ListSpec<FolderJoined, string> = {
   fields: {
-    name: { expr: folders.name, key: (r) => r.folder.name },
-    created_at: { expr: folders.createdAt, key: (r) => r.folder.createdAt },
-    updated_at: { expr: folders.updatedAt, key: (r) => r.folder.updatedAt },
+    name: { expr: 'f.name', key: (r) => r.folder.name },
+    created_at: { expr: 'f.created_at', key: (r) => r.folder.createdAt },
+    updated_at: { expr: 'f.updated_at', key: (r) => r.folder.updatedAt },
   },
-  tiebreaker: { expr: folders.id, key: (r) => r.folder.id },
+  tiebreaker: { expr: 'f.id', key: (r) => r.folder.id },
   defaultOrdering: 'name',
 };
 
 const notInAsset = (path: string) => problems.invalid([{ path, message: 'No such folder in this asset.' }]);
+
+const LIST = variants();
+const COUNT = variants();
 
 /** The asset's folders; `render` makes each row's representation (/v1's, or a dialect's from the same row). */
 export async function listFolders<T = FolderOut>(
@@ -51,24 +57,32 @@ export async function listFolders<T = FolderOut>(
   url: string,
   render: (row: FolderJoined) => T = toFolder as unknown as (row: FolderJoined) => T,
 ) {
-  const plan = planPage(folderListSpec, q);
-  const filters = and(eq(folders.assetId, assetId), atLevel(folders.parentId, q.parent));
+  const plan = planTextPage(folderListSpec, q);
+  const asset = refSql(assetId);
+  const level = levelText('f.parent_id', q.parent);
+  const variant = `${asset.text}|${level.variant}`;
+  const where = `f.asset_id = ${asset.text}${level.text}`;
+  const params = [...asset.params, ...level.params];
+  const page = LIST(`${variant}|${plan.variant}`, () =>
+    withCaller(`SELECT ${FOLDER_COLUMNS} FROM ${FOLDER_FROM} WHERE ${where} ${plan.keyset} ORDER BY ${plan.orderBy} LIMIT ? OFFSET ?`),
+  );
+  const count = COUNT(variant, () => withCaller(`SELECT count(*) AS n FROM folders f WHERE ${where}`));
   // The rows are only shown once requireAsset has let the caller see the asset.
   const [caller, assetRows, rows, counted] = await authed(
     scope,
     assetWithAccess(scope, assetId),
-    paged(selectFolders(scope).$dynamic(), plan, filters),
-    scope.db.select({ n: sql<number>`count(*)` }).from(folders).where(filters),
+    new Statement(page, [...params, ...plan.keysetParams, plan.limit, plan.offset], (found) => found.map(toFolderJoined)),
+    new Statement(count, params, (found) => (found[0]?.n as number | undefined) ?? 0),
   );
   requireAssetOf('Asset', caller, assetRows, 'read');
-  const page = plan.finish(rows, counted[0]?.n ?? 0, url);
-  return { ...page, results: page.results.map(render) };
+  const finished = plan.finish(rows, counted, url);
+  return { ...finished, results: finished.results.map(render) };
 }
 
 /** A folder; with `assetId`, only if it is that asset's (404 otherwise, as for any unknown id). */
 export async function getFolder<T = FolderOut>(scope: Scope, folderId: IdRef, assetId?: IdRef, render: (row: FolderJoined) => T = toFolder as unknown as (row: FolderJoined) => T) {
-  const [caller, folderRows, assetRows] = await authed(scope, ...folderWithAccess(scope, folderId, assetId));
-  const { row } = requireFolder(caller, folderRows, assetRows, 'read');
+  const [caller, found] = await authed(scope, folderWithAccess(scope, folderId, assetId));
+  const { row } = requireFolder(caller, found, 'read');
   return render(row);
 }
 
@@ -93,16 +107,16 @@ export async function createFolder(scope: Scope, assetId: string, input: { name:
 
 export async function updateFolder(scope: Scope, folderId: string, changes: FolderChanges, ifMatch: string | undefined) {
   const target = changes.parent_id ?? null;
-  const [caller, folderRows, assetRows, targetRows] = await authed(
+  const [caller, found, targetRows] = await authed(
     scope,
-    ...folderWithAccess(scope, folderId),
+    folderWithAccess(scope, folderId),
     scope.db
       .select({ assetId: folders.assetId, cycle: wouldCycle(folderId, target ?? '').as('would_cycle') })
       .from(folders)
       .where(eq(folders.id, target ?? ''))
       .limit(1),
   );
-  const { row } = requireFolder(caller, folderRows, assetRows, 'write');
+  const { row } = requireFolder(caller, found, 'write');
   const current = row.folder;
   await checkIfMatch(ifMatch, toFolder(row));
   const moving = changes.parent_id !== undefined;
@@ -144,9 +158,9 @@ export async function updateFolder(scope: Scope, folderId: string, changes: Fold
 export async function deleteFolder(scope: Scope, folderId: string, recursive: boolean, ifMatch: string | undefined) {
   const under = subtree(folderId);
   const blobsUnder = sql`${blobs.id} IN (SELECT df.blob_id FROM data_files df WHERE df.folder_id IN ${under})`;
-  const [caller, folderRows, assetRows, contents, stored] = await authed(
+  const [caller, found, contents, stored] = await authed(
     scope,
-    ...folderWithAccess(scope, folderId),
+    folderWithAccess(scope, folderId),
     scope.db
       .select({
         folders: sql<number>`(SELECT count(*) FROM folders cf WHERE cf.parent_id = ${folderId})`.as('child_folders'),
@@ -156,7 +170,7 @@ export async function deleteFolder(scope: Scope, folderId: string, recursive: bo
       .where(eq(folders.id, folderId)),
     scope.db.select({ key: blobs.r2Key }).from(blobs).where(blobsUnder),
   );
-  const { row } = requireFolder(caller, folderRows, assetRows, 'write');
+  const { row } = requireFolder(caller, found, 'write');
   await checkIfMatch(ifMatch, toFolder(row));
   const inside = contents[0] ?? { folders: 0, files: 0 };
   if (!recursive && (inside.folders > 0 || inside.files > 0)) {
