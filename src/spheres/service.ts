@@ -8,24 +8,29 @@ import { and, eq, sql } from 'drizzle-orm';
 import { isForeignKeyFailure } from '../db/errors';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Context } from 'hono';
-import { authed, type Caller, type Scope } from '../auth/caller';
-import type { IdRef } from '../db/numbers';
+import { authed, withCaller, type Caller, type Scope } from '../auth/caller';
+import { refSql, type IdRef } from '../db/numbers';
 import { blobs, spheres, users, type SphereRow } from '../db/schema';
 import { columnsAs, pick } from '../db/select';
 import { checkIfMatch, versionGuard } from '../http/etag';
-import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
+import { int, intOrNull, Statement, text, textOrNull, variants, type Row } from '../db/statement';
+import { planTextPage, type ListQuery, type ListSpec } from '../http/list';
 import { Problem, problems } from '../http/problem';
 import { newId } from '../lib/ids';
-import { assetWithAccess, loadAsset, requireAsset, requireAssetWritable, type AssetAccess, type AssetAccessRow, type AssetNeed } from '../assets/access';
+import { assetItemAndCaller, assetWithAccess, joinAsset, loadAsset, toAssetAccessRows, requireAsset, requireAssetWritable, type AssetAccess, type AssetAccessRow, type AssetNeed } from '../assets/access';
 import { discardObjects } from '../storage/logos';
 import { blobOwnedBy, objectResponse } from '../storage/objects';
 import { storeFile, type IncomingFile } from '../storage/uploads';
-import { SPHERE_TYPES, toSphere, type SphereChanges, type SphereInput } from './schemas';
+import { SPHERE_TYPES, toSphere, type SphereChanges, type SphereInput, type SphereJoined } from './schemas';
 import { changeSet } from '../db/changes';
 
 const sphereCreator = alias(users, 'sphere_creator');
 
-/** SELECT a sphere with its image blob and creator (columns aliased for batches). */
+/**
+ * SELECT a sphere with its image blob and creator, as a drizzle query, for batches of drizzle
+ * queries (the change feed, changes/render.ts); the authenticated reads use the fixed statements
+ * below.
+ */
 export function selectSpheres(scope: Scope) {
   return scope.db
     .select({ sphere: columnsAs(spheres, 's'), image: columnsAs(blobs, 'sb'), creator: pick({ id: sphereCreator.id, username: sphereCreator.username }, 'sc') })
@@ -34,18 +39,60 @@ export function selectSpheres(scope: Scope) {
     .leftJoin(sphereCreator, eq(sphereCreator.id, spheres.createdBy));
 }
 
-type SphereListRow = Awaited<ReturnType<typeof selectSpheres>>[number];
+/**
+ * What a sphere representation needs, over `spheres s`, its image `sb` and creator `sc`. Fixed
+ * SQL, rows mapped by hand (db/statement.ts): drizzle building and mapping them was most of a
+ * read's own CPU in issue 11's measurements.
+ */
+const SPHERE_COLUMNS = `s.id AS s_id, s.number AS s_number, s.asset_id AS s_asset, s.name AS s_name, s.blob_id AS s_blob,
+  s.captured_at AS s_captured, s.lat AS s_lat, s.lon AS s_lon, s.heading AS s_heading, s.created_by AS s_created_by,
+  s.created_at AS s_created, s.updated_at AS s_updated, s.version AS s_version,
+  sb.id AS sb_id, sb.organization_id AS sb_org, sb.r2_key AS sb_key, sb.size AS sb_size, sb.sha256 AS sb_sha256,
+  sb.mime_type AS sb_type, sb.created_at AS sb_created, sc.id AS sc_id, sc.username AS sc_username`;
+/** The image and creator of `spheres s`: the image by an inner join, as every sphere has one. */
+const SPHERE_JOINS = 'JOIN blobs sb ON sb.id = s.blob_id LEFT JOIN users sc ON sc.id = s.created_by';
+
+/** A row of SPHERE_COLUMNS, mapped by hand. */
+function toSphereJoined(r: Row): SphereJoined {
+  return {
+    sphere: {
+      id: text(r.s_id),
+      number: intOrNull(r.s_number),
+      assetId: text(r.s_asset),
+      name: text(r.s_name),
+      blobId: text(r.s_blob),
+      capturedAt: intOrNull(r.s_captured),
+      lat: r.s_lat as number | null,
+      lon: r.s_lon as number | null,
+      heading: r.s_heading as number | null,
+      createdBy: textOrNull(r.s_created_by),
+      createdAt: int(r.s_created),
+      updatedAt: int(r.s_updated),
+      version: int(r.s_version),
+    },
+    image: {
+      id: text(r.sb_id),
+      organizationId: text(r.sb_org),
+      r2Key: text(r.sb_key),
+      size: int(r.sb_size),
+      sha256: text(r.sb_sha256),
+      mimeType: text(r.sb_type),
+      createdAt: int(r.sb_created),
+    },
+    creator: { id: textOrNull(r.sc_id), username: textOrNull(r.sc_username) },
+  };
+}
 
 /** Spheres without captured_at sort as the earliest (SQLite's NULLS FIRST), under a key a cursor can carry. */
 const NO_CAPTURE = -8_640_000_000_000_000;
 
-export const sphereListSpec: ListSpec<SphereListRow> = {
+export const sphereListSpec: ListSpec<SphereJoined, string> = {
   fields: {
-    captured_at: { expr: sql`coalesce(${spheres.capturedAt}, ${NO_CAPTURE})`, key: (r) => r.sphere.capturedAt ?? NO_CAPTURE },
-    created_at: { expr: spheres.createdAt, key: (r) => r.sphere.createdAt },
-    name: { expr: spheres.name, key: (r) => r.sphere.name },
+    captured_at: { expr: `coalesce(s.captured_at, ${NO_CAPTURE})`, key: (r) => r.sphere.capturedAt ?? NO_CAPTURE },
+    created_at: { expr: 's.created_at', key: (r) => r.sphere.createdAt },
+    name: { expr: 's.name', key: (r) => r.sphere.name },
   },
-  tiebreaker: { expr: spheres.id, key: (r) => r.sphere.id },
+  tiebreaker: { expr: 's.id', key: (r) => r.sphere.id },
   defaultOrdering: 'captured_at',
 };
 
@@ -60,37 +107,61 @@ function requireSphereAsset(caller: Caller, rows: AssetAccessRow[], need: AssetN
   }
 }
 
+const WITH_ACCESS = variants();
+
 /**
- * One round trip: the caller, the sphere, and its asset with the caller's rights. `sphereId` may
- * be SQL that finds it (idOfNumber). `assetId` (the nested routes) also requires the sphere to
- * belong to that asset.
+ * The caller, the sphere, and its asset with the caller's rights, in one statement. `sphereId`
+ * may be SQL that finds it (idOfNumber). `assetId` (the nested routes) names the asset read (a
+ * hidden one is a missing asset) and requires the sphere to belong to it; without it, the asset
+ * is the sphere's.
  */
-async function loadSphere(scope: Scope, sphereId: IdRef, need: AssetNeed, assetId?: IdRef) {
-  const where = and(eq(spheres.id, sphereId), assetId !== undefined ? eq(spheres.assetId, assetId) : undefined);
-  const [caller, assetRows, rows] = await authed(
-    scope,
-    assetWithAccess(scope, assetId ?? sql<string | null>`(SELECT sx.asset_id FROM spheres sx WHERE sx.id = ${sphereId})`),
-    selectSpheres(scope).where(where).limit(1),
+function sphereWithAccess(sphereId: IdRef, assetId?: IdRef): Statement<{ spheres: SphereJoined[]; assets: AssetAccessRow[] }> {
+  const ref = refSql(sphereId);
+  const asset = assetId === undefined ? undefined : refSql(assetId);
+  const statement = WITH_ACCESS(`${ref.text}|${asset ? asset.text : ''}`, () =>
+    assetItemAndCaller(
+      SPHERE_COLUMNS,
+      asset
+        ? `${joinAsset(asset.text)} LEFT JOIN (spheres s ${SPHERE_JOINS}) ON s.id = ${ref.text} AND s.asset_id = a.id`
+        : `LEFT JOIN (spheres s ${SPHERE_JOINS}) ON s.id = ${ref.text} ${joinAsset('s.asset_id')}`,
+    ),
   );
-  const access = assetId !== undefined ? requireAsset(caller, assetRows, need) : requireSphereAsset(caller, assetRows, need);
-  const row = rows[0];
+  return new Statement(
+    statement,
+    asset ? [...asset.params, ...ref.params] : ref.params,
+    (rows) => ({ spheres: rows.filter((r) => r.s_id !== null).map(toSphereJoined), assets: toAssetAccessRows(rows) }),
+    true,
+  );
+}
+
+async function loadSphere(scope: Scope, sphereId: IdRef, need: AssetNeed, assetId?: IdRef) {
+  const [caller, found] = await authed(scope, sphereWithAccess(sphereId, assetId));
+  const access = assetId !== undefined ? requireAsset(caller, found.assets, need) : requireSphereAsset(caller, found.assets, need);
+  const row = found.spheres[0];
   if (!row) throw problems.notFound('Sphere');
   if (need === 'write') requireAssetWritable(access);
   return { caller, access, row, sphere: toSphere(row, access.row.asset) };
 }
 
+const LIST = variants();
+const COUNT = variants();
+
 export async function listSpheres(scope: Scope, assetId: IdRef, q: ListQuery, url: string) {
-  const plan = planPage(sphereListSpec, q);
-  const filters = eq(spheres.assetId, assetId);
+  const plan = planTextPage(sphereListSpec, q);
+  const asset = refSql(assetId);
+  const page = LIST(`${asset.text}|${plan.variant}`, () =>
+    withCaller(`SELECT ${SPHERE_COLUMNS} FROM spheres s ${SPHERE_JOINS} WHERE s.asset_id = ${asset.text} ${plan.keyset} ORDER BY ${plan.orderBy} LIMIT ? OFFSET ?`),
+  );
+  const count = COUNT(asset.text, () => withCaller(`SELECT count(*) AS n FROM spheres s WHERE s.asset_id = ${asset.text}`));
   const [caller, assetRows, rows, counted] = await authed(
     scope,
     assetWithAccess(scope, assetId),
-    paged(selectSpheres(scope).$dynamic(), plan, filters),
-    scope.db.select({ n: sql<number>`count(*)` }).from(spheres).where(filters),
+    new Statement(page, [...asset.params, ...plan.keysetParams, plan.limit, plan.offset], (found) => found.map(toSphereJoined)),
+    new Statement(count, asset.params, (found) => (found[0]?.n as number | undefined) ?? 0),
   );
-  const { row: asset } = requireAsset(caller, assetRows, 'read');
-  const page = plan.finish(rows, counted[0]?.n ?? 0, url);
-  return { ...page, results: page.results.map((r) => toSphere(r, asset.asset)) };
+  const { row } = requireAsset(caller, assetRows, 'read');
+  const finished = plan.finish(rows, counted, url);
+  return { ...finished, results: finished.results.map((r) => toSphere(r, row.asset)) };
 }
 
 export async function getSphere(scope: Scope, sphereId: IdRef, assetId?: IdRef) {
