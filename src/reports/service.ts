@@ -8,13 +8,15 @@ import { and, eq, sql } from 'drizzle-orm';
 import { isForeignKeyFailure, REFUSED_BY_TRIGGER, refusedByTrigger } from '../db/errors';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Context } from 'hono';
-import { authed, type Caller, type ResultOf, type Scope } from '../auth/caller';
-import { assetWithAccess, requireAsset, visibleProjectIds } from '../assets/access';
-import type { IdRef } from '../db/numbers';
+import { authed, withCaller, type Caller, type ResultOf, type Scope } from '../auth/caller';
+import { assetWithAccess, requireAsset } from '../assets/access';
+import { VISIBLE_PROJECTS } from '../auth/access';
+import { refSql, type IdRef } from '../db/numbers';
 import { assets, blobs, projects, reports, users, type ReportRow } from '../db/schema';
 import { columnsAs, joined, pick } from '../db/select';
 import { checkIfMatch, versionGuard } from '../http/etag';
-import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
+import { int, intOrNull, Statement, text, textOrNull, variants, type Row } from '../db/statement';
+import { planTextPage, type ListQuery, type ListSpec } from '../http/list';
 import { Problem, problems } from '../http/problem';
 import { newId } from '../lib/ids';
 import { projectWithAccess, requireProject, requireProjectWritable, type AccessRow, type ProjectAccess } from '../projects/access';
@@ -30,7 +32,11 @@ const reportCreator = alias(users, 'report_creator');
 const organizationOfProject = (projectId: string) => sql<string | null>`(SELECT organization_id FROM projects WHERE id = ${projectId})`;
 const reportFile = alias(blobs, 'report_file');
 
-/** SELECT a report with its project and asset names, its file blob and its creator (aliased for batches). */
+/**
+ * SELECT a report with its project and asset names, its file blob and its creator, as a drizzle
+ * query, for batches of drizzle queries (the change feed, changes/render.ts); the authenticated
+ * reads use the fixed statements below.
+ */
 export function selectReports(scope: Scope) {
   return scope.db
     .select({
@@ -49,15 +55,66 @@ export function selectReports(scope: Scope) {
 
 type ReportListRow = Awaited<ReturnType<typeof selectReports>>[number];
 
-const joinedRow = (row: ReportListRow): ReportJoined => ({ ...row, file: joined(row.file) });
+/**
+ * What a report representation needs, over `reports r` with its project `rp`, asset `ra`, file
+ * `rf` and creator `rc`. Fixed SQL, rows mapped by hand (db/statement.ts): drizzle building and
+ * mapping them was most of a read's own CPU in issue 11's measurements.
+ */
+const REPORT_COLUMNS = `r.id AS r_id, r.number AS r_number, r.project_id AS r_project, r.asset_id AS r_asset, r.name AS r_name,
+  r.description AS r_description, r.status AS r_status, r.blob_id AS r_blob, r.created_by AS r_created_by,
+  r.created_at AS r_created, r.updated_at AS r_updated, r.version AS r_version,
+  rp.id AS rp_id, rp.number AS rp_number, rp.name AS rp_name, ra.id AS ra_id, ra.number AS ra_number, ra.name AS ra_name,
+  rf.id AS rf_id, rf.organization_id AS rf_org, rf.r2_key AS rf_key, rf.size AS rf_size, rf.sha256 AS rf_sha256,
+  rf.mime_type AS rf_type, rf.created_at AS rf_created, rc.id AS rc_id, rc.username AS rc_username`;
+const REPORT_FROM = `reports r LEFT JOIN projects rp ON rp.id = r.project_id LEFT JOIN assets ra ON ra.id = r.asset_id
+  LEFT JOIN blobs rf ON rf.id = r.blob_id LEFT JOIN users rc ON rc.id = r.created_by`;
 
-export const reportListSpec: ListSpec<ReportListRow> = {
+/** A row of REPORT_COLUMNS, mapped by hand. */
+function toReportJoined(r: Row): ReportJoined {
+  return {
+    report: {
+      id: text(r.r_id),
+      number: intOrNull(r.r_number),
+      projectId: text(r.r_project),
+      assetId: textOrNull(r.r_asset),
+      name: text(r.r_name),
+      description: text(r.r_description),
+      status: r.r_status as ReportRow['status'],
+      blobId: textOrNull(r.r_blob),
+      createdBy: textOrNull(r.r_created_by),
+      createdAt: int(r.r_created),
+      updatedAt: int(r.r_updated),
+      version: int(r.r_version),
+    },
+    project: { id: textOrNull(r.rp_id), number: intOrNull(r.rp_number), name: textOrNull(r.rp_name) },
+    asset: { id: textOrNull(r.ra_id), number: intOrNull(r.ra_number), name: textOrNull(r.ra_name) },
+    file:
+      r.rf_id === null
+        ? null
+        : { id: text(r.rf_id), organizationId: text(r.rf_org), r2Key: text(r.rf_key), size: int(r.rf_size), sha256: text(r.rf_sha256), mimeType: text(r.rf_type), createdAt: int(r.rf_created) },
+    creator: { id: textOrNull(r.rc_id), username: textOrNull(r.rc_username) },
+  };
+}
+
+const BY_ID = variants();
+
+/** A report; with `assetId`, only if it is about that asset (none otherwise, as for an unknown id). `reportId` may be SQL that finds it. */
+function reportById(reportId: IdRef, assetId?: IdRef): Statement<ReportJoined[]> {
+  const ref = refSql(reportId);
+  const asset = assetId === undefined ? undefined : refSql(assetId);
+  const statement = BY_ID(`${ref.text}|${asset ? asset.text : ''}`, () =>
+    withCaller(`SELECT ${REPORT_COLUMNS} FROM ${REPORT_FROM} WHERE r.id = ${ref.text}${asset ? ` AND r.asset_id = ${asset.text}` : ''} LIMIT 1`),
+  );
+  return new Statement(statement, asset ? [...ref.params, ...asset.params] : ref.params, (rows) => rows.map(toReportJoined));
+}
+
+export const reportListSpec: ListSpec<ReportJoined, string> = {
   fields: {
-    name: { expr: reports.name, key: (r) => r.report.name },
-    created_at: { expr: reports.createdAt, key: (r) => r.report.createdAt },
-    updated_at: { expr: reports.updatedAt, key: (r) => r.report.updatedAt },
+    name: { expr: 'r.name', key: (r) => r.report.name },
+    created_at: { expr: 'r.created_at', key: (r) => r.report.createdAt },
+    updated_at: { expr: 'r.updated_at', key: (r) => r.report.updatedAt },
   },
-  tiebreaker: { expr: reports.id, key: (r) => r.report.id },
+  tiebreaker: { expr: 'r.id', key: (r) => r.report.id },
   defaultOrdering: '-created_at',
 };
 
@@ -67,24 +124,47 @@ export interface ReportFilters {
   status?: ReportRow['status'] | undefined;
 }
 
+const LIST = variants();
+const COUNT = variants();
+
 /** Every report the caller may see (through its project), or with `scopeAsset` one asset's (404 when it is hidden). */
 export async function listReports(scope: Scope, q: ListQuery & ReportFilters, url: string, opts: { scopeAsset?: IdRef } = {}) {
-  const plan = planPage(reportListSpec, q);
-  const filters = and(
-    opts.scopeAsset !== undefined ? eq(reports.assetId, opts.scopeAsset) : sql`${reports.projectId} IN ${visibleProjectIds()}`,
-    q.project !== undefined ? eq(reports.projectId, q.project) : undefined,
-    q.asset !== undefined ? eq(reports.assetId, q.asset) : undefined,
-    q.status !== undefined ? eq(reports.status, q.status) : undefined,
+  const plan = planTextPage(reportListSpec, q);
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  let variant = '';
+  if (opts.scopeAsset !== undefined) {
+    const asset = refSql(opts.scopeAsset);
+    variant += `a${asset.text}`;
+    parts.push(`r.asset_id = ${asset.text}`);
+    params.push(...asset.params);
+  } else {
+    // In one asset, its visibility is checked once (requireAsset); across projects, per row.
+    variant += 'v';
+    parts.push(`r.project_id IN ${VISIBLE_PROJECTS}`);
+  }
+  const add = (name: string, text: string, value: unknown) => {
+    variant += name;
+    parts.push(text);
+    params.push(value);
+  };
+  if (q.project !== undefined) add('p', 'r.project_id = ?', q.project);
+  if (q.asset !== undefined) add('s', 'r.asset_id = ?', q.asset);
+  if (q.status !== undefined) add('t', 'r.status = ?', q.status);
+  const where = parts.join(' AND ');
+  const page = LIST(`${variant}|${plan.variant}`, () =>
+    withCaller(`SELECT ${REPORT_COLUMNS} FROM ${REPORT_FROM} WHERE ${where} ${plan.keyset} ORDER BY ${plan.orderBy} LIMIT ? OFFSET ?`),
   );
+  const count = COUNT(variant, () => withCaller(`SELECT count(*) AS n FROM reports r WHERE ${where}`));
   const [caller, rows, counted, assetRows] = await authed(
     scope,
-    paged(selectReports(scope).$dynamic(), plan, filters),
-    scope.db.select({ n: sql<number>`count(*)` }).from(reports).where(filters),
+    new Statement(page, [...params, ...plan.keysetParams, plan.limit, plan.offset], (found) => found.map(toReportJoined)),
+    new Statement(count, params, (found) => (found[0]?.n as number | undefined) ?? 0),
     assetWithAccess(scope, opts.scopeAsset ?? ''),
   );
   if (opts.scopeAsset !== undefined) requireAsset(caller, assetRows, 'read');
-  const page = plan.finish(rows, counted[0]?.n ?? 0, url);
-  return { ...page, results: page.results.map((r) => toReport(joinedRow(r))) };
+  const finished = plan.finish(rows, counted, url);
+  return { ...finished, results: finished.results.map(toReport) };
 }
 
 /** The project of a report with the caller's roles, found in the same statement. */
@@ -107,14 +187,12 @@ function requireReportProject(caller: Caller, rows: AccessRow[], need: 'read' | 
  * `reportId` may be SQL that finds it (idOfNumber).
  */
 async function loadReport(scope: Scope, reportId: IdRef, need: 'read' | 'write', assetId?: IdRef) {
-  const where = and(eq(reports.id, reportId), assetId !== undefined ? eq(reports.assetId, assetId) : undefined);
-  const select = selectReports(scope).where(where).limit(1);
   let caller: Caller;
-  let rows: ReportListRow[];
+  let rows: ReportJoined[];
   let project: ProjectAccess | null = null;
   if (assetId !== undefined) {
     let assetRows;
-    [caller, assetRows, rows] = await authed(scope, assetWithAccess(scope, assetId), select);
+    [caller, assetRows, rows] = await authed(scope, assetWithAccess(scope, assetId), reportById(reportId, assetId));
     requireAsset(caller, assetRows, 'read');
   } else {
     let projectRows;
@@ -124,25 +202,24 @@ async function loadReport(scope: Scope, reportId: IdRef, need: 'read' | 'write',
   const row = rows[0];
   if (!row) throw problems.notFound('Report');
   if (need === 'write' && project) requireProjectWritable(project);
-  const joinedReport = joinedRow(row);
-  return { caller, project, row: joinedReport, report: toReport(joinedReport) };
+  return { caller, project, row, report: toReport(row) };
 }
 
 /** A report with its project's rights, for `authed` (the flat routes' way): [project rows, report rows]. */
 export function reportWithAccess(scope: Scope, reportId: IdRef) {
-  return [projectOfReport(scope, reportId), selectReports(scope).where(eq(reports.id, reportId)).limit(1)] as const;
+  return [projectOfReport(scope, reportId), reportById(reportId)] as const;
 }
 
 /** The report a reader may see (404 as for a missing one otherwise), as /v1 shows it. */
-export function requireReadableReport(caller: Caller, projectRows: ResultOf<ReturnType<typeof projectOfReport>>, rows: ReportListRow[]) {
+export function requireReadableReport(caller: Caller, projectRows: ResultOf<ReturnType<typeof projectOfReport>>, rows: ReportJoined[]) {
   requireReportProject(caller, projectRows, 'read');
   const row = rows[0];
   if (!row) throw problems.notFound('Report');
-  return toReport(joinedRow(row));
+  return toReport(row);
 }
 
 /** The representation of a row of selectReports. */
-export const toReportOf = (row: ReportListRow) => toReport(joinedRow(row));
+export const toReportOf = (row: ReportListRow) => toReport({ ...row, file: joined(row.file) });
 
 export async function getReport(scope: Scope, reportId: IdRef, assetId?: IdRef) {
   return (await loadReport(scope, reportId, 'read', assetId)).report;
