@@ -19,7 +19,7 @@
  * Two D1 round trips: the read (rights, clashes, what must be copied) and the batch.
  */
 import { and, eq, sql } from 'drizzle-orm';
-import type { Caller, Scope } from '../auth/caller';
+import type { Caller, ResultOf, Scope } from '../auth/caller';
 import { touched } from '../db/changes';
 import { REFUSED_BY_TRIGGER, refusedByTrigger, uniqueViolation } from '../db/errors';
 import type { IdRef } from '../db/numbers';
@@ -66,7 +66,7 @@ export function moveReads(scope: Scope, projectId: IdRef, target: IdRef, slug: s
 }
 
 type Reads = ReturnType<typeof moveReads>;
-export type MoveReadRows = { [K in keyof Reads]: Awaited<Reads[K]> };
+export type MoveReadRows = { [K in keyof Reads]: ResultOf<Reads[K]> };
 
 /**
  * The target, when the move is one (null when it names the project's own organisation): 404 when
