@@ -3,21 +3,53 @@
  * by name, as one list paged by limit and offset. One round trip: the caller, the asset's rights,
  * the folder listed, the page (a UNION ALL ordered by kind, name, id) and the two counts.
  */
-import { and, eq, sql } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
-import { authed, type Scope } from '../auth/caller';
+import { authed, withCaller, type Scope } from '../auth/caller';
 import { assetWithAccess } from '../assets/access';
-import { numberOf, numberOfId, type IdRef } from '../db/numbers';
-import { dataFiles, folders, users } from '../db/schema';
-import { atLevel, folderById, requireAssetOf } from '../folders/access';
+import { numberOf, refSql, type IdRef } from '../db/numbers';
+import { int, intOrNull, Statement, text, textOrNull, variants, type Row } from '../db/statement';
+import { folderById, levelText, requireAssetOf } from '../folders/access';
 import { toCreator, toFolder } from '../folders/schemas';
 import { DEFAULT_LIMIT } from '../http/list';
 import { problems } from '../http/problem';
 import { iso } from '../lib/time';
 import type { ContentItem } from './schemas';
 
-const folderCreator = alias(users, 'item_folder_creator');
-const fileCreator = alias(users, 'item_file_creator');
+/**
+ * One half of the page, folders or files, over `t` and its creator `c`: both halves select the
+ * same columns under the same aliases. Fixed SQL, rows mapped by hand (db/statement.ts): drizzle
+ * building and mapping them was most of a read's own CPU in issue 11's measurements.
+ */
+const half = (rank: 0 | 1, table: string, t: string, parent: string, file: boolean) => `SELECT ${rank} AS i_rank, ${t}.id AS i_id,
+    ${t}.number AS i_number, ${t}.asset_id AS i_asset_id, ${t}.${parent} AS i_parent_id,
+    (SELECT ${t}na.number FROM assets ${t}na WHERE ${t}na.id = ${t}.asset_id) AS i_asset_number,
+    (SELECT ${t}nf.number FROM folders ${t}nf WHERE ${t}nf.id = ${t}.${parent}) AS i_parent_number, ${t}.name AS i_name,
+    ${file ? `${t}.mime_type` : 'NULL'} AS i_mime_type, ${file ? `${t}.size` : 'NULL'} AS i_size, ${file ? `${t}.sha256` : 'NULL'} AS i_sha256,
+    ${t}c.id AS i_creator_id, ${t}c.username AS i_creator_name, ${t}.created_at AS i_created_at, ${t}.updated_at AS i_updated_at
+  FROM ${table} ${t} LEFT JOIN users ${t}c ON ${t}c.id = ${t}.created_by`;
+const FOLDER_HALF = half(0, 'folders', 'f', 'parent_id', false);
+const FILE_HALF = half(1, 'data_files', 'd', 'folder_id', true);
+
+/** A row of the page, mapped by hand. */
+const toContentRow = (r: Row): ContentRow => ({
+  rank: int(r.i_rank),
+  id: text(r.i_id),
+  number: intOrNull(r.i_number),
+  assetId: text(r.i_asset_id),
+  parentId: textOrNull(r.i_parent_id),
+  assetNumber: intOrNull(r.i_asset_number),
+  parentNumber: intOrNull(r.i_parent_number),
+  name: text(r.i_name),
+  mimeType: textOrNull(r.i_mime_type),
+  size: intOrNull(r.i_size),
+  sha256: textOrNull(r.i_sha256),
+  creatorId: textOrNull(r.i_creator_id),
+  creatorName: textOrNull(r.i_creator_name),
+  createdAt: int(r.i_created_at),
+  updatedAt: int(r.i_updated_at),
+});
+
+const PAGE = variants();
+const COUNTS = variants();
 
 export interface ContentsQuery {
   /** `root` (the default) or the folder listed: its id, or SQL that finds it (idOfNumber). */
@@ -42,71 +74,32 @@ export async function listContents<T = ContentItem>(scope: Scope, assetId: IdRef
   const limit = q.limit ?? DEFAULT_LIMIT;
   const offset = q.offset ?? 0;
   const level = parentId ?? 'root';
-  const folderLevel = and(eq(folders.assetId, assetId), atLevel(folders.parentId, level));
-  const fileLevel = and(eq(dataFiles.assetId, assetId), atLevel(dataFiles.folderId, level));
+  const asset = refSql(assetId);
+  const folderLevel = levelText('f.parent_id', level);
+  const fileLevel = levelText('d.folder_id', level);
+  const variant = `${asset.text}|${folderLevel.variant}`;
+  const folderWhere = `f.asset_id = ${asset.text}${folderLevel.text}`;
+  const fileWhere = `d.asset_id = ${asset.text}${fileLevel.text}`;
+  const params = [...asset.params, ...folderLevel.params, ...asset.params, ...fileLevel.params];
+  const page = PAGE(variant, () =>
+    withCaller(`${FOLDER_HALF} WHERE ${folderWhere} UNION ALL ${FILE_HALF} WHERE ${fileWhere} ORDER BY i_rank, i_name, i_id LIMIT ? OFFSET ?`),
+  );
+  const counts = COUNTS(variant, () =>
+    withCaller(`SELECT (SELECT count(*) FROM folders f WHERE ${folderWhere}) AS folders, (SELECT count(*) FROM data_files d WHERE ${fileWhere}) AS files`),
+  );
 
-  // Both halves select the same columns under the same aliases; the first half's name them.
-  const folderItems = scope.db
-    .select({
-      rank: sql<number>`0`.as('i_rank'),
-      id: sql<string>`${folders.id}`.as('i_id'),
-      number: sql<number | null>`${folders.number}`.as('i_number'),
-      assetId: sql<string>`${folders.assetId}`.as('i_asset_id'),
-      parentId: sql<string | null>`${folders.parentId}`.as('i_parent_id'),
-      assetNumber: sql<number | null>`${numberOfId('asset', folders.assetId)}`.as('i_asset_number'),
-      parentNumber: sql<number | null>`${numberOfId('folder', folders.parentId)}`.as('i_parent_number'),
-      name: sql<string>`${folders.name}`.as('i_name'),
-      mimeType: sql<string | null>`NULL`.as('i_mime_type'),
-      size: sql<number | null>`NULL`.as('i_size'),
-      sha256: sql<string | null>`NULL`.as('i_sha256'),
-      creatorId: sql<string | null>`${folderCreator.id}`.as('i_creator_id'),
-      creatorName: sql<string | null>`${folderCreator.username}`.as('i_creator_name'),
-      createdAt: sql<number>`${folders.createdAt}`.as('i_created_at'),
-      updatedAt: sql<number>`${folders.updatedAt}`.as('i_updated_at'),
-    })
-    .from(folders)
-    .leftJoin(folderCreator, eq(folderCreator.id, folders.createdBy))
-    .where(folderLevel);
-  const fileItems = scope.db
-    .select({
-      rank: sql<number>`1`.as('i_rank'),
-      id: sql<string>`${dataFiles.id}`.as('i_id'),
-      number: sql<number | null>`${dataFiles.number}`.as('i_number'),
-      assetId: sql<string>`${dataFiles.assetId}`.as('i_asset_id'),
-      parentId: sql<string | null>`${dataFiles.folderId}`.as('i_parent_id'),
-      assetNumber: sql<number | null>`${numberOfId('asset', dataFiles.assetId)}`.as('i_asset_number'),
-      parentNumber: sql<number | null>`${numberOfId('folder', dataFiles.folderId)}`.as('i_parent_number'),
-      name: sql<string>`${dataFiles.name}`.as('i_name'),
-      mimeType: sql<string | null>`${dataFiles.mimeType}`.as('i_mime_type'),
-      size: sql<number | null>`${dataFiles.size}`.as('i_size'),
-      sha256: sql<string | null>`${dataFiles.sha256}`.as('i_sha256'),
-      creatorId: sql<string | null>`${fileCreator.id}`.as('i_creator_id'),
-      creatorName: sql<string | null>`${fileCreator.username}`.as('i_creator_name'),
-      createdAt: sql<number>`${dataFiles.createdAt}`.as('i_created_at'),
-      updatedAt: sql<number>`${dataFiles.updatedAt}`.as('i_updated_at'),
-    })
-    .from(dataFiles)
-    .leftJoin(fileCreator, eq(fileCreator.id, dataFiles.createdBy))
-    .where(fileLevel);
-
-  const [caller, assetRows, folderRows, rows, folderCount, fileCount] = await authed(
+  const [caller, assetRows, folderRows, rows, counted] = await authed(
     scope,
     assetWithAccess(scope, assetId),
     folderById(scope, parentId ?? '', assetId),
-    folderItems
-      .unionAll(fileItems)
-      .orderBy(sql`i_rank`, sql`i_name`, sql`i_id`)
-      .limit(limit)
-      .offset(offset),
-    scope.db.select({ n: sql<number>`count(*)` }).from(folders).where(folderLevel),
-    scope.db.select({ n: sql<number>`count(*)` }).from(dataFiles).where(fileLevel),
+    new Statement(page, [...params, limit, offset], (found) => found.map(toContentRow)),
+    new Statement(counts, params, (found) => ({ folders: (found[0]?.folders as number | undefined) ?? 0, files: (found[0]?.files as number | undefined) ?? 0 })),
   );
   requireAssetOf('Asset', caller, assetRows, 'read');
   const current = folderRows[0];
   if (parentId !== null && !current) throw problems.notFound('Folder');
 
-  const counts = { folders: folderCount[0]?.n ?? 0, files: fileCount[0]?.n ?? 0 };
-  const count = counts.folders + counts.files;
+  const count = counted.folders + counted.files;
   const results = rows.map(render);
   const next = offset + limit < count ? pageLink(url, limit, offset + limit) : null;
   const previous = offset > 0 && count > 0 ? pageLink(url, limit, Math.max(0, Math.min(offset, count) - limit)) : null;
@@ -119,7 +112,7 @@ export async function listContents<T = ContentItem>(scope: Scope, assetId: IdRef
   ]
     .filter(Boolean)
     .join(', ');
-  return { count, counts, next, previous, folder: current && parentId !== null ? toFolder(current) : null, results, link };
+  return { count, counts: counted, next, previous, folder: current && parentId !== null ? toFolder(current) : null, results, link };
 }
 
 /** A row of the contents page: a folder (rank 0) or a file (rank 1). */

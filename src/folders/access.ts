@@ -4,11 +4,11 @@
  * organisation is archived. An item whose asset the caller may not see is 404 exactly as an id
  * that does not exist, named as the item ("Folder does not exist."), never as the asset.
  */
-import { eq, isNull, sql, type SQL } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { withCaller, type Caller, type Scope } from '../auth/caller';
 import { numberOfId, refSql, type IdRef } from '../db/numbers';
-import { dataFiles, folders, users, type FolderRow } from '../db/schema';
+import { folders, users, type FolderRow } from '../db/schema';
 import { columnsAs, pick } from '../db/select';
 import { int, intOrNull, Statement, text, textOrNull, variants, type Row } from '../db/statement';
 import { Problem, problems } from '../http/problem';
@@ -144,17 +144,12 @@ export function requireFolder(caller: Caller, found: FolderWithAccess, need: Ass
 
 /**
  * atLevel as SQL text for fixed statements: ` AND …` over `column` (or '') with its parameters,
- * and the variant it makes of a statement's text (none, the top level, or one folder).
+ * and the variant it makes of a statement's text (none, the top level, or one folder by id or
+ * by a number's SQL).
  */
-export function levelText(column: string, ref: string | undefined): { text: string; params: unknown[]; variant: string } {
+export function levelText(column: string, ref: IdRef | undefined): { text: string; params: unknown[]; variant: string } {
   if (ref === undefined) return { text: '', params: [], variant: '' };
   if (ref === 'root') return { text: ` AND ${column} IS NULL`, params: [], variant: 'r' };
-  return { text: ` AND ${column} = ?`, params: [ref], variant: 'f' };
+  const folder = refSql(ref);
+  return { text: ` AND ${column} = ${folder.text}`, params: folder.params, variant: `f${folder.text}` };
 }
-
-/** SQL: the rows at the level `ref` names (`root`: the top level, or a folder id) by their folder column; no filter when undefined. */
-export function atLevel(column: typeof folders.parentId | typeof dataFiles.folderId, ref: IdRef | undefined): SQL | undefined {
-  if (ref === undefined) return undefined;
-  return ref === 'root' ? isNull(column) : eq(column, ref);
-}
-
