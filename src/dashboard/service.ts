@@ -1,129 +1,119 @@
 /**
  * The dashboard: counts and recent changes over what the caller may see, in one D1 round trip
- * (the caller check and seven queries in one batch).
+ * (six statements in one batch; the first carries the caller check and the counts that are one
+ * number each). The statements are fixed SQL (db/statement.ts), their rows mapped by hand.
  *
  * Visibility is the rule of projects/access.ts and assets/access.ts, written in the two forms
  * projects/access.ts explains:
- * - counts use index-range forms (`visibleProject(scope, 'count')`, and org-alone assets through
- *   an `IN` list of organisations), so SQLite reads only what the caller may see through index
+ * - counts use index-range forms (`visibleP('count')`, and org-alone assets through an `IN`
+ *   list of organisations), so SQLite reads only what the caller may see through index
  *   lookups ("MULTI-INDEX OR") instead of scanning a table;
  * - the recent lists walk the `updated_at` ordering index newest first and test each row against
  *   its joined project (the superuser test standing alone keeps SQLite on that index), stopping at
  *   the tenth visible row.
  * test/dashboard.test.ts checks that the asset count agrees with `GET /v1/assets` for each caller.
  */
-import { and, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { SEEN_ORGS, VISIBLE_PROJECTS_INDEXED } from '../auth/access';
-import { authed, type Scope } from '../auth/caller';
-import { ASSET_STATUSES, assets, dataFiles, organizations, projects, reports } from '../db/schema';
-import { pick } from '../db/select';
-import { numberOf } from '../db/numbers';
+import { authed, CALLER_COLUMNS, withCaller, type Scope } from '../auth/caller';
+import { ASSET_STATUSES } from '../db/schema';
+import { int, intOrNull, Statement, text, textOrNull, type Row } from '../db/statement';
 import { iso } from '../lib/time';
-import { visibleAsset } from '../assets/access';
-import { visibleProject } from '../projects/access';
+import { visibleA } from '../assets/access';
+import { visibleP } from '../projects/access';
 import type { Dashboard } from './schemas';
 
 export const RECENT = 10;
 
-/**
- * SQL: the organisations whose members' view the caller has (all of them for a superuser), as
- * an `IN` list: the membership index, or one pass over organisations for a superuser.
- */
-const memberOrganizationIds = (): SQL => sql.raw(SEEN_ORGS);
+type AssetStatus = (typeof ASSET_STATUSES)[number];
 
-/** SQL: the joined project (of the current row) is live and the caller may see it. */
-function liveVisibleJoinedProject(): SQL {
-  return sql`(${projects.deletedAt} IS NULL AND ${visibleProject('page')})`;
+/** SQL: the joined project `p` (of the current row) is live and the caller may see it. */
+const LIVE_VISIBLE_P = `(p.deleted_at IS NULL AND ${visibleP('page')})`;
+
+/**
+ * The caller check's row with the counts that are one number each: the organisations the caller
+ * sees (SEEN_ORGS: the membership index, or one pass over organisations for a superuser), the
+ * reports of the projects they see.
+ */
+const COUNTS = withCaller(`SELECT ${CALLER_COLUMNS},
+  (SELECT count(*) FROM organizations o WHERE o.id IN ${SEEN_ORGS}) AS orgs,
+  (SELECT count(*) FROM reports r WHERE r.project_id IN ${VISIBLE_PROJECTS_INDEXED}) AS reports
+  FROM k`);
+
+const PROJECT_COUNTS = withCaller(`SELECT count(*) FILTER (WHERE p.archived = 0) AS active, count(*) FILTER (WHERE p.archived = 1) AS archived
+  FROM projects p WHERE p.deleted_at IS NULL AND ${visibleP('count')}`);
+
+const ASSETS_BY_STATUS = withCaller(`SELECT a.asset_status AS status, count(*) AS n FROM assets a WHERE ${visibleA('count')} GROUP BY a.asset_status`);
+
+const DATA = withCaller(`SELECT count(*) AS n, coalesce(sum(d.size), 0) AS bytes FROM data_files d
+  WHERE d.asset_id IN (SELECT a.id FROM assets a WHERE ${visibleA('count')})`);
+
+// LEFT: SQLite then starts from assets, on the updated_at index (see projects/access.ts).
+const RECENT_ASSETS = withCaller(`SELECT a.id AS a_id, a.number AS a_number, a.name AS a_name, a.asset_status AS a_status, a.updated_at AS a_updated,
+  p.id AS p_id, p.number AS p_number, p.name AS p_name
+  FROM assets a LEFT JOIN projects p ON p.id = a.project_id
+  WHERE CASE WHEN a.project_id IS NULL THEN a.organization_id IN ${SEEN_ORGS} ELSE ${LIVE_VISIBLE_P} END
+  ORDER BY a.updated_at DESC, a.id DESC LIMIT ${RECENT}`);
+
+// Inner: SQLite still starts from reports on the updated_at index (checked with EXPLAIN QUERY PLAN).
+const RECENT_REPORTS = withCaller(`SELECT r.id AS r_id, r.number AS r_number, r.name AS r_name, r.status AS r_status, r.updated_at AS r_updated,
+  p.id AS p_id, p.number AS p_number, p.name AS p_name
+  FROM reports r JOIN projects p ON p.id = r.project_id
+  WHERE ${LIVE_VISIBLE_P}
+  ORDER BY r.updated_at DESC, r.id DESC LIMIT ${RECENT}`);
+
+/** An entity's number in a representation: every row has one once its INSERT is done. */
+function numberOf(v: unknown): number {
+  const n = intOrNull(v);
+  if (n === null) throw new Error('An entity row without its number.');
+  return n;
 }
 
-function queries(scope: Scope) {
-  const count = (alias: string) => sql<number>`count(*)`.as(alias);
+const projectBrief = (r: Row) => ({ id: text(r.p_id), number: numberOf(r.p_number), name: text(r.p_name) });
+
+function statements() {
   return [
-    scope.db
-      .select({ n: count('organizations') })
-      .from(organizations)
-      .where(sql`${organizations.id} IN ${memberOrganizationIds()}`),
-    scope.db
-      .select({
-        active: sql<number>`count(*) FILTER (WHERE ${projects.archived} = 0)`.as('active'),
-        archived: sql<number>`count(*) FILTER (WHERE ${projects.archived} = 1)`.as('archived'),
-      })
-      .from(projects)
-      .where(and(isNull(projects.deletedAt), visibleProject('count'))),
-    scope.db
-      .select({ status: assets.assetStatus, n: count('assets') })
-      .from(assets)
-      .where(visibleAsset('count'))
-      .groupBy(assets.assetStatus),
-    scope.db
-      .select({ n: count('data_files'), bytes: sql<number>`coalesce(sum(${dataFiles.size}), 0)`.as('bytes') })
-      .from(dataFiles)
-      .where(inArray(dataFiles.assetId, scope.db.select({ id: assets.id }).from(assets).where(visibleAsset('count')))),
-    scope.db
-      .select({ n: count('reports') })
-      .from(reports)
-      .where(sql`${reports.projectId} IN ${sql.raw(VISIBLE_PROJECTS_INDEXED)}`),
-    scope.db
-      .select({
-        asset: pick({ id: assets.id, number: assets.number, name: assets.name, status: assets.assetStatus, updatedAt: assets.updatedAt }, 'a'),
-        project: pick({ id: projects.id, number: projects.number, name: projects.name }, 'p'),
-      })
-      .from(assets)
-      // LEFT: SQLite then starts from assets, on the updated_at index (see projects/access.ts).
-      .leftJoin(projects, eq(projects.id, assets.projectId))
-      .where(
-        sql`CASE WHEN ${assets.projectId} IS NULL THEN ${assets.organizationId} IN ${memberOrganizationIds()}
-          ELSE ${liveVisibleJoinedProject()} END`,
-      )
-      .orderBy(desc(assets.updatedAt), desc(assets.id))
-      .limit(RECENT),
-    scope.db
-      .select({
-        report: pick({ id: reports.id, number: reports.number, name: reports.name, status: reports.status, updatedAt: reports.updatedAt }, 'r'),
-        project: pick({ id: projects.id, number: projects.number, name: projects.name }, 'p'),
-      })
-      .from(reports)
-      // Inner: SQLite still starts from reports on the updated_at index (checked with EXPLAIN QUERY PLAN).
-      .innerJoin(projects, eq(projects.id, reports.projectId))
-      .where(liveVisibleJoinedProject())
-      .orderBy(desc(reports.updatedAt), desc(reports.id))
-      .limit(RECENT),
+    new Statement(COUNTS, [], (rows) => ({ orgs: int(rows[0]?.orgs ?? 0), reports: int(rows[0]?.reports ?? 0) }), true),
+    new Statement(PROJECT_COUNTS, [], (rows) => ({ active: int(rows[0]?.active ?? 0), archived: int(rows[0]?.archived ?? 0) })),
+    new Statement(ASSETS_BY_STATUS, [], (rows) => rows.map((r) => ({ status: r.status as AssetStatus, n: int(r.n) }))),
+    new Statement(DATA, [], (rows) => ({ n: int(rows[0]?.n ?? 0), bytes: int(rows[0]?.bytes ?? 0) })),
+    new Statement(RECENT_ASSETS, [], (rows) =>
+      rows.map((r) => ({
+        id: text(r.a_id),
+        number: numberOf(r.a_number),
+        name: text(r.a_name),
+        asset_status: r.a_status as AssetStatus,
+        updated_at: iso(int(r.a_updated)),
+        project: textOrNull(r.p_id) !== null && textOrNull(r.p_name) !== null ? projectBrief(r) : null,
+      })),
+    ),
+    new Statement(RECENT_REPORTS, [], (rows) =>
+      rows.map((r) => ({
+        id: text(r.r_id),
+        number: numberOf(r.r_number),
+        name: text(r.r_name),
+        status: r.r_status as Dashboard['recent']['reports'][number]['status'],
+        updated_at: iso(int(r.r_updated)),
+        project: projectBrief(r),
+      })),
+    ),
   ] as const;
 }
 
 export async function getDashboard(scope: Scope): Promise<Dashboard> {
-  const [, orgs, projectCounts, byStatus, data, reportCount, recentAssets, recentReports] = await authed(scope, ...queries(scope));
-  const statusCounts = Object.fromEntries(ASSET_STATUSES.map((s) => [s, 0])) as Record<(typeof ASSET_STATUSES)[number], number>;
+  const [, counts, projectCounts, byStatus, data, recentAssets, recentReports] = await authed(scope, ...statements());
+  const statusCounts = Object.fromEntries(ASSET_STATUSES.map((s) => [s, 0])) as Record<AssetStatus, number>;
   let assetCount = 0;
   for (const row of byStatus) {
     if (row.status in statusCounts) statusCounts[row.status] += row.n;
     assetCount += row.n;
   }
-  const active = projectCounts[0]?.active ?? 0;
-  const archived = projectCounts[0]?.archived ?? 0;
+  const { active, archived } = projectCounts;
   return {
-    organizations: { count: orgs[0]?.n ?? 0 },
+    organizations: { count: counts.orgs },
     projects: { count: active + archived, active, archived },
     assets: { count: assetCount, by_status: statusCounts },
-    data_files: { count: data[0]?.n ?? 0, bytes: data[0]?.bytes ?? 0 },
-    reports: { count: reportCount[0]?.n ?? 0 },
-    recent: {
-      assets: recentAssets.map(({ asset, project }) => ({
-        id: asset.id,
-        number: numberOf(asset),
-        name: asset.name,
-        asset_status: asset.status,
-        updated_at: iso(asset.updatedAt),
-        project: project.id !== null && project.name !== null ? { id: project.id, number: numberOf(project), name: project.name } : null,
-      })),
-      reports: recentReports.map(({ report, project }) => ({
-        id: report.id,
-        number: numberOf(report),
-        name: report.name,
-        status: report.status,
-        updated_at: iso(report.updatedAt),
-        project: { id: project.id, number: numberOf(project), name: project.name },
-      })),
-    },
+    data_files: { count: data.n, bytes: data.bytes },
+    reports: { count: counts.reports },
+    recent: { assets: recentAssets, reports: recentReports },
   };
 }

@@ -32,7 +32,7 @@ export const visibleP = (form: 'page' | 'count') => projectVisible(P, form);
 /** SQL: the project `p` is in an organisation the caller administers (the trash's audience). */
 export const administeredP = projectAdministered(P.organizationId);
 
-/** The same rules over the unaliased `projects` table, for drizzle queries (dashboard). */
+/** The same rules over the unaliased `projects` table, for drizzle queries (projects/filter.ts). */
 const PROJECTS: ProjectColumns = { id: 'projects.id', organizationId: 'projects.organization_id', access: 'projects.access' };
 export const visibleProject = (form: 'page' | 'count'): SQL => sql.raw(projectVisible(PROJECTS, form));
 export const administeredProject: SQL = sql.raw(projectAdministered(PROJECTS.organizationId));
