@@ -1,20 +1,22 @@
-import { and, eq, getTableColumns, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { orgVisible, userDeletable, userVisible } from '../auth/access';
-import { authed, callerBatch, type Scope } from '../auth/caller';
+import { authed, callerBatch, countWithCaller, withCaller, type Scope } from '../auth/caller';
 import { newInvitation } from '../auth/invitations';
 import { hashPassword, UNUSABLE_PASSWORD } from '../auth/password';
 import { passwordChange } from '../auth/password-change';
 import { conflictOnUnique } from '../db/errors';
 import { numberOf, type IdRef } from '../db/numbers';
-import { memberships, organizations, tokens, users, type UserRow } from '../db/schema';
+import { memberships, tokens, users, type UserRow } from '../db/schema';
+import { int, Statement, variants } from '../db/statement';
 import { checkIfMatch, versionGuard } from '../http/etag';
-import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
+import { planTextPage, textPageSql, type ListQuery, type ListSpec, type TextPagePlan } from '../http/list';
 import { problems } from '../http/problem';
 import { newId } from '../lib/ids';
-import { orgRef, orgWithRole, requireOrg, requireWritable, type OrgRole } from '../organizations/access';
+import { orgWithRole, requireOrg, requireWritable, type OrgRole } from '../organizations/access';
 import { toUser } from './schemas';
+import { orgRefText, profileOf, sharedOrganizations, toUserFields, USER_COLUMNS, VISIBLE_U, type UserFields } from './statements';
 import { changeSet } from '../db/changes';
 
 /** A user by id, username or email, or by SQL that finds their id (idOfNumber). */
@@ -29,28 +31,13 @@ export function visibleUser(): SQL {
   return sql.raw(userVisible('"users"."id"'));
 }
 
-/** The organisations of `userId` that the caller may see. */
-function sharedOrganizations(scope: Scope, userId: SQL | string) {
-  return scope.db
-    .select({ id: organizations.id, number: sql<number>`${organizations.number}`, slug: organizations.slug, name: organizations.name, short_name: organizations.shortName, role: memberships.role })
-    .from(memberships)
-    .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
-    .where(
-      and(
-        eq(memberships.userId, userId),
-        sql.raw(orgVisible('"organizations"."id"')),
-      ),
-    )
-    .orderBy(organizations.name, organizations.id);
-}
-
-export const userListSpec: ListSpec<UserRow> = {
+export const userListSpec: ListSpec<UserFields, string> = {
   fields: {
-    username: { expr: users.username, key: (r) => r.username },
-    name: { expr: users.name, key: (r) => r.name },
-    date_joined: { expr: users.dateJoined, key: (r) => r.dateJoined },
+    username: { expr: 'u.username', key: (r) => r.username },
+    name: { expr: 'u.name', key: (r) => r.name },
+    date_joined: { expr: 'u.date_joined', key: (r) => r.dateJoined },
   },
-  tiebreaker: { expr: users.id, key: (r) => r.id },
+  tiebreaker: { expr: 'u.id', key: (r) => r.id },
   defaultOrdering: 'username',
 };
 
@@ -65,24 +52,42 @@ export function contains(column: SQL | SQLiteColumn, term: string): SQL {
   return sql`instr(lower(${column}), ${term.toLowerCase()}) > 0`;
 }
 
+const PAGES = variants();
+const COUNTS = variants();
+const ORG_COUNTS = variants();
+
+/** A page of users over `where` (SQL text over `users u`, fixed for `variant`), and the text of their count. */
+function userPage(variant: string, where: string, params: unknown[], plan: TextPagePlan<UserFields>) {
+  const page = PAGES(`${variant}|${plan.variant}`, () => withCaller(textPageSql(plan, { columns: USER_COLUMNS, from: 'users u', where })));
+  return [
+    new Statement(page, [...params, ...plan.keysetParams, plan.limit, plan.offset], (rows) => rows.map(toUserFields)),
+    COUNTS(variant, () => `SELECT count(*) FROM users u WHERE ${where}`),
+  ] as const;
+}
+
 export async function listUsers(scope: Scope, q: ListQuery & UserListFilters, url: string) {
-  const plan = planPage(userListSpec, q);
-  const filters = and(
-    visibleUser(),
+  const plan = planTextPage(userListSpec, q);
+  const where = [VISIBLE_U];
+  const params: unknown[] = [];
+  const org = q.organization ? orgRefText(q.organization, 'o') : undefined;
+  if (org) {
     // Only an organisation the caller may see: filtering by a hidden one must not reveal who is in it.
-    q.organization
-      ? sql`${users.id} IN (SELECT m.user_id FROM memberships m JOIN ${organizations} ON ${organizations.id} = m.organization_id
-          WHERE ${orgRef(q.organization)} AND ${sql.raw(orgVisible('"organizations"."id"'))})`
-      : undefined,
-    q.is_active !== undefined ? eq(users.isActive, q.is_active) : undefined,
-    q.search ? or(contains(users.username, q.search), contains(users.email, q.search), contains(users.name, q.search)) : undefined,
-  );
-  const [, rows, counted] = await authed(
-    scope,
-    paged(scope.db.select().from(users).$dynamic(), plan, filters),
-    scope.db.select({ n: sql<number>`count(*)` }).from(users).where(filters),
-  );
-  const page = plan.finish(rows, counted[0]?.n ?? 0, url);
+    where.push(`u.id IN (SELECT m.user_id FROM memberships m JOIN organizations o ON o.id = m.organization_id WHERE ${org.text} AND ${orgVisible('o.id')})`);
+    params.push(...org.params);
+  }
+  if (q.is_active !== undefined) {
+    where.push('u.is_active = ?');
+    params.push(q.is_active ? 1 : 0);
+  }
+  if (q.search) {
+    where.push('(instr(lower(u.username), ?) > 0 OR instr(lower(u.email), ?) > 0 OR instr(lower(u.name), ?) > 0)');
+    const term = q.search.toLowerCase();
+    params.push(term, term, term);
+  }
+  const variant = `${org?.text ?? ''}|${q.is_active !== undefined}|${Boolean(q.search)}`;
+  const [pageStatement, count] = userPage(variant, where.join(' AND '), params, plan);
+  const [, rows, counted] = await authed(scope, pageStatement, countWithCaller(count, params));
+  const page = plan.finish(rows, counted, url);
   return { ...page, results: page.results.map(toUser) };
 }
 
@@ -91,29 +96,20 @@ export async function listUsers(scope: Scope, q: ListQuery & UserListFilters, ur
  * users list): 404 when the caller may not see it, as when it does not exist.
  */
 export async function listOrganizationUsers(scope: Scope, organization: IdRef, q: ListQuery, url: string) {
-  const plan = planPage(userListSpec, q);
-  const filters = and(
-    visibleUser(),
-    sql`${users.id} IN (SELECT m.user_id FROM memberships m WHERE m.organization_id = (SELECT ${organizations.id} FROM ${organizations} WHERE ${orgRef(organization)}))`,
-  );
-  const [, org, rows, counted] = await authed(
+  const plan = planTextPage(userListSpec, q);
+  const org = orgRefText(organization, 'o');
+  const where = `${VISIBLE_U} AND u.id IN (SELECT m.user_id FROM memberships m WHERE m.organization_id = (SELECT o.id FROM organizations o WHERE ${org.text}))`;
+  const [pageStatement, count] = userPage(`of ${org.text}`, where, org.params, plan);
+  // The rows are only shown once requireOrg has let the caller see the organisation.
+  const [caller, orgRows, rows, counted] = await authed(
     scope,
-    scope.db
-      .select()
-      .from(organizations)
-      .where(
-        and(
-          orgRef(organization),
-          sql.raw(orgVisible('"organizations"."id"')),
-        ),
-      )
-      .limit(1),
-    paged(scope.db.select().from(users).$dynamic(), plan, filters),
-    scope.db.select({ n: sql<number>`count(*)` }).from(users).where(filters),
+    orgWithRole(scope, organization),
+    pageStatement,
+    new Statement(ORG_COUNTS(org.text, () => withCaller(`SELECT (${count}) AS n`)), org.params, (found) => int(found[0]?.n ?? 0)),
   );
-  if (!org[0]) throw problems.notFound('Organization');
-  const page = plan.finish(rows, counted[0]?.n ?? 0, url);
-  return { organization: org[0], page: { ...page, results: page.results.map(toUser) } };
+  const { org: found } = requireOrg(caller, orgRows, 'read');
+  const page = plan.finish(rows, counted, url);
+  return { organization: found, page: { ...page, results: page.results.map(toUser) } };
 }
 
 /**
@@ -127,19 +123,10 @@ export function deletableByCaller(): SQL<number> {
 }
 
 async function loadProfile(scope: Scope, ref: IdRef) {
-  const [caller, found, orgs] = await authed(
-    scope,
-    scope.db
-      .select({ ...getTableColumns(users), deletable: deletableByCaller() })
-      .from(users)
-      .where(and(userRef(ref), visibleUser()))
-      .limit(1),
-    sharedOrganizations(scope, sql`(SELECT id FROM users WHERE ${userRef(ref)} LIMIT 1)`),
-  );
-  const found0 = found[0];
-  if (!found0) throw problems.notFound('User');
-  const { deletable, ...user } = found0;
-  return { caller, user, deletable: Boolean(deletable), profile: { ...toUser(user), organizations: orgs } };
+  const [caller, found, orgs] = await authed(scope, profileOf(ref), sharedOrganizations(ref));
+  const row = found[0];
+  if (!row) throw problems.notFound('User');
+  return { caller, user: row.user, deletable: row.deletable, profile: { ...toUser(row.user), organizations: orgs } };
 }
 
 export async function getUser(scope: Scope, ref: IdRef) {
