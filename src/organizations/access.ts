@@ -36,11 +36,14 @@ export function callerRole(organizationId: SQLiteColumn = organizations.id): SQL
  * most of a read's own CPU in issue 11's measurements, and every organisation-scoped read (its
  * item, its logo's download, its members, its change feed) starts with this statement.
  */
-const ORG_COLUMNS = `o.id AS o_id, o.number AS o_number, o.slug AS o_slug, o.name AS o_name, o.short_name AS o_short,
+export const ORG_ROW_COLUMNS = `o.id AS o_id, o.number AS o_number, o.slug AS o_slug, o.name AS o_name, o.short_name AS o_short,
   o.description AS o_description, o.urls AS o_urls, o.contacts AS o_contacts, o.logo_blob_id AS o_logo, o.archived AS o_archived,
   o.created_at AS o_created, o.updated_at AS o_updated, o.version AS o_version,
   ol.id AS ol_id, ol.organization_id AS ol_org, ol.r2_key AS ol_key, ol.size AS ol_size, ol.sha256 AS ol_sha256,
-  ol.mime_type AS ol_type, ol.created_at AS ol_created, ${orgRoleOf('o.id')} AS org_role`;
+  ol.mime_type AS ol_type, ol.created_at AS ol_created`;
+const ORG_COLUMNS = `${ORG_ROW_COLUMNS}, ${orgRoleOf('o.id')} AS org_role`;
+/** The join of an organisation's logo, after `organizations o`. */
+export const ORG_LOGO_JOIN = 'LEFT JOIN blobs ol ON ol.id = o.logo_blob_id';
 
 export interface OrgWithRole {
   org: OrganizationRow;
@@ -48,8 +51,8 @@ export interface OrgWithRole {
   role: OrgRole | null;
 }
 
-/** A row of ORG_COLUMNS, mapped by hand. */
-function toOrgWithRole(r: Row): OrgWithRole {
+/** A row of ORG_ROW_COLUMNS, mapped by hand. */
+export function toOrgAndLogo(r: Row): Omit<OrgWithRole, 'role'> {
   return {
     org: {
       id: text(r.o_id),
@@ -70,9 +73,11 @@ function toOrgWithRole(r: Row): OrgWithRole {
       r.ol_id === null
         ? null
         : { id: text(r.ol_id), organizationId: text(r.ol_org), r2Key: text(r.ol_key), size: int(r.ol_size), sha256: text(r.ol_sha256), mimeType: text(r.ol_type), createdAt: int(r.ol_created) },
-    role: r.org_role as OrgRole | null,
   };
 }
+
+/** A row of ORG_COLUMNS, mapped by hand. */
+const toOrgWithRole = (r: Row): OrgWithRole => ({ ...toOrgAndLogo(r), role: r.org_role as OrgRole | null });
 
 const BY_REF = variants();
 
@@ -87,7 +92,7 @@ const orgIdIs = (ref: { text: string; params: unknown[] }) => ({ text: `o.id = $
 export function orgWithRole(_scope: Scope, ref: IdRef): Statement<OrgWithRole[]> {
   const found = typeof ref === 'string' ? { text: '(o.id = ? OR o.slug = ?)', params: [ref, ref.toLowerCase()] } : orgIdIs(refSql(ref));
   const statement = BY_REF(found.text, () =>
-    withCaller(`SELECT ${CALLER_COLUMNS}, ${ORG_COLUMNS} FROM k LEFT JOIN organizations o ON ${found.text} LEFT JOIN blobs ol ON ol.id = o.logo_blob_id LIMIT 1`),
+    withCaller(`SELECT ${CALLER_COLUMNS}, ${ORG_COLUMNS} FROM k LEFT JOIN organizations o ON ${found.text} ${ORG_LOGO_JOIN} LIMIT 1`),
   );
   return new Statement(statement, found.params, (rows) => rows.filter((r) => r.o_id !== null).map(toOrgWithRole), true);
 }

@@ -1,63 +1,66 @@
-import { and, eq, or, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { orgVisible } from '../auth/access';
-import { authed, type Scope } from '../auth/caller';
+import { authed, countWithCaller, withCaller, type Scope } from '../auth/caller';
 import { conflictOnUnique } from '../db/errors';
-import { columnsAs, joined } from '../db/select';
 import type { IdRef } from '../db/numbers';
-import { blobs, memberships, organizations, type BlobRow, type OrganizationRow } from '../db/schema';
+import { blobs, memberships, organizations, type OrganizationRow } from '../db/schema';
+import { Statement, variants } from '../db/statement';
 import { checkIfMatch, versionGuard } from '../http/etag';
-import { paged, planPage, type ListQuery, type ListSpec } from '../http/list';
+import { planTextPage, textPageSql, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
 import { newId } from '../lib/ids';
-import { contains } from '../users/service';
-import { loadOrganization, requireWritable } from './access';
+import { loadOrganization, ORG_LOGO_JOIN, ORG_ROW_COLUMNS, requireWritable, toOrgAndLogo, type OrgWithRole } from './access';
 import { slugify, toOrganization, type OrganizationChanges } from './schemas';
 import { discardObjects, storeLogo, type NewLogo } from '../storage/logos';
 import { flattenFolders } from '../folders/tree';
 import { changeSet } from '../db/changes';
 
-type OrgListRow = { org: OrganizationRow; logo: { [K in keyof BlobRow]: BlobRow[K] | null } };
+type OrgListRow = Omit<OrgWithRole, 'role'>;
 
-export const organizationListSpec: ListSpec<OrgListRow> = {
+export const organizationListSpec: ListSpec<OrgListRow, string> = {
   fields: {
-    name: { expr: organizations.name, key: (r) => r.org.name },
-    slug: { expr: organizations.slug, key: (r) => r.org.slug },
-    created_at: { expr: organizations.createdAt, key: (r) => r.org.createdAt },
-    updated_at: { expr: organizations.updatedAt, key: (r) => r.org.updatedAt },
+    name: { expr: 'o.name', key: (r) => r.org.name },
+    slug: { expr: 'o.slug', key: (r) => r.org.slug },
+    created_at: { expr: 'o.created_at', key: (r) => r.org.createdAt },
+    updated_at: { expr: 'o.updated_at', key: (r) => r.org.updatedAt },
   },
-  tiebreaker: { expr: organizations.id, key: (r) => r.org.id },
+  tiebreaker: { expr: 'o.id', key: (r) => r.org.id },
   defaultOrdering: 'name',
 };
 
-/** SQL: the caller sees the organisation of the current row (auth/access.ts). */
-export function visibleOrganization() {
-  return sql.raw(orgVisible('"organizations"."id"'));
-}
+const PAGES = variants();
 
+/**
+ * The organisations the caller sees (auth/access.ts, orgVisible), with their logos: the page
+ * and the count (which carries the caller check) are text built once per filter set and
+ * ordering, rows mapped by hand.
+ */
 export async function listOrganizations(scope: Scope, q: ListQuery & { archived?: boolean | undefined }, url: string) {
-  const plan = planPage(organizationListSpec, q);
-  const filters = and(
-    visibleOrganization(),
-    q.archived !== undefined ? eq(organizations.archived, q.archived) : undefined,
-    q.search
-      ? or(contains(organizations.name, q.search), contains(organizations.slug, q.search), contains(organizations.shortName, q.search), contains(organizations.description, q.search))
-      : undefined,
+  const plan = planTextPage(organizationListSpec, q);
+  const where = [orgVisible('o.id')];
+  const params: unknown[] = [];
+  if (q.archived !== undefined) {
+    where.push('o.archived = ?');
+    params.push(q.archived ? 1 : 0);
+  }
+  if (q.search) {
+    // `instr` rather than LIKE: D1 rejects LIKE patterns over 50 bytes.
+    where.push('(instr(lower(o.name), ?) > 0 OR instr(lower(o.slug), ?) > 0 OR instr(lower(o.short_name), ?) > 0 OR instr(lower(o.description), ?) > 0)');
+    const term = q.search.toLowerCase();
+    params.push(term, term, term, term);
+  }
+  const variant = `${q.archived !== undefined}|${Boolean(q.search)}`;
+  const text = where.join(' AND ');
+  const page = PAGES(`${variant}|${plan.variant}`, () =>
+    withCaller(textPageSql(plan, { columns: ORG_ROW_COLUMNS, from: `organizations o ${ORG_LOGO_JOIN}`, where: text })),
   );
   const [, rows, counted] = await authed(
     scope,
-    paged(
-      scope.db
-        .select({ org: columnsAs(organizations, 'org'), logo: columnsAs(blobs, 'logo') })
-        .from(organizations)
-        .leftJoin(blobs, eq(blobs.id, organizations.logoBlobId))
-        .$dynamic(),
-      plan,
-      filters,
-    ),
-    scope.db.select({ n: sql<number>`count(*)` }).from(organizations).where(filters),
+    new Statement(page, [...params, ...plan.keysetParams, plan.limit, plan.offset], (found) => found.map(toOrgAndLogo)),
+    countWithCaller(`SELECT count(*) FROM organizations o WHERE ${text}`, params),
   );
-  const page = plan.finish(rows, counted[0]?.n ?? 0, url);
-  return { ...page, results: page.results.map((r) => toOrganization(r.org, joined(r.logo))) };
+  const finished = plan.finish(rows, counted, url);
+  return { ...finished, results: finished.results.map((r) => toOrganization(r.org, r.logo)) };
 }
 
 export async function getOrganization(scope: Scope, ref: IdRef) {

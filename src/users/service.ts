@@ -1,6 +1,5 @@
 import { and, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { orgVisible, userDeletable, userVisible } from '../auth/access';
 import { authed, callerBatch, countWithCaller, withCaller, type Scope } from '../auth/caller';
 import { newInvitation } from '../auth/invitations';
@@ -47,11 +46,6 @@ export interface UserListFilters {
   is_active?: boolean | undefined;
 }
 
-/** `instr` rather than LIKE: D1 rejects LIKE patterns over 50 bytes. */
-export function contains(column: SQL | SQLiteColumn, term: string): SQL {
-  return sql`instr(lower(${column}), ${term.toLowerCase()}) > 0`;
-}
-
 const PAGES = variants();
 const COUNTS = variants();
 const ORG_COUNTS = variants();
@@ -80,6 +74,7 @@ export async function listUsers(scope: Scope, q: ListQuery & UserListFilters, ur
     params.push(q.is_active ? 1 : 0);
   }
   if (q.search) {
+    // `instr` rather than LIKE: D1 rejects LIKE patterns over 50 bytes.
     where.push('(instr(lower(u.username), ?) > 0 OR instr(lower(u.email), ?) > 0 OR instr(lower(u.name), ?) > 0)');
     const term = q.search.toLowerCase();
     params.push(term, term, term);
