@@ -5,7 +5,7 @@ import { conflictOnUnique } from '../db/errors';
 import { ftsQuery } from '../db/fts';
 import type { IdRef } from '../db/numbers';
 import { assets, blobs, reports, type AssetRow } from '../db/schema';
-import { Statement, variants } from '../db/statement';
+import { Conditions, Statement, variants } from '../db/statement';
 import { checkIfMatch, versionGuard } from '../http/etag';
 import { planTextPage, textPageSql, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
@@ -40,14 +40,8 @@ export interface AssetFilters {
 
 /** A list's filters as SQL text over `a` in a fixed order, their parameters, and which were given (the text's variant). */
 function assetFilters(q: ListQuery & AssetFilters, project: string | undefined, located: boolean) {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  let variant = '';
-  const add = (name: string, text: string, ...values: unknown[]) => {
-    variant += name;
-    parts.push(text);
-    params.push(...values);
-  };
+  const c = new Conditions();
+  const add = c.add.bind(c);
   if (project) add('p', 'a.project_id = ?', project);
   if (q.organization) add('o', 'a.organization_id = (SELECT id FROM organizations WHERE id = ? OR slug = ?)', q.organization, q.organization.toLowerCase());
   if (q.asset_status) add('s', 'a.asset_status = ?', q.asset_status);
@@ -70,7 +64,7 @@ function assetFilters(q: ListQuery & AssetFilters, project: string | undefined, 
     if (search) add('f', 'a.seq IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH ?)', search);
     else add('n', '0');
   }
-  return { text: parts.join(' AND '), params, variant };
+  return c;
 }
 
 const LIST = variants();

@@ -33,6 +33,28 @@ export const rowsOf = (sql: string, params: readonly unknown[]): Statement<Row[]
 export const firstRowOf = (sql: string, params: readonly unknown[]): Statement<Row | undefined> => new Statement(sql, params, (rows) => rows[0]);
 
 /**
+ * The conditions a list was given, as SQL text over its table's alias in the order they were
+ * added, their parameters, and `variant`: the names of those given, so that equal variants have
+ * equal text and a list's statement is built once per variant (variants below).
+ */
+export class Conditions {
+  private readonly parts: string[] = [];
+  readonly params: unknown[] = [];
+  variant = '';
+
+  add(name: string, text: string, ...values: unknown[]): void {
+    this.variant += name;
+    this.parts.push(text);
+    this.params.push(...values);
+  }
+
+  /** The conditions joined by AND; '' for none. */
+  get text(): string {
+    return this.parts.join(' AND ');
+  }
+}
+
+/**
  * SQL text built once per variant and kept for the isolate's life: `build()` runs the first time
  * `key` is asked for. Variants are few and fixed (an ordering and its direction, which
  * filters a list was given, how an entity is named: by id or by number).

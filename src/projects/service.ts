@@ -7,7 +7,7 @@ import { conflictOnUnique } from '../db/errors';
 import { ftsQuery } from '../db/fts';
 import { refSql, type IdRef } from '../db/numbers';
 import { assets, blobs, type AssetRow, memberships, projects, users, type ProjectRow } from '../db/schema';
-import { int, Statement, variants } from '../db/statement';
+import { Conditions, int, Statement, variants } from '../db/statement';
 import { checkIfMatch, versionGuard } from '../http/etag';
 import { planTextPage, type ListQuery, type ListSpec } from '../http/list';
 import { problems } from '../http/problem';
@@ -60,14 +60,8 @@ const ORGANIZATION = '(SELECT id FROM organizations WHERE id = ? OR slug = ?)';
 
 /** A list's filters as SQL text over `p` in a fixed order, their parameters, and which were given (the text's variant). */
 function projectFilters(q: ListQuery & ProjectFilters, organization: string | undefined) {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  let variant = '';
-  const add = (name: string, text: string, ...values: unknown[]) => {
-    variant += name;
-    parts.push(text);
-    params.push(...values);
-  };
+  const c = new Conditions();
+  const add = c.add.bind(c);
   if (organization) add('o', `p.organization_id = ${ORGANIZATION}`, organization, organization.toLowerCase());
   if (q.archived !== undefined) add('a', 'p.archived = ?', q.archived ? 1 : 0);
   if (q.project_type !== undefined) add('t', 'p.project_type = ?', q.project_type);
@@ -77,8 +71,11 @@ function projectFilters(q: ListQuery & ProjectFilters, organization: string | un
     if (search) add('s', 'p.seq IN (SELECT rowid FROM projects_fts WHERE projects_fts MATCH ?)', search);
     else add('n', '0');
   }
-  return { text: parts.map((t) => ` AND ${t}`).join(''), params, variant };
+  return c;
 }
+
+/** ` AND <conditions>`, or nothing. */
+const andAlso = (text: string) => (text ? ` AND ${text}` : '');
 
 const LIST = variants();
 const COUNT = variants();
@@ -93,7 +90,7 @@ export async function listProjects(scope: Scope, q: ListQuery & ProjectFilters, 
   const visible = (form: 'page' | 'count') => (q.deleted ? `p.deleted_at IS NOT NULL AND ${administeredP}` : `p.deleted_at IS NULL AND ${visibleP(form)}`);
   const variant = `${q.deleted ? 'd' : 'l'}${filters.variant}`;
   const page = LIST(`${variant}|${plan.variant}`, () =>
-    withCaller(`SELECT ${PROJECT_COLUMNS} FROM ${PROJECT_FROM} WHERE ${visible('page')}${filters.text} ${plan.keyset}
+    withCaller(`SELECT ${PROJECT_COLUMNS} FROM ${PROJECT_FROM} WHERE ${visible('page')}${andAlso(filters.text)} ${plan.keyset}
       ORDER BY ${plan.orderBy} LIMIT ? OFFSET ?`),
   );
   // Without a filter but the organisation, the count is added up from the per-organisation counts
@@ -102,7 +99,7 @@ export async function listProjects(scope: Scope, q: ListQuery & ProjectFilters, 
   const count = COUNT(variant, () =>
     kept
       ? `SELECT ${visibleProjectCount(filters.variant === 'o' ? ORGANIZATION : undefined)}`
-      : `SELECT count(*) FROM projects p WHERE ${visible('count')}${filters.text}`,
+      : `SELECT count(*) FROM projects p WHERE ${visible('count')}${andAlso(filters.text)}`,
   );
   const [caller, rows, counted, ...org] = await authed(
     scope,

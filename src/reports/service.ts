@@ -15,7 +15,7 @@ import { refSql, type IdRef } from '../db/numbers';
 import { assets, blobs, projects, reports, users, type ReportRow } from '../db/schema';
 import { columnsAs, joined, pick } from '../db/select';
 import { checkIfMatch, versionGuard } from '../http/etag';
-import { int, intOrNull, Statement, text, textOrNull, variants, type Row } from '../db/statement';
+import { Conditions, int, intOrNull, Statement, text, textOrNull, variants, type Row } from '../db/statement';
 import { planTextPage, type ListQuery, type ListSpec } from '../http/list';
 import { Problem, problems } from '../http/problem';
 import { newId } from '../lib/ids';
@@ -130,28 +130,18 @@ const COUNT = variants();
 /** Every report the caller may see (through its project), or with `scopeAsset` one asset's (404 when it is hidden). */
 export async function listReports(scope: Scope, q: ListQuery & ReportFilters, url: string, opts: { scopeAsset?: IdRef } = {}) {
   const plan = planTextPage(reportListSpec, q);
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  let variant = '';
+  const c = new Conditions();
   if (opts.scopeAsset !== undefined) {
     const asset = refSql(opts.scopeAsset);
-    variant += `a${asset.text}`;
-    parts.push(`r.asset_id = ${asset.text}`);
-    params.push(...asset.params);
+    c.add(`a${asset.text}`, `r.asset_id = ${asset.text}`, ...asset.params);
   } else {
     // In one asset, its visibility is checked once (requireAsset); across projects, per row.
-    variant += 'v';
-    parts.push(`r.project_id IN ${VISIBLE_PROJECTS}`);
+    c.add('v', `r.project_id IN ${VISIBLE_PROJECTS}`);
   }
-  const add = (name: string, text: string, value: unknown) => {
-    variant += name;
-    parts.push(text);
-    params.push(value);
-  };
-  if (q.project !== undefined) add('p', 'r.project_id = ?', q.project);
-  if (q.asset !== undefined) add('s', 'r.asset_id = ?', q.asset);
-  if (q.status !== undefined) add('t', 'r.status = ?', q.status);
-  const where = parts.join(' AND ');
+  if (q.project !== undefined) c.add('p', 'r.project_id = ?', q.project);
+  if (q.asset !== undefined) c.add('s', 'r.asset_id = ?', q.asset);
+  if (q.status !== undefined) c.add('t', 'r.status = ?', q.status);
+  const { variant, params, text: where } = c;
   const page = LIST(`${variant}|${plan.variant}`, () =>
     withCaller(`SELECT ${REPORT_COLUMNS} FROM ${REPORT_FROM} WHERE ${where} ${plan.keyset} ORDER BY ${plan.orderBy} LIMIT ? OFFSET ?`),
   );
