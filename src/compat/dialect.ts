@@ -21,7 +21,7 @@ import type { z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { API_INFO } from '../docs/info';
 import type { AppEnv } from '../http/context';
-import { routeDeclarations, SHARED_COMPONENTS } from '../http/openapi';
+import { routeDeclarations, SECURITY_SCHEMES, SHARED_COMPONENTS } from '../http/openapi';
 import { problems, type Problem } from '../http/problem';
 import { createRouter, type Router } from '../http/router';
 
@@ -91,6 +91,20 @@ const RETRY_AFTER = {
 type Declared = Parameters<ReturnType<typeof routeDeclarations>['authedRoute']>[0];
 /** A dialect's route declaration: /v1's, and the texts of its errors where the seed words them per operation. */
 type DialectDeclared = Declared & { errorMessages?: Partial<Record<number, string>> };
+
+/**
+ * A dialect document's security schemes and requirement: every credential form works in every
+ * dialect (auth/credentials.ts), listed with the seed's own form first (`token`: Authorization:
+ * Token; `userPair`: X-User-Email + X-User-Token). `tokenDescription` words the Token scheme for
+ * a seed that documents where its token comes from.
+ */
+export function credentialForms(first: 'token' | 'userPair', tokenDescription?: string): Pick<DialectConfig, 'securitySchemes' | 'security'> {
+  const token = tokenDescription ? { ...SECURITY_SCHEMES.token, description: tokenDescription } : SECURITY_SCHEMES.token;
+  const { bearer, userEmail, userToken } = SECURITY_SCHEMES;
+  return first === 'token'
+    ? { securitySchemes: { token, bearer, userEmail, userToken }, security: [{ token: [] }, { bearer: [] }, { userEmail: [], userToken: [] }] }
+    : { securitySchemes: { userEmail, userToken, bearer, token }, security: [{ userEmail: [], userToken: [] }, { bearer: [] }, { token: [] }] };
+}
 
 export function defineDialect(config: DialectConfig) {
   const base = `/compat/${config.name}`;

@@ -4,9 +4,8 @@
  * `{"<field>": "message"}` for invalid input, `{"error": "…"}` for everything else.
  */
 import { z } from '@hono/zod-openapi';
-import { SECURITY_SCHEMES } from '../../http/openapi';
 import type { Problem } from '../../http/problem';
-import { defineDialect, type DialectErrors, type ErrorAnswer } from '../dialect';
+import { credentialForms, defineDialect, type DialectErrors, type ErrorAnswer } from '../dialect';
 
 /** The seeds' own texts (without a full stop where they write none). */
 export const CADASTA = {
@@ -70,12 +69,6 @@ export const cadasta = defineDialect({
     { name: 'Project users', description: 'The users of a project (seed 002).' },
     { name: 'Resources', description: 'Files attached to organisations and projects (seed 004).' },
   ],
-  securitySchemes: {
-    token: { ...SECURITY_SCHEMES.token, description: '`Authorization: Token <token>`.' },
-    bearer: SECURITY_SCHEMES.bearer,
-    userEmail: SECURITY_SCHEMES.userEmail,
-    userToken: SECURITY_SCHEMES.userToken,
-  },
-  security: [{ token: [] }, { bearer: [] }, { userEmail: [], userToken: [] }],
+  ...credentialForms('token', '`Authorization: Token <token>`.'),
   errors: cadastaErrors,
 });

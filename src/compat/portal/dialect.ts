@@ -3,9 +3,10 @@
  * authentication (`Authorization: Token <token>` from `POST /token-auth/`), DRF errors and
  * LimitOffsetPagination, integer ids (entity numbers).
  */
-import { SECURITY_SCHEMES } from '../../http/openapi';
-import { defineDialect } from '../dialect';
+import { credentialForms, defineDialect } from '../dialect';
 import { drfErrors } from '../drf';
+
+const forms = credentialForms('token', '`Authorization: Token <token>`, the token from POST /token-auth/.');
 
 export const portal = defineDialect({
   name: 'portal',
@@ -23,13 +24,7 @@ export const portal = defineDialect({
     { name: 'Reports', description: 'Reports of a project, optionally about one of its assets, with their files.' },
     { name: 'Folders and data', description: 'The folders and data files of an asset, their downloads, and the data tab.' },
   ],
-  securitySchemes: {
-    token: { ...SECURITY_SCHEMES.token, description: '`Authorization: Token <token>`, the token from POST /token-auth/.' },
-    bearer: SECURITY_SCHEMES.bearer,
-    userEmail: SECURITY_SCHEMES.userEmail,
-    userToken: SECURITY_SCHEMES.userToken,
-    basic: { type: 'http', scheme: 'basic', description: 'Username and password, for GET /token-auth/ only.' },
-  },
-  security: [{ token: [] }, { bearer: [] }, { userEmail: [], userToken: [] }],
+  ...forms,
+  securitySchemes: { ...forms.securitySchemes, basic: { type: 'http', scheme: 'basic', description: 'Username and password, for GET /token-auth/ only.' } },
   errors: drfErrors('Token'),
 });

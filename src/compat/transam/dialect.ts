@@ -6,9 +6,8 @@
  * `object_key` (the /v1 id) for assets and documents.
  */
 import { z } from '@hono/zod-openapi';
-import { SECURITY_SCHEMES } from '../../http/openapi';
 import type { Problem } from '../../http/problem';
-import { defineDialect, type DialectErrors, type ErrorAnswer } from '../dialect';
+import { credentialForms, defineDialect, type DialectErrors, type ErrorAnswer } from '../dialect';
 
 /** The texts TransAM (Devise, Rails) answers with. */
 export const TEXT = {
@@ -93,13 +92,7 @@ export const transam = defineDialect({
     { name: 'Assets', description: 'Assets you may see.' },
     { name: 'Documents', description: 'Documents of assets, organisations, projects and reports (/v1’s resources).' },
   ],
-  securitySchemes: {
-    userEmail: SECURITY_SCHEMES.userEmail,
-    userToken: SECURITY_SCHEMES.userToken,
-    bearer: SECURITY_SCHEMES.bearer,
-    token: SECURITY_SCHEMES.token,
-  },
-  security: [{ userEmail: [], userToken: [] }, { bearer: [] }, { token: [] }],
+  ...credentialForms('userPair'),
   errors: jsendErrors,
   exposeHeaders: ['Total', 'Per-Page'],
 });
